@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import KairosCore
+
+/// `kairos cron validate|next|explain`: check and preview cron expressions offline.
+struct CronCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cron",
+        abstract: "Validate, preview and explain cron expressions.",
+        subcommands: [Validate.self, Next.self, Explain.self]
+    )
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check an expression: exit 0 with a one-line summary, or exit 1 with the error on stderr."
+        )
+
+        @Argument(help: "The cron expression (quote it).")
+        var expression: String
+
+        func run() async throws {
+            let cron = try parseExpression(expression)
+            print("valid: \(cron.source) (\(cron.humanDescription); \(cron.isFixedTime ? "fixed-time" : "wildcard"))")
+        }
+    }
+
+    struct Next: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the next fire times strictly after an instant."
+        )
+
+        @Argument(help: "The cron expression (quote it).")
+        var expression: String
+
+        @Option(help: "ISO 8601 instant to start after (default: now). Without an offset it is local time in --tz.")
+        var after: String?
+
+        @Option(help: "IANA time zone the expression is evaluated in.")
+        var tz: String = "UTC"
+
+        @Option(help: "How many fire times to print (1-10000).")
+        var count: Int = 5
+
+        @Flag(help: "Print one JSON object: {\"expression\", \"timezone\", \"next\": [...]}.")
+        var json = false
+
+        func run() async throws {
+            let cron = try parseExpression(expression)
+            let zone = try parseZone(tz)
+            let start = try parseAfter(after, zone: zone)
+            guard (1...10_000).contains(count) else { throw fail("--count must be between 1 and 10000, got \(count)") }
+            let fires = cron.nextFires(after: start, in: zone, count: count).map { Timestamp.format($0, in: zone) }
+            if json {
+                let list = fires.map(jsonString).joined(separator: ", ")
+                print("{\"expression\": \(jsonString(cron.source)), \"timezone\": \(jsonString(zone.identifier)), \"next\": [\(list)]}")
+            } else {
+                fires.forEach { print($0) }
+            }
+        }
+    }
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Describe an expression in words and show its next 5 fire times."
+        )
+
+        @Argument(help: "The cron expression (quote it).")
+        var expression: String
+
+        @Option(help: "IANA time zone the expression is evaluated in.")
+        var tz: String = "UTC"
+
+        func run() async throws {
+            let cron = try parseExpression(expression)
+            let zone = try parseZone(tz)
+            print("\(cron.source)")
+            print("  \(cron.humanDescription) (\(zone.identifier))")
+            print("  \(cron.isFixedTime ? "fixed-time: fires once across daylight-saving changes" : "wildcard: fires at every real instant that matches")")
+            print("  next fires:")
+            for fire in cron.nextFires(after: Date(), in: zone, count: 5) {
+                print("    \(Timestamp.format(fire, in: zone))")
+            }
+        }
+    }
+}
+
+/// Prints the message to stderr and returns the exit code for invalid input.
+func fail(_ message: String) -> ExitCode {
+    printError("error: \(message)")
+    return ExitCode(1)
+}
+
+func parseExpression(_ text: String) throws -> CronExpression {
+    do { return try CronExpression(text) } catch { throw fail("invalid cron expression '\(text)': \(error)") }
+}
+
+func parseZone(_ name: String) throws -> ZoneRules {
+    do { return try ZoneRules.named(name) } catch { throw fail("\(error)") }
+}
+
+func parseAfter(_ text: String?, zone: ZoneRules) throws -> Date {
+    guard let text else { return Date() }
+    do { return try Timestamp.parse(text, defaultZone: zone) } catch { throw fail("--after: \(error)") }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `kairos`: the Kairos job scheduler's command-line entry point.
+@main
+struct KairosCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kairos",
+        abstract: "Kairos: a durable cron, interval and one-off job scheduler.",
+        subcommands: [ServeCommand.self, CronCommand.self, BenchCommand.self]
+    )
+}
