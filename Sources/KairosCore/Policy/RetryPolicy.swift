@@ -1,0 +1,92 @@
+import Foundation
+
+/// How a failed execution is retried: exponential backoff, capped, with optional full
+/// jitter (SPEC §3 `retry`; like Celery's `retry_backoff`, `retry_backoff_max`, `retry_jitter`).
+///
+/// ```swift
+/// let policy = try RetryPolicy(maxRetries: 3, backoff: .init(initial: 2, max: 60, multiplier: 2))
+/// var rng = SystemRandomNumberGenerator()
+/// policy.delay(afterFailedAttempt: 1, using: &rng)   // up to 2 s (full jitter), then 4 s, 8 s
+/// policy.delay(afterFailedAttempt: 4, using: &rng)   // nil: no retries left
+/// ```
+public struct RetryPolicy: Sendable, Hashable, Codable {
+    /// Exponential backoff: `min(max, initial × multiplier^(n-1))` seconds before retry n.
+    public struct Backoff: Sendable, Hashable, Codable {
+        public var initial: Double
+        public var max: Double
+        public var multiplier: Double
+
+        public init(initial: Double = 1, max: Double = 600, multiplier: Double = 2) {
+            self.initial = initial
+            self.max = max
+            self.multiplier = multiplier
+        }
+    }
+
+    /// Retries after the first attempt, 0–20.
+    public var maxRetries: Int
+    public var backoff: Backoff
+    /// Full jitter: the delay is uniform in `0...computed` (spreads a thundering herd).
+    public var jitter: Bool
+
+    /// No retries.
+    public static let none = RetryPolicy(uncheckedMaxRetries: 0, backoff: Backoff(), jitter: true)
+
+    /// - Throws: ``ValidationError`` naming `maxRetries` or `backoff.*`.
+    public init(maxRetries: Int = 0, backoff: Backoff = Backoff(), jitter: Bool = true) throws(ValidationError) {
+        self.init(uncheckedMaxRetries: maxRetries, backoff: backoff, jitter: jitter)
+        try validate()
+    }
+
+    private init(uncheckedMaxRetries: Int, backoff: Backoff, jitter: Bool) {
+        self.maxRetries = uncheckedMaxRetries
+        self.backoff = backoff
+        self.jitter = jitter
+    }
+
+    public init(from decoder: any Decoder) throws {
+        enum Keys: String, CodingKey { case maxRetries, backoff, jitter }
+        let container = try decoder.container(keyedBy: Keys.self)
+        self.init(
+            uncheckedMaxRetries: try container.decodeIfPresent(Int.self, forKey: .maxRetries) ?? 0,
+            backoff: try container.decodeIfPresent(Backoff.self, forKey: .backoff) ?? Backoff(),
+            jitter: try container.decodeIfPresent(Bool.self, forKey: .jitter) ?? true)
+        try validate()
+    }
+
+    /// Checks the bounds; every problem is reported.
+    public func validate() throws(ValidationError) {
+        var issues: [FieldIssue] = []
+        if !(0...20).contains(maxRetries) {
+            issues.append(FieldIssue(field: "maxRetries", code: "outOfRange", message: "maxRetries must be between 0 and 20, got \(maxRetries)"))
+        }
+        if !(backoff.initial.isFinite && backoff.initial >= 0 && backoff.initial <= 86_400) {
+            issues.append(FieldIssue(field: "backoff.initial", code: "outOfRange", message: "backoff.initial must be between 0 and 86400 seconds"))
+        }
+        if !(backoff.max.isFinite && backoff.max >= 0 && backoff.max <= 7 * 86_400) {
+            issues.append(FieldIssue(field: "backoff.max", code: "outOfRange", message: "backoff.max must be between 0 and 604800 seconds"))
+        } else if backoff.initial.isFinite && backoff.max < backoff.initial {
+            issues.append(FieldIssue(field: "backoff.max", code: "outOfRange", message: "backoff.max must not be less than backoff.initial"))
+        }
+        if !(backoff.multiplier.isFinite && backoff.multiplier >= 1 && backoff.multiplier <= 100) {
+            issues.append(FieldIssue(field: "backoff.multiplier", code: "outOfRange", message: "backoff.multiplier must be between 1 and 100"))
+        }
+        if !issues.isEmpty { throw ValidationError(issues) }
+    }
+
+    /// The delay in seconds before the next attempt after attempt number `attempt` (1-based)
+    /// failed, or `nil` when no retries are left.
+    public func delay(afterFailedAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> TimeInterval? {
+        guard attempt >= 1, attempt <= maxRetries else { return nil }
+        let capped = cappedDelay(retry: attempt)
+        guard jitter, capped > 0 else { return capped }
+        return Double.random(in: 0...capped, using: &generator)
+    }
+
+    /// The delay before retry `retry` (1-based) without jitter.
+    public func cappedDelay(retry: Int) -> TimeInterval {
+        let exponent = Double(max(0, retry - 1))
+        let raw = backoff.initial * pow(backoff.multiplier, exponent)
+        return raw.isFinite ? min(backoff.max, raw) : backoff.max
+    }
+}
