@@ -23,6 +23,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore"]),
+        // Runs the built `kairos` binary as a user would.
+        .testTarget(name: "KairosCLITests", dependencies: ["kairos"]),
     ],
     swiftLanguageModes: [.v6]
 )
