@@ -60,3 +60,20 @@ struct CronFuzzTests {
         }
     }
 }
+
+@Suite("Cron search at the edges of time")
+struct CronEdgeTests {
+    @Test("instants far outside the zone table answer nil instead of trapping", arguments: [Int64.min, Int64.min + 1, -(1 << 41), Int64.max, Int64.max - 1, 1 << 40])
+    func extremes(instant: Int64) throws {
+        let zone = try ZoneRules.named("America/New_York")
+        for text in ["* * * * *", "0 2 * * *", "0 0 29 2 *"] {
+            #expect(try CronExpression(text).nextFire(afterSecond: instant, in: zone) == nil)
+        }
+    }
+
+    @Test("dates that cannot be represented answer nil", arguments: [Double.infinity, -Double.infinity, Double.nan, 1e300])
+    func unrepresentable(interval: Double) throws {
+        let cron = try CronExpression("* * * * *")
+        #expect(cron.nextFire(after: Date(timeIntervalSince1970: interval), in: .utc) == nil)
+    }
+}

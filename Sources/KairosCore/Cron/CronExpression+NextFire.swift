@@ -36,7 +36,9 @@ extension CronExpression {
 
     /// ``nextFire(after:in:)`` on whole seconds since 1970: the first fire `> instant`.
     public func nextFire(afterSecond instant: Int64, in zone: ZoneRules) -> Int64? {
-        guard instant < ZoneRules.tableEnd + 400 * 366 * 86_400 else { return nil }
+        // Far outside the zone table (beyond about year 2600, or before year -32000) there is
+        // nothing meaningful to compute, and the arithmetic stays clear of overflow.
+        guard instant < ZoneRules.tableEnd + 400 * 366 * 86_400, instant > -(1 << 40) else { return nil }
         var p = zone.period(containing: instant)
         if zone.starts.count == 1 {
             return nextLocalMatch(from: instant + 1 + zone.offsets[0]).map { $0 - zone.offsets[0] }
