@@ -30,6 +30,8 @@ extension CronExpression {
         if hour != "*" {
             if hour.hasPrefix("*/") {
                 parts.append("past every " + Self.ordinal(Int(hour.dropFirst(2)) ?? 1) + " hour")
+            } else if hour.contains("/") {
+                parts.append("past " + Self.describeList(hour, unit: "hour", name: { String($0) }))
             } else {
                 parts.append("past hour " + Self.describeList(hour, unit: "hour", name: { String($0) }))
             }
@@ -48,7 +50,8 @@ extension CronExpression {
         if let values = singles(field, max: max) {
             return "at \(unit) " + joined(values.map(String.init))
         }
-        return "at " + describeList(field, unit: unit, name: { String($0) })
+        let list = describeList(field, unit: unit, name: { String($0) })
+        return field.contains("/") ? "at " + list : "at every \(unit) from " + list
     }
 
     private func dayPhrase(dom: String, dow: String) -> String {
@@ -67,17 +70,32 @@ extension CronExpression {
         }
     }
 
+    /// Special days (`L`, `LW`, `nW`) and stepped terms read on their own; plain days and
+    /// ranges are grouped behind one "day-of-month".
     private static func describeDaysOfMonth(_ field: String) -> String {
-        let terms = field.split(separator: ",").map(String.init)
-        let special = terms.map { term -> String? in
+        var phrases: [String] = []
+        var plain: [String] = []
+        var plainSlot: Int?
+        for term in field.split(separator: ",").map(String.init) {
             let upper = term.uppercased()
-            if upper == "L" { return "the last day of the month" }
-            if upper == "LW" { return "the last weekday of the month" }
-            if upper.hasSuffix("W"), let day = Int(upper.dropLast()) { return "the weekday nearest day \(day) of the month" }
-            return nil
+            if upper == "L" {
+                phrases.append("the last day of the month")
+            } else if upper == "LW" {
+                phrases.append("the last weekday of the month")
+            } else if upper.hasSuffix("W"), let day = Int(upper.dropLast()) {
+                phrases.append("the weekday nearest day \(day) of the month")
+            } else if upper.contains("/") {
+                phrases.append(describeList(term, unit: "day-of-month", name: { String($0) }))
+            } else {
+                if plainSlot == nil {
+                    plainSlot = phrases.count
+                    phrases.append("")
+                }
+                plain.append(describeList(term, unit: "day-of-month", name: { String($0) }))
+            }
         }
-        if special.allSatisfy({ $0 != nil }) { return "on " + joined(special.compactMap { $0 }) }
-        return "on day-of-month " + describeList(field, unit: "day-of-month", name: { String($0) })
+        if let plainSlot { phrases[plainSlot] = "day-of-month " + joined(plain) }
+        return "on " + joined(phrases)
     }
 
     /// Describes each comma-separated term: values, ranges, steps, and the `nL` / `n#k` forms.

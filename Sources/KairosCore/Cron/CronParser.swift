@@ -48,7 +48,7 @@ struct CronParser {
         case 7:
             throw CronError(
                 .yearFieldUnsupported, token: parts[6],
-                reason: "7-field expressions (with a year field) are not supported; use 5 fields (minute hour day-of-month month day-of-week) or 6 (with leading seconds)")
+                reason: "7-field expressions (with a year field, here '\(parts[6])') are not supported; use 5 fields (minute hour day-of-month month day-of-week) or 6 (with leading seconds)")
         default:
             throw CronError(
                 .fieldCount,
