@@ -6,23 +6,67 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "KairosCore", targets: ["KairosCore"]),
+        .library(name: "KairosStore", targets: ["KairosStore"]),
+        .library(name: "KairosSQLite", targets: ["KairosSQLite"]),
+        .library(name: "KairosEngine", targets: ["KairosEngine"]),
         .executable(name: "kairos", targets: ["kairos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // Schedules, cron, misfire and retry policies. Pure Swift, no I/O.
+        // Schedules, cron, misfire and retry policies, job and execution value types. Pure Swift, no I/O.
         .target(name: "KairosCore"),
+        // The store protocols every driver implements.
+        .target(name: "KairosStore", dependencies: ["KairosCore"]),
+        // The conformance suite every store driver passes (test support, uses Swift Testing).
+        .target(name: "KairosStoreConformance", dependencies: ["KairosStore"]),
+        // Embedded default driver: SQLite through GRDB (WAL, DatabasePool).
+        .target(
+            name: "KairosSQLite",
+            dependencies: ["KairosStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Scheduler, worker pool, heartbeat and reaper services; task registry and built-in tasks; events.
+        .target(
+            name: "KairosEngine",
+            dependencies: [
+                "KairosStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // The thin command-line executable.
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosCore",
+                "KairosCore", "KairosStore", "KairosSQLite", "KairosEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // A Swift program that embeds KairosEngine and registers its own task.
+        .executableTarget(
+            name: "EmbeddingExample",
+            dependencies: [
+                "KairosEngine", "KairosSQLite",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/Embedding"
+        ),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore"]),
+        .testTarget(name: "KairosSQLiteTests", dependencies: ["KairosSQLite", "KairosStoreConformance"]),
+        .testTarget(name: "KairosEngineTests", dependencies: ["KairosEngine", "KairosSQLite"]),
         // Runs the built `kairos` binary as a user would.
         .testTarget(name: "KairosCLITests", dependencies: ["kairos"]),
     ],

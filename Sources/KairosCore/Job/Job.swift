@@ -1,0 +1,40 @@
+import Foundation
+
+/// A stored job: the user's ``JobSpec`` plus identity and the state the scheduler keeps.
+public struct Job: Sendable, Hashable, Identifiable {
+    public var id: UUID
+    public var spec: JobSpec
+    /// The next nominal fire the scheduler has not handled yet; `nil` when the schedule is
+    /// finished (or while the job is paused or disabled, it keeps the value it will resume from).
+    public var nextRunAt: Date?
+    public var lastRunAt: Date?
+    public var lastStatus: ExecutionStatus?
+    public var deleted: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Increments on every change (optimistic concurrency, `If-Match`).
+    public var version: Int
+    /// Jobs created by Kairos itself (the history cleanup), shown but owned by the server.
+    public var system: Bool
+
+    public init(
+        id: UUID, spec: JobSpec, nextRunAt: Date?, lastRunAt: Date? = nil, lastStatus: ExecutionStatus? = nil,
+        deleted: Bool = false, createdAt: Date, updatedAt: Date, version: Int = 1, system: Bool = false
+    ) {
+        self.id = id
+        self.spec = spec
+        self.nextRunAt = nextRunAt
+        self.lastRunAt = lastRunAt
+        self.lastStatus = lastStatus
+        self.deleted = deleted
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.version = version
+        self.system = system
+    }
+
+    public var key: String { spec.key }
+
+    /// Whether the scheduler fires this job on its own.
+    public var isScheduled: Bool { spec.enabled && !spec.paused && !deleted && nextRunAt != nil }
+}

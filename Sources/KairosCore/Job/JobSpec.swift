@@ -1,0 +1,190 @@
+import Foundation
+
+/// What a user writes to define a job (SPEC §3): the task and its arguments, the schedule,
+/// and the execution options. The store adds identity and state to make a ``Job``.
+///
+/// Decoding validates every field and throws one ``ValidationError`` naming each bad field;
+/// unknown fields are rejected. Task arguments are checked later by the task itself.
+///
+/// ```swift
+/// let spec = try JobSpec(key: "nightly-report", task: "http.request",
+///                        args: ["url": "https://example.com/report"],
+///                        schedule: .cron(try CronSchedule(expression: "0 2 * * *")))
+/// ```
+public struct JobSpec: Sendable, Hashable {
+    public var key: String
+    public var name: String
+    public var description: String
+    public var task: String
+    public var args: JSONValue
+    public var schedule: Schedule
+    /// Higher runs first when workers are saturated.
+    public var priority: Int
+    /// Concurrent executions of this job, 1–10.
+    public var maxInstances: Int
+    /// Seconds after which a fire is recorded `missed` instead of run (≥ 1).
+    public var misfireGraceTime: Int
+    /// Several runnable missed fires collapse into one run.
+    public var coalesce: Bool
+    public var retry: RetryPolicy
+    /// Seconds before a running attempt is cancelled and failed with `timeout`; `nil` for none.
+    public var timeout: Double?
+    public var enabled: Bool
+    public var paused: Bool
+
+    public static let keyPattern = "[a-z0-9][a-z0-9._-]{0,99}"
+    public static let priorityRange = -1000...1000
+
+    public init(
+        key: String, name: String? = nil, description: String = "", task: String, args: JSONValue = [:],
+        schedule: Schedule, priority: Int = 0, maxInstances: Int = 1, misfireGraceTime: Int = 60,
+        coalesce: Bool = true, retry: RetryPolicy = .none, timeout: Double? = nil, enabled: Bool = true, paused: Bool = false
+    ) throws(ValidationError) {
+        self.key = key
+        self.name = name ?? key
+        self.description = description
+        self.task = task
+        self.args = args
+        self.schedule = schedule
+        self.priority = priority
+        self.maxInstances = maxInstances
+        self.misfireGraceTime = misfireGraceTime
+        self.coalesce = coalesce
+        self.retry = retry
+        self.timeout = timeout
+        self.enabled = enabled
+        self.paused = paused
+        try validate()
+    }
+
+    /// Checks the bounds of SPEC §3; every problem is reported.
+    public func validate() throws(ValidationError) {
+        var issues: [FieldIssue] = []
+        if !Self.isValidKey(key) {
+            issues.append(FieldIssue(field: "key", code: "invalidFormat", message: "key '\(key)' must match \(Self.keyPattern)"))
+        }
+        if name.count > 200 {
+            issues.append(FieldIssue(field: "name", code: "tooLong", message: "name must be at most 200 characters"))
+        }
+        if description.count > 2000 {
+            issues.append(FieldIssue(field: "description", code: "tooLong", message: "description must be at most 2000 characters"))
+        }
+        if task.isEmpty || task.count > 100 {
+            issues.append(FieldIssue(field: "task", code: "required", message: "task must name a registered task"))
+        }
+        if args.objectValue == nil {
+            issues.append(FieldIssue(field: "args", code: "invalidType", message: "args must be a JSON object, got \(args.typeName)"))
+        }
+        if !Self.priorityRange.contains(priority) {
+            issues.append(FieldIssue(field: "priority", code: "outOfRange", message: "priority must be between -1000 and 1000, got \(priority)"))
+        }
+        if !(1...10).contains(maxInstances) {
+            issues.append(FieldIssue(field: "maxInstances", code: "outOfRange", message: "maxInstances must be between 1 and 10, got \(maxInstances)"))
+        }
+        if !(1...31_622_400).contains(misfireGraceTime) {
+            issues.append(FieldIssue(field: "misfireGraceTime", code: "outOfRange", message: "misfireGraceTime must be at least 1 second (at most 366 days), got \(misfireGraceTime)"))
+        }
+        if let timeout, !(timeout.isFinite && timeout > 0 && timeout <= 7 * 86_400) {
+            issues.append(FieldIssue(field: "timeout", code: "outOfRange", message: "timeout must be more than 0 and at most 604800 seconds"))
+        }
+        do { try retry.validate() } catch { issues += error.nested(under: "retry").issues }
+        if !issues.isEmpty { throw ValidationError(issues) }
+    }
+
+    public static func isValidKey(_ key: String) -> Bool {
+        let bytes = Array(key.utf8)
+        guard (1...100).contains(bytes.count) else { return false }
+        func alnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
+        guard alnum(bytes[0]) else { return false }
+        return bytes.dropFirst().allSatisfy { alnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
+    }
+
+    /// The first fire of a job saved at `now`: intervals are anchored at `now` unless they
+    /// have a start date; a one-shot whose `runAt` is already past still gets it (the misfire
+    /// rules then run it or record it missed).
+    public func firstFire(now: Date) -> Date? {
+        switch schedule {
+        case .date(let date): date.runAt
+        default: schedule.anchored(at: now).nextFire(after: now)
+        }
+    }
+}
+
+extension JobSpec: Codable {
+    static let knownKeys: Set<String> = [
+        "key", "name", "description", "task", "args", "schedule", "priority", "maxInstances",
+        "misfireGraceTime", "coalesce", "retry", "timeout", "enabled", "paused",
+    ]
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        var issues: [FieldIssue] = []
+        for key in container.allKeys where !Self.knownKeys.contains(key.stringValue) {
+            issues.append(FieldIssue(field: key.stringValue, code: "unknownField", message: "\(key.stringValue) is not a field of a job"))
+        }
+        func value<T: Decodable>(_ type: T.Type, _ key: String, typeName: String) -> T? {
+            let codingKey = AnyKey(stringValue: key)!
+            guard container.contains(codingKey), (try? container.decodeNil(forKey: codingKey)) != true else { return nil }
+            do { return try container.decode(T.self, forKey: codingKey) } catch let error as ValidationError {
+                issues += error.nested(under: key).issues
+            } catch {
+                issues.append(FieldIssue(field: key, code: "invalidType", message: "\(key) must be \(typeName)"))
+            }
+            return nil
+        }
+        let key = value(String.self, "key", typeName: "a string")
+        let task = value(String.self, "task", typeName: "a string")
+        let schedule = value(Schedule.self, "schedule", typeName: "an object")
+        for (field, present) in [("key", key != nil), ("task", task != nil), ("schedule", schedule != nil)]
+        where !present && !issues.contains(where: { $0.field == field || $0.field.hasPrefix(field + ".") }) {
+            issues.append(FieldIssue(field: field, code: "required", message: "\(field) is required"))
+        }
+        let name = value(String.self, "name", typeName: "a string")
+        let description = value(String.self, "description", typeName: "a string") ?? ""
+        let args = value(JSONValue.self, "args", typeName: "an object") ?? [:]
+        let priority = value(Int.self, "priority", typeName: "an integer") ?? 0
+        let maxInstances = value(Int.self, "maxInstances", typeName: "an integer") ?? 1
+        let grace = value(Int.self, "misfireGraceTime", typeName: "an integer number of seconds") ?? 60
+        let coalesce = value(Bool.self, "coalesce", typeName: "a boolean") ?? true
+        let retry = value(RetryPolicy.self, "retry", typeName: "an object") ?? .none
+        let timeout = value(Double.self, "timeout", typeName: "a number of seconds")
+        let enabled = value(Bool.self, "enabled", typeName: "a boolean") ?? true
+        let paused = value(Bool.self, "paused", typeName: "a boolean") ?? false
+        guard let key, let task, let schedule else { throw ValidationError(issues) }
+        self.key = key
+        self.name = name ?? key
+        self.description = description
+        self.task = task
+        self.args = args
+        self.schedule = schedule
+        self.priority = priority
+        self.maxInstances = maxInstances
+        self.misfireGraceTime = grace
+        self.coalesce = coalesce
+        self.retry = retry
+        self.timeout = timeout
+        self.enabled = enabled
+        self.paused = paused
+        do { try validate() } catch { issues += error.issues }
+        if !issues.isEmpty { throw ValidationError(issues) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: AnyKey.self)
+        func put<T: Encodable>(_ value: T, _ key: String) throws { try container.encode(value, forKey: AnyKey(stringValue: key)!) }
+        try put(key, "key")
+        try put(name, "name")
+        try put(description, "description")
+        try put(task, "task")
+        try put(args, "args")
+        try put(schedule, "schedule")
+        try put(priority, "priority")
+        try put(maxInstances, "maxInstances")
+        try put(misfireGraceTime, "misfireGraceTime")
+        try put(coalesce, "coalesce")
+        try put(retry, "retry")
+        if let timeout { try put(timeout, "timeout") }
+        try put(enabled, "enabled")
+        try put(paused, "paused")
+    }
+}

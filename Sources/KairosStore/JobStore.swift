@@ -1,0 +1,150 @@
+import Foundation
+import KairosCore
+
+/// Job definitions: create, read, list, change. Every change increments `version`;
+/// passing `expectedVersion` makes it conditional (optimistic concurrency).
+public protocol JobRepository: Sendable {
+    /// Saves a new job; its first fire is computed from the schedule at `now` (intervals are
+    /// anchored at `now` unless they have a start date). Throws `keyConflict`.
+    func createJob(_ spec: JobSpec, now: Date) async throws -> Job
+    /// Creates the job, or replaces the one with the same key when its spec differs (used for
+    /// jobs files and system jobs). The next fire is kept when the schedule is unchanged.
+    func upsertJob(_ spec: JobSpec, system: Bool, now: Date) async throws -> (job: Job, created: Bool)
+    func job(id: UUID) async throws -> Job?
+    func job(key: String) async throws -> Job?
+    func listJobs(_ query: JobQuery) async throws -> Page<Job>
+    /// Replaces the spec. A changed schedule recomputes the next fire from `now`.
+    func replaceJob(id: UUID, with spec: JobSpec, expectedVersion: Int?, now: Date) async throws -> Job
+    /// Soft delete: the job leaves lists and is never fired; its history stays. Queued
+    /// executions of it are cancelled.
+    func deleteJob(id: UUID, expectedVersion: Int?, now: Date) async throws -> Job
+    /// Pausing stops scheduled fires; resuming recomputes the next fire from `now` (no backfill).
+    func setPaused(id: UUID, _ paused: Bool, expectedVersion: Int?, now: Date) async throws -> Job
+    /// Disabling stops fires and manual triggers; enabling recomputes the next fire from `now`.
+    func setEnabled(id: UUID, _ enabled: Bool, expectedVersion: Int?, now: Date) async throws -> Job
+    /// The earliest `nextRunAt` among jobs the scheduler fires, or `nil` if none.
+    func earliestNextRun() async throws -> Date?
+    /// Counts of jobs by state (active, paused, disabled, finished), for metrics and status.
+    func jobCounts() async throws -> [JobQuery.State: Int]
+}
+
+/// What one scheduling pass did.
+public struct FireBatch: Sendable, Hashable {
+    /// Queued executions created, each with its job's key.
+    public var queued: [Execution]
+    /// Fires recorded as `missed`.
+    public var missed: [Execution]
+    /// How many due jobs were claimed (a full batch means more may be due).
+    public var jobsClaimed: Int
+
+    public init(queued: [Execution] = [], missed: [Execution] = [], jobsClaimed: Int = 0) {
+        self.queued = queued
+        self.missed = missed
+        self.jobsClaimed = jobsClaimed
+    }
+}
+
+/// The scheduler's side: turn due fires into executions, exactly once per (job, fire).
+public protocol FireScheduling: Sendable {
+    /// In one transaction: claims up to `limit` scheduled jobs whose `nextRunAt <= horizon`,
+    /// applies ``FirePlan`` at `now` (misfire, coalesce, look-ahead to `horizon`), inserts the
+    /// executions (`queued` or `missed`) and advances each job's `nextRunAt`. A fire that
+    /// already has an execution is skipped (unique job and scheduled time).
+    func claimDueFires(now: Date, horizon: Date, limit: Int) async throws -> FireBatch
+    /// Queues a manual run of the job now. Throws `invalidState` for a disabled job.
+    func trigger(jobId: UUID, now: Date) async throws -> Execution
+}
+
+/// A claimed execution with the job definition it runs.
+public struct ClaimedExecution: Sendable, Hashable {
+    public var execution: Execution
+    public var job: Job
+
+    public init(execution: Execution, job: Job) {
+        self.execution = execution
+        self.job = job
+    }
+}
+
+/// How an attempt ended, reported by the worker.
+public struct Completion: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        case succeeded(result: String?)
+        /// Failed; `retryAt` re-queues the execution for another attempt, `nil` fails it for good.
+        case failed(ExecutionError, result: String?, retryAt: Date?)
+        /// Not run to its end because this instance stops: re-queued at `runAfter` without
+        /// counting as an attempt.
+        case released(runAfter: Date)
+    }
+
+    public var executionId: UUID
+    public var instanceId: String
+    public var attempt: Int
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var outcome: Outcome
+
+    public init(executionId: UUID, instanceId: String, attempt: Int, startedAt: Date, finishedAt: Date, outcome: Outcome) {
+        self.executionId = executionId
+        self.instanceId = instanceId
+        self.attempt = attempt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.outcome = outcome
+    }
+}
+
+/// The workers' side: claim runnable executions, hold leases, record outcomes.
+public protocol ExecutionQueue: Sendable {
+    /// Marks up to `limit` queued executions with `runAfter <= horizon` as running for
+    /// `instanceId`, highest priority first, then earliest `runAfter`, never exceeding a job's
+    /// `maxInstances` running at once. Each gets a lease until `leaseUntil`.
+    func claimExecutions(instanceId: String, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution]
+    /// The earliest `runAfter` among queued executions, or `nil` if none is queued.
+    func earliestQueued() async throws -> Date?
+    /// Records outcomes. An outcome for an execution this instance no longer holds (reaped,
+    /// cancelled) is ignored; the ids of those are returned.
+    @discardableResult
+    func complete(_ completions: [Completion], now: Date) async throws -> [UUID]
+    /// Cancels a queued or running execution (a running attempt learns it at its next lease renewal).
+    func cancel(executionId: UUID, now: Date) async throws -> Execution
+    /// How many executions are queued and runnable at `now`.
+    func queueDepth(now: Date) async throws -> Int
+}
+
+/// Instances, heartbeats, leases and reaping.
+public protocol InstanceRegistry: Sendable {
+    func registerInstance(_ instance: InstanceInfo) async throws
+    /// Records a heartbeat and extends the leases of every execution this instance runs.
+    /// Returns the ids of executions it runs that were cancelled meanwhile.
+    func heartbeat(instanceId: String, now: Date, leaseUntil: Date) async throws -> [UUID]
+    func markInstanceStopped(instanceId: String, now: Date) async throws
+    func listInstances() async throws -> [InstanceInfo]
+    /// Fails the attempts whose lease expired before `now` (reason `worker lost`) and re-queues
+    /// those whose job allows another retry. Instances silent for longer than `deadAfter` are
+    /// marked stopped.
+    func reapExpiredLeases(now: Date, deadAfter: TimeInterval, limit: Int) async throws -> [Execution]
+}
+
+/// Execution history and retention.
+public protocol ExecutionHistory: Sendable {
+    func execution(id: UUID) async throws -> Execution?
+    func history(_ query: HistoryQuery) async throws -> Page<Execution>
+    /// Deletes up to `limit` finished executions that finished before `cutoff`, oldest first.
+    /// Returns how many were deleted; call again while it returns `limit`.
+    func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Counts of executions by status.
+    func executionCounts() async throws -> [ExecutionStatus: Int]
+}
+
+/// Everything the engine and the API need from a database. One conformance suite
+/// (`KairosStoreConformance`) checks every driver.
+///
+/// ```swift
+/// let store = try SQLiteJobStore(path: "kairos.db")   // migrates at open
+/// let job = try await store.createJob(spec, now: .now)
+/// ```
+public protocol JobStore: JobRepository, FireScheduling, ExecutionQueue, InstanceRegistry, ExecutionHistory {
+    /// The schema migrations applied, oldest first.
+    func appliedMigrations() async throws -> [String]
+}
