@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Schedules, cron, misfire and retry policies, job and execution value types. Pure Swift, no I/O.
@@ -41,6 +42,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // The thin command-line executable.
@@ -66,7 +68,15 @@ let package = Package(
         ),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore"]),
         .testTarget(name: "KairosSQLiteTests", dependencies: ["KairosSQLite", "KairosStoreConformance"]),
-        .testTarget(name: "KairosEngineTests", dependencies: ["KairosEngine", "KairosSQLite"]),
+        .testTarget(
+            name: "KairosEngineTests",
+            dependencies: [
+                "KairosEngine", "KairosSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Runs the built `kairos` binary as a user would.
         .testTarget(name: "KairosCLITests", dependencies: ["kairos"]),
     ],
