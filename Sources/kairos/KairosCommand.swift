@@ -6,6 +6,9 @@ struct KairosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kairos",
         abstract: "Kairos: a durable cron, interval and one-off job scheduler.",
+        version: KairosCommand.version,
         subcommands: [ServeCommand.self, CronCommand.self, BenchCommand.self]
     )
+
+    static let version = "0.1.0"
 }

@@ -1,15 +1,126 @@
 import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import KairosCore
+import KairosEngine
+import KairosSQLite
+import KairosStore
+import Logging
+import ServiceLifecycle
 
-/// `kairos serve`: runs the scheduler service. The engine, stores and HTTP API land in later
-/// issues; until then the command says so and exits non-zero.
+/// `kairos serve`: runs the scheduler and the workers on a store until SIGTERM or SIGINT.
+/// The HTTP API comes with a later issue; until then the service runs headless.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the scheduler service (not built yet: see the README)."
+        abstract: "Run the scheduler and workers (headless for now: the HTTP API is not built yet).",
+        discussion: """
+            Jobs from --jobs are created or updated by key at start; a file that does not parse or \
+            validate stops start-up and changes nothing. SIGTERM or SIGINT stop claiming, let running \
+            executions finish within --shutdown-grace, then exit 0.
+            """
     )
 
+    @Option(help: "The job store: sqlite:PATH.")
+    var store = "sqlite:kairos.db"
+
+    @Option(help: "A YAML file of jobs to create or update by key at start.")
+    var jobs: String?
+
+    @Option(help: "Executions run at once (default: 2 × cores).")
+    var workers: Int?
+
+    @Flag(help: "Allow shell.command tasks (off by default: they run programs on this host).")
+    var allowShellTasks = false
+
+    @Option(help: "Seconds running executions may take to finish at shutdown.")
+    var shutdownGrace: Double = 30
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Option(help: "Days of execution history kept by the system cleanup job.")
+    var historyRetentionDays = 30
+
+    @Option(help: ArgumentHelp("Seconds a running execution's lease lasts without renewal.", visibility: .hidden))
+    var leaseDuration: Double = 30
+
+    @Option(help: ArgumentHelp("Seconds between heartbeats (lease renewal and reaping).", visibility: .hidden))
+    var heartbeatInterval: Double = 5
+
+    func validate() throws {
+        if let workers, !(1...1024).contains(workers) { throw ValidationError("--workers must be between 1 and 1024, got \(workers)") }
+        guard shutdownGrace >= 0, shutdownGrace.isFinite else { throw ValidationError("--shutdown-grace must be 0 or more seconds") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard (1...36_500).contains(historyRetentionDays) else { throw ValidationError("--history-retention-days must be between 1 and 36500") }
+        guard leaseDuration > 0, heartbeatInterval > 0, heartbeatInterval < leaseDuration else {
+            throw ValidationError("--heartbeat-interval must be positive and shorter than --lease-duration")
+        }
+        _ = try StoreLocation(store)
+    }
+
     func run() async throws {
-        printError("kairos serve is not built yet: the job store, engine and HTTP API are still being written. The cron tools (kairos cron …) work today.")
-        throw ExitCode(2)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let logger = Logger(label: "kairos")
+
+        let store: SQLiteJobStore
+        do {
+            store = try SQLiteJobStore(path: try StoreLocation(self.store).path)
+        } catch {
+            printError("cannot open the store \(self.store): \(error)")
+            throw ExitCode(1)
+        }
+        let httpClient = HTTPClient.shared
+        let registry = TaskRegistry.builtIn(httpClient: httpClient, history: store, allowShellTasks: allowShellTasks)
+
+        var specs: [JobSpec] = []
+        if let jobs {
+            do {
+                specs = try JobsFile.load(path: jobs, registry: registry)
+            } catch {
+                printError("\(error)")
+                throw ExitCode(1)
+            }
+        }
+
+        var configuration = EngineConfiguration(
+            shutdownGrace: shutdownGrace, historyRetentionDays: historyRetentionDays)
+        if let workers { configuration.workers = workers }
+        configuration.leaseDuration = leaseDuration
+        configuration.heartbeatInterval = heartbeatInterval
+        configuration.deadInstanceAfter = max(2 * leaseDuration, 4 * heartbeatInterval)
+        let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger, version: KairosCommand.version)
+        do {
+            let results = try await engine.jobs.upsert(specs)
+            try await engine.installSystemJobs()
+            if jobs != nil {
+                let created = results.filter(\.created).count
+                logger.info("jobs file loaded", metadata: ["file": "\(jobs ?? "")", "jobs": "\(results.count)", "created": "\(created)"])
+            }
+        } catch {
+            printError("cannot load jobs: \(error)")
+            throw ExitCode(1)
+        }
+
+        let group = ServiceGroup(
+            configuration: .init(services: engine.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        print("kairos: serving \(self.store) as instance \(configuration.instanceId) with \(configuration.workers) workers (headless: no HTTP API yet)")
+        fflush(stdout)
+        try await group.run()
+        logger.info("stopped", metadata: ["instanceId": "\(configuration.instanceId)"])
+    }
+}
+
+/// A `--store` value: `sqlite:PATH` (the PostgreSQL driver comes later).
+struct StoreLocation {
+    var path: String
+
+    init(_ text: String) throws {
+        guard text.hasPrefix("sqlite:") else {
+            throw ValidationError("--store must be sqlite:PATH (got '\(text)'); the PostgreSQL driver is not built yet")
+        }
+        path = String(text.dropFirst("sqlite:".count))
+        guard !path.isEmpty else { throw ValidationError("--store sqlite:PATH needs a path") }
     }
 }

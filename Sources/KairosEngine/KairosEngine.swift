@@ -1,0 +1,167 @@
+import Foundation
+import KairosCore
+import KairosStore
+import Logging
+import ServiceLifecycle
+
+/// The Kairos engine: scheduler, worker pool and heartbeat/reaper services over one store,
+/// with a task registry and an event bus. Run its ``services`` in one `ServiceGroup` (in
+/// that order: on shutdown the group stops the scheduler first, drains the workers, and
+/// heartbeats until the end).
+///
+/// ```swift
+/// var tasks = TaskRegistry()
+/// tasks.register("demo.hello") { _, context in "hello from \(context.jobKey)" }
+/// let engine = KairosEngine(store: try SQLiteJobStore(path: "demo.db"), registry: tasks)
+/// _ = try await engine.jobs.create(try JobSpec(key: "hello", task: "demo.hello",
+///     schedule: .interval(try IntervalSchedule(seconds: 10))))
+/// let group = ServiceGroup(services: engine.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
+/// ```
+public final class KairosEngine: Sendable {
+    public let store: any JobStore
+    public let registry: TaskRegistry
+    public let configuration: EngineConfiguration
+    public let events: EventBus
+    public let clock: any EngineClock
+    public let scheduler: SchedulerService?
+    public let workers: WorkerPool?
+    public let heartbeat: HeartbeatService
+    let logger: Logger
+
+    public init(
+        store: any JobStore, registry: TaskRegistry, configuration: EngineConfiguration = EngineConfiguration(),
+        clock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "kairos"), version: String = "0.1.0"
+    ) {
+        self.store = store
+        self.registry = registry
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        let events = EventBus(observer: EngineObserver(logger: logger))
+        self.events = events
+        let workers =
+            configuration.roles.contains(.worker)
+            ? WorkerPool(store: store, clock: clock, events: events, registry: registry, configuration: configuration, logger: logger) : nil
+        self.workers = workers
+        self.scheduler =
+            configuration.roles.contains(.scheduler)
+            ? SchedulerService(store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers?.wakeup)
+            : nil
+        let now = clock.now()
+        let instance = InstanceInfo(
+            id: configuration.instanceId, hostname: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
+            roles: configuration.roles.map(\.rawValue).sorted(), version: version, startedAt: now, heartbeatAt: now)
+        self.heartbeat = HeartbeatService(
+            store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers, instance: instance)
+    }
+
+    /// The services to run, in service-group order.
+    public var services: [any Service] {
+        var services: [any Service] = [heartbeat]
+        if let workers { services.append(workers) }
+        if let scheduler { services.append(scheduler) }
+        return services
+    }
+
+    /// Job management that validates task arguments, wakes the scheduler and emits events.
+    public var jobs: JobManager { JobManager(engine: self) }
+
+    /// Creates the `system.cleanup-history` job when it does not exist yet.
+    public func installSystemJobs() async throws {
+        guard let days = configuration.historyRetentionDays, registry.task(named: "system.cleanup-history") != nil else { return }
+        if try await store.job(key: Self.cleanupJobKey) != nil { return }
+        let spec = try JobSpec(
+            key: Self.cleanupJobKey, name: "History cleanup", description: "Deletes finished executions older than the retention.",
+            task: "system.cleanup-history", args: ["retentionDays": .number(Double(days))],
+            schedule: .cron(try CronSchedule(expression: "17 3 * * *")), misfireGraceTime: 3600)
+        let (job, created) = try await store.upsertJob(spec, system: true, now: clock.now())
+        if created { events.emit(.jobAdded(jobId: job.id, key: job.key)) }
+    }
+
+    public static let cleanupJobKey = "system.cleanup-history"
+
+    func jobsChanged() {
+        scheduler?.jobsChanged()
+    }
+
+    func workAvailable() {
+        workers?.workAvailable()
+    }
+}
+
+/// Job changes that go through the engine: task arguments are validated before anything is
+/// saved, events are emitted and the scheduler wakes up.
+public struct JobManager: Sendable {
+    let engine: KairosEngine
+
+    public func create(_ spec: JobSpec) async throws -> Job {
+        try engine.registry.validate(spec)
+        let job = try await engine.store.createJob(spec, now: engine.clock.now())
+        engine.events.emit(.jobAdded(jobId: job.id, key: job.key))
+        engine.jobsChanged()
+        return job
+    }
+
+    /// Creates or updates jobs by key (a jobs file). Validates all of them first: nothing is
+    /// saved unless every one is valid.
+    public func upsert(_ specs: [JobSpec]) async throws -> [(job: Job, created: Bool)] {
+        for spec in specs { try engine.registry.validate(spec) }
+        var results: [(job: Job, created: Bool)] = []
+        for spec in specs {
+            let before = try await engine.store.job(key: spec.key)
+            let result = try await engine.store.upsertJob(spec, system: false, now: engine.clock.now())
+            if result.created {
+                engine.events.emit(.jobAdded(jobId: result.job.id, key: result.job.key))
+            } else if before?.version != result.job.version {
+                engine.events.emit(.jobModified(jobId: result.job.id, key: result.job.key))
+            }
+            results.append(result)
+        }
+        engine.jobsChanged()
+        return results
+    }
+
+    public func replace(id: UUID, with spec: JobSpec, expectedVersion: Int?) async throws -> Job {
+        try engine.registry.validate(spec)
+        let job = try await engine.store.replaceJob(id: id, with: spec, expectedVersion: expectedVersion, now: engine.clock.now())
+        engine.events.emit(.jobModified(jobId: job.id, key: job.key))
+        engine.jobsChanged()
+        return job
+    }
+
+    public func delete(id: UUID, expectedVersion: Int?) async throws -> Job {
+        let job = try await engine.store.deleteJob(id: id, expectedVersion: expectedVersion, now: engine.clock.now())
+        engine.events.emit(.jobRemoved(jobId: job.id, key: job.key))
+        engine.jobsChanged()
+        return job
+    }
+
+    public func setPaused(id: UUID, _ paused: Bool, expectedVersion: Int? = nil) async throws -> Job {
+        let job = try await engine.store.setPaused(id: id, paused, expectedVersion: expectedVersion, now: engine.clock.now())
+        engine.events.emit(.jobModified(jobId: job.id, key: job.key))
+        engine.jobsChanged()
+        return job
+    }
+
+    public func setEnabled(id: UUID, _ enabled: Bool, expectedVersion: Int? = nil) async throws -> Job {
+        let job = try await engine.store.setEnabled(id: id, enabled, expectedVersion: expectedVersion, now: engine.clock.now())
+        engine.events.emit(.jobModified(jobId: job.id, key: job.key))
+        engine.jobsChanged()
+        return job
+    }
+
+    /// Queues a manual run now.
+    public func trigger(id: UUID) async throws -> Execution {
+        let execution = try await engine.store.trigger(jobId: id, now: engine.clock.now())
+        engine.events.emit(.executionSubmitted(execution))
+        engine.workAvailable()
+        return execution
+    }
+
+    public func cancel(executionId: UUID) async throws -> Execution {
+        let execution = try await engine.store.cancel(executionId: executionId, now: engine.clock.now())
+        engine.workers?.cancelAttempts([executionId])
+        return execution
+    }
+}

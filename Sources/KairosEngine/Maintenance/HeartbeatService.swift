@@ -1,0 +1,64 @@
+import Foundation
+import KairosCore
+import KairosStore
+import Logging
+import ServiceLifecycle
+
+/// Registers this instance, heartbeats (which renews the leases of its running executions),
+/// passes cancel requests to the worker pool, and reaps other instances' expired leases.
+/// See `Maintenance/README.md`.
+public final class HeartbeatService: Service, Sendable {
+    private let store: any JobStore
+    private let clock: any EngineClock
+    private let events: EventBus
+    private let configuration: EngineConfiguration
+    private let logger: Logger
+    private let workers: WorkerPool?
+    private let instance: InstanceInfo
+    private let wakeup = Wakeup()
+
+    init(store: any JobStore, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?, instance: InstanceInfo) {
+        self.store = store
+        self.clock = clock
+        self.events = events
+        self.configuration = configuration
+        self.logger = logger
+        self.workers = workers
+        self.instance = instance
+    }
+
+    public func run() async throws {
+        try await store.registerInstance(instance)
+        logger.info("instance registered", metadata: ["instanceId": "\(instance.id)", "roles": "\(instance.roles.joined(separator: ","))"])
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled {
+                await beat()
+                await wakeup.wait(until: clock.now().addingTimeInterval(configuration.heartbeatInterval), clock: clock)
+            }
+        } onGracefulShutdown: {
+            self.wakeup.signal()
+        }
+        // Last in the service group: the workers have drained, so nothing of ours is running.
+        do {
+            try await store.markInstanceStopped(instanceId: instance.id, now: clock.now())
+        } catch {
+            logger.error("marking the instance stopped failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func beat() async {
+        let now = clock.now()
+        do {
+            let cancelled = try await store.heartbeat(
+                instanceId: instance.id, now: now, leaseUntil: now.addingTimeInterval(configuration.leaseDuration))
+            if !cancelled.isEmpty { workers?.cancelAttempts(cancelled) }
+            let reaped = try await store.reapExpiredLeases(now: now, deadAfter: configuration.deadInstanceAfter, limit: 1000)
+            for execution in reaped {
+                events.emit(.executionFailed(execution, willRetry: execution.status == .queued))
+            }
+            if reaped.contains(where: { $0.status == .queued }) { workers?.workAvailable() }
+        } catch {
+            logger.error("heartbeat failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

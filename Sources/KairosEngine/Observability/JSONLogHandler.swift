@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+
+/// A swift-log handler that writes one JSON object per line to standard error:
+/// `{"ts":"…","level":"info","label":"kairos","message":"execution.succeeded","jobId":"…",…}`.
+public struct JSONLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+
+    public init(label: String, level: Logger.Level = .info) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var object: [String: String] = [:]
+        for (key, value) in metadata { object[key] = "\(value)" }
+        if let extra = event.metadata { for (key, value) in extra { object[key] = "\(value)" } }
+        var line = "{\"ts\":\(Self.quote(Self.timestamp()))"
+        line += ",\"level\":\(Self.quote(event.level.rawValue)),\"label\":\(Self.quote(label)),\"message\":\(Self.quote(event.message.description))"
+        for key in object.keys.sorted() {
+            line += ",\(Self.quote(key)):"
+            if key == "durationMs", let number = Int(object[key]!) { line += "\(number)" } else { line += Self.quote(object[key]!) }
+        }
+        line += "}\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    private static func timestamp() -> String {
+        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import KairosCore
+import KairosStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Turns due fires into executions: one ``SchedulerStateMachine`` driven by a thin I/O loop.
+/// Sleeps until the earliest `nextRunAt` (minus the look-ahead) or until jobs change, never
+/// on a fixed short poll. Stops claiming at graceful shutdown.
+public final class SchedulerService: Service, Sendable {
+    private let store: any JobStore
+    private let clock: any EngineClock
+    private let events: EventBus
+    private let logger: Logger
+    private let wakeup = Wakeup()
+    private let workers: Wakeup?
+    private let machine: Mutex<SchedulerStateMachine>
+
+    init(store: any JobStore, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: Wakeup?) {
+        self.store = store
+        self.clock = clock
+        self.events = events
+        self.logger = logger
+        self.workers = workers
+        self.machine = Mutex(
+            SchedulerStateMachine(
+                batchSize: configuration.schedulerBatchSize, lookahead: configuration.lookahead,
+                idlePollInterval: configuration.idlePollInterval))
+    }
+
+    /// Jobs changed (created, edited, resumed …): look at the store now.
+    public func jobsChanged() { wakeup.signal() }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            var action = machine.withLock { $0.start(now: clock.now()) }
+            while !Task.isCancelled {
+                switch action {
+                case .stop:
+                    return
+                case .sleep(let deadline):
+                    await wakeup.wait(until: deadline, clock: clock)
+                    action = machine.withLock { $0.start(now: clock.now()) }
+                case .claim(let now, let horizon, let limit):
+                    do {
+                        let batch = try await store.claimDueFires(now: now, horizon: horizon, limit: limit)
+                        if !batch.queued.isEmpty { workers?.signal() }
+                        for execution in batch.missed { events.emit(.executionMissed(execution)) }
+                        for execution in batch.queued { events.emit(.executionSubmitted(execution)) }
+                        let earliest = batch.jobsClaimed >= limit ? nil : try await store.earliestNextRun()
+                        action = machine.withLock {
+                            $0.passFinished(jobsClaimed: batch.jobsClaimed, earliestNextRun: earliest, now: clock.now())
+                        }
+                    } catch {
+                        logger.error("scheduling pass failed", metadata: ["error": "\(error)"])
+                        action = machine.withLock { $0.passFailed(now: clock.now()) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.machine.withLock { $0.shutdown() }
+            self.wakeup.signal()
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import KairosCore
+import KairosStore
+
+/// The worker pool's decisions as a value: what to claim, which claimed execution to start,
+/// when to wake up. The pool's I/O loop asks it and does what it says.
+///
+/// Claims come in two kinds: *due* work (`runAfter <= now`), never more than the free worker
+/// slots, so a backlog stays in the store where other instances can take it; and *prefetch*
+/// of work due within the look-ahead, taken only when there is no due backlog, so that a
+/// burst of fires on a minute boundary is in memory and starts on time.
+public struct DispatchState: Sendable {
+    public struct ClaimRequest: Sendable, Hashable {
+        public var horizon: Date
+        public var limit: Int
+    }
+
+    public let capacity: Int
+    public let claimBatchSize: Int
+    public let prefetchLimit: Int
+    public let lookahead: TimeInterval
+    /// Claimed, not started; ordered by `runAfter`, then priority (highest first).
+    private(set) var buffer: [ClaimedExecution] = []
+    private var head = 0
+    public private(set) var inFlight = 0
+    public private(set) var shuttingDown = false
+
+    public init(capacity: Int, claimBatchSize: Int, prefetchLimit: Int, lookahead: TimeInterval) {
+        self.capacity = capacity
+        self.claimBatchSize = claimBatchSize
+        self.prefetchLimit = prefetchLimit
+        self.lookahead = lookahead
+    }
+
+    public var buffered: Int { buffer.count - head }
+
+    private func dueBuffered(now: Date) -> Int {
+        var count = 0
+        var index = head
+        while index < buffer.count, buffer[index].execution.runAfter <= now, count < capacity {
+            count += 1
+            index += 1
+        }
+        return count
+    }
+
+    /// The claim for due work, or `nil` when every slot is spoken for.
+    public func dueClaim(now: Date) -> ClaimRequest? {
+        guard !shuttingDown else { return nil }
+        let free = capacity - inFlight - dueBuffered(now: now)
+        return free > 0 ? ClaimRequest(horizon: now, limit: min(free, claimBatchSize)) : nil
+    }
+
+    /// The claim for work due within the look-ahead, or `nil` when the buffer is full.
+    public func prefetchClaim(now: Date) -> ClaimRequest? {
+        guard !shuttingDown, lookahead > 0 else { return nil }
+        let room = prefetchLimit - buffered - inFlight
+        return room > 0 ? ClaimRequest(horizon: now.addingTimeInterval(lookahead), limit: min(room, claimBatchSize)) : nil
+    }
+
+    public mutating func received(_ claimed: [ClaimedExecution]) {
+        guard !claimed.isEmpty else { return }
+        if head > 0 {
+            buffer.removeFirst(head)
+            head = 0
+        }
+        buffer.append(contentsOf: claimed)
+        buffer.sort(by: Self.runsBefore)
+    }
+
+    static func runsBefore(_ a: ClaimedExecution, _ b: ClaimedExecution) -> Bool {
+        if a.execution.runAfter != b.execution.runAfter { return a.execution.runAfter < b.execution.runAfter }
+        if a.execution.priority != b.execution.priority { return a.execution.priority > b.execution.priority }
+        return a.execution.scheduledAt < b.execution.scheduledAt
+    }
+
+    /// The next execution to start now, if a slot is free and one is due.
+    public mutating func nextToStart(now: Date) -> ClaimedExecution? {
+        guard !shuttingDown, inFlight < capacity, head < buffer.count, buffer[head].execution.runAfter <= now else { return nil }
+        let next = buffer[head]
+        head += 1
+        inFlight += 1
+        if head > 4096, head * 2 > buffer.count {
+            buffer.removeFirst(head)
+            head = 0
+        }
+        return next
+    }
+
+    public mutating func finished() {
+        inFlight -= 1
+    }
+
+    /// When the loop should look again, at the latest: the next buffered `runAfter` if a slot
+    /// is free for it.
+    public func nextDeadline() -> Date? {
+        guard inFlight < capacity, head < buffer.count else { return nil }
+        return buffer[head].execution.runAfter
+    }
+
+    /// Stops claiming and starting; returns the claimed executions that never started, to
+    /// release back to the queue.
+    public mutating func shutdown() -> [ClaimedExecution] {
+        shuttingDown = true
+        let unstarted = Array(buffer[head...])
+        buffer = []
+        head = 0
+        return unstarted
+    }
+}
+
+/// What to record when an attempt ends: success, a retry at a later time, or a final failure.
+/// Pure: the random source for the retry jitter is passed in.
+public enum AttemptDecision {
+    public static func completion(
+        for claimed: ClaimedExecution, instanceId: String, startedAt: Date, finishedAt: Date,
+        result: Result<String?, ExecutionError>, failureResult: String? = nil,
+        using generator: inout some RandomNumberGenerator
+    ) -> Completion {
+        let execution = claimed.execution
+        let outcome: Completion.Outcome
+        switch result {
+        case .success(let summary):
+            outcome = .succeeded(result: summary)
+        case .failure(let error):
+            let retryAt = claimed.job.spec.retry
+                .delay(afterFailedAttempt: execution.attempt, using: &generator)
+                .map { finishedAt.addingTimeInterval($0) }
+            outcome = .failed(error, result: failureResult, retryAt: retryAt)
+        }
+        return Completion(
+            executionId: execution.id, instanceId: instanceId, attempt: execution.attempt,
+            startedAt: startedAt, finishedAt: finishedAt, outcome: outcome)
+    }
+}

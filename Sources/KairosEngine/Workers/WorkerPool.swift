@@ -1,0 +1,232 @@
+import Foundation
+import KairosCore
+import KairosStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Claims runnable executions and runs their tasks with bounded concurrency. Decisions come
+/// from ``DispatchState``; this type does the I/O. Outcomes are written to the store in
+/// batches by a flush loop.
+///
+/// Graceful shutdown: stop claiming, release claimed executions that have not started, let
+/// running ones finish within `shutdownGrace`, then cancel them (recorded failed, reason
+/// `shutdown`, retried if the job allows), flush every outcome and return.
+public final class WorkerPool: Service, Sendable {
+    private let store: any JobStore
+    private let clock: any EngineClock
+    private let events: EventBus
+    private let registry: TaskRegistry
+    private let configuration: EngineConfiguration
+    private let logger: Logger
+    let wakeup = Wakeup()
+    private let flushWakeup = Wakeup()
+    private let state: Mutex<DispatchState>
+    private let pending = Mutex<(completions: [Completion], done: Bool)>(([], false))
+    private let shutdownRequested = Atomic<Bool>(false)
+    private let attempts = RunningAttempts()
+    private let runner: AttemptRunner
+
+    init(store: any JobStore, clock: any EngineClock, events: EventBus, registry: TaskRegistry, configuration: EngineConfiguration, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.events = events
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+        self.state = Mutex(
+            DispatchState(
+                capacity: configuration.workers, claimBatchSize: configuration.claimBatchSize,
+                prefetchLimit: configuration.prefetchLimit, lookahead: configuration.lookahead))
+        self.runner = AttemptRunner(clock: clock, abandonAfter: configuration.abandonAfter)
+    }
+
+    /// Executions were queued: look at the store now.
+    public func workAvailable() { wakeup.signal() }
+
+    /// Stops running attempts of these executions (cancelled by a user meanwhile).
+    func cancelAttempts(_ ids: [UUID]) { attempts.stop(ids, reason: ExecutionError.cancelled) }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.flushLoop() }
+                await self.dispatchLoop(group: &group)
+                self.pending.withLock { $0.done = true }
+                self.flushWakeup.signal()
+            }
+        } onGracefulShutdown: {
+            self.shutdownRequested.store(true, ordering: .relaxed)
+            self.wakeup.signal()
+        }
+    }
+
+    private func dispatchLoop(group: inout DiscardingTaskGroup) async {
+        var shutdownDeadline: Date?
+        var stoppedAll = false
+        var idleTurns = 0
+        while true {
+            let now = clock.now()
+            if shutdownRequested.load(ordering: .relaxed) || Task.isCancelled, shutdownDeadline == nil {
+                let unstarted = state.withLock { $0.shutdown() }
+                release(unstarted, now: now)
+                shutdownDeadline = now.addingTimeInterval(configuration.shutdownGrace)
+                logger.info("worker pool draining", metadata: ["running": "\(state.withLock { $0.inFlight })", "released": "\(unstarted.count)"])
+            }
+            if let deadline = shutdownDeadline {
+                if state.withLock({ $0.inFlight }) == 0 { return }
+                if now >= deadline, !stoppedAll {
+                    attempts.stopAll(reason: ExecutionError.shutdown)
+                    stoppedAll = true
+                }
+                await wakeup.wait(until: stoppedAll ? now.addingTimeInterval(0.25) : deadline, clock: clock)
+                continue
+            }
+
+            // Start what is due.
+            while let claimed = state.withLock({ $0.nextToStart(now: now) }) {
+                start(claimed, group: &group)
+            }
+
+            // Claim: due work up to the free slots, then the near future.
+            var claimedAny = false
+            var fullBatch = false
+            do {
+                if let request = state.withLock({ $0.dueClaim(now: now) }) {
+                    let claimed = try await claim(request, now: now)
+                    claimedAny = !claimed.isEmpty
+                    fullBatch = claimed.count == request.limit
+                }
+                if !fullBatch, let request = state.withLock({ $0.prefetchClaim(now: clock.now()) }) {
+                    let claimed = try await claim(request, now: clock.now())
+                    claimedAny = claimedAny || !claimed.isEmpty
+                    fullBatch = claimed.count == request.limit
+                }
+                idleTurns = 0
+            } catch {
+                idleTurns += 1
+                logger.error("claiming executions failed", metadata: ["error": "\(error)"])
+                await wakeup.wait(until: clock.now().addingTimeInterval(min(1, 0.05 * Double(idleTurns))), clock: clock)
+                continue
+            }
+            if claimedAny || fullBatch { continue }
+
+            // Sleep until the next buffered start, the next queued execution, or a signal.
+            var deadline = clock.now().addingTimeInterval(configuration.idlePollInterval)
+            if let next = state.withLock({ $0.nextDeadline() }) { deadline = min(deadline, next) }
+            if let queued = try? await store.earliestQueued() {
+                deadline = min(deadline, max(clock.now(), queued.addingTimeInterval(-configuration.lookahead)))
+            }
+            await wakeup.wait(until: deadline, clock: clock)
+        }
+    }
+
+    private func claim(_ request: DispatchState.ClaimRequest, now: Date) async throws -> [ClaimedExecution] {
+        let claimed = try await store.claimExecutions(
+            instanceId: configuration.instanceId, horizon: request.horizon, limit: request.limit,
+            leaseUntil: now.addingTimeInterval(configuration.leaseDuration))
+        state.withLock { $0.received(claimed) }
+        return claimed
+    }
+
+    private func start(_ claimed: ClaimedExecution, group: inout DiscardingTaskGroup) {
+        group.addTask {
+            let completion = await self.execute(claimed)
+            let count = self.pending.withLock { pending -> Int in
+                pending.completions.append(completion)
+                return pending.completions.count
+            }
+            if count == 1 { self.flushWakeup.signal() }
+            self.state.withLock { $0.finished() }
+            self.wakeup.signal()
+        }
+    }
+
+    private func execute(_ claimed: ClaimedExecution) async -> Completion {
+        var execution = claimed.execution
+        let startedAt = clock.now()
+        execution.status = .running
+        execution.startedAt = startedAt
+        execution.instanceId = configuration.instanceId
+        events.emit(.executionStarted(execution))
+        let context = TaskContext(
+            jobId: execution.jobId, jobKey: execution.jobKey, executionId: execution.id, attempt: execution.attempt,
+            scheduledAt: execution.scheduledAt, logger: logger)
+        let attemptResult: AttemptResult
+        if let task = registry.task(named: claimed.job.spec.task) {
+            let attempt = attempts.add(execution.id)
+            attemptResult = await runner.run(task: task, args: claimed.job.spec.args, context: context, timeout: claimed.job.spec.timeout, attempt: attempt)
+            attempts.remove(execution.id)
+        } else {
+            attemptResult = AttemptResult(
+                result: .failure(ExecutionError(reason: "unknown task", message: "task '\(claimed.job.spec.task)' is not registered in instance \(configuration.instanceId)")))
+        }
+        let finishedAt = clock.now()
+        var generator = SystemRandomNumberGenerator()
+        let completion = AttemptDecision.completion(
+            for: claimed, instanceId: configuration.instanceId, startedAt: startedAt, finishedAt: finishedAt,
+            result: attemptResult.result, failureResult: attemptResult.failureResult, using: &generator)
+        execution.finishedAt = finishedAt
+        execution.durationMs = Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded())
+        switch completion.outcome {
+        case .succeeded(let result):
+            execution.status = .succeeded
+            execution.result = result
+            events.emit(.executionSucceeded(execution))
+        case .failed(let error, let result, let retryAt):
+            execution.status = retryAt == nil ? .failed : .queued
+            execution.error = error
+            execution.result = result
+            events.emit(.executionFailed(execution, willRetry: retryAt != nil))
+        case .released:
+            break
+        }
+        return completion
+    }
+
+    private func release(_ unstarted: [ClaimedExecution], now: Date) {
+        guard !unstarted.isEmpty else { return }
+        let completions = unstarted.map {
+            Completion(
+                executionId: $0.execution.id, instanceId: configuration.instanceId, attempt: $0.execution.attempt,
+                startedAt: now, finishedAt: now, outcome: .released(runAfter: $0.execution.runAfter))
+        }
+        pending.withLock { $0.completions.append(contentsOf: completions) }
+        flushWakeup.signal()
+    }
+
+    private func flushLoop() async {
+        var failures = 0
+        while true {
+            await flushWakeup.wait()
+            if !pending.withLock({ $0.done }) {
+                // A short window so that outcomes finishing together are written in one transaction.
+                try? await clock.sleep(until: clock.now().addingTimeInterval(0.005))
+            }
+            let (batch, done) = pending.withLock { pending -> ([Completion], Bool) in
+                defer { pending.completions.removeAll(keepingCapacity: true) }
+                return (pending.completions, pending.done)
+            }
+            if !batch.isEmpty {
+                do {
+                    try await store.complete(batch, now: clock.now())
+                    failures = 0
+                } catch {
+                    failures += 1
+                    logger.error("recording execution outcomes failed", metadata: ["error": "\(error)", "count": "\(batch.count)"])
+                    if failures >= 50 {
+                        logger.critical("giving up on outcomes; their leases will expire and be reaped", metadata: ["count": "\(batch.count)"])
+                    } else {
+                        pending.withLock { $0.completions.insert(contentsOf: batch, at: 0) }
+                        try? await clock.sleep(until: clock.now().addingTimeInterval(0.2))
+                    }
+                    continue
+                }
+            }
+            let (empty, finished) = pending.withLock { ($0.completions.isEmpty, $0.done) }
+            if finished && empty { return }
+            if !empty { flushWakeup.signal() }
+            _ = done
+        }
+    }
+}
