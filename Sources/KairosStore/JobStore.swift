@@ -2,7 +2,8 @@ import Foundation
 import KairosCore
 
 /// Job definitions: create, read, list, change. Every change increments `version`;
-/// passing `expectedVersion` makes it conditional (optimistic concurrency).
+/// passing `expectedVersion` makes it conditional (optimistic concurrency). The scheduler's
+/// own state (`nextRunAt`, `lastRunAt`, `lastStatus`) changes without a version bump.
 public protocol JobRepository: Sendable {
     /// Saves a new job; its first fire is computed from the schedule at `now` (intervals are
     /// anchored at `now` unless they have a start date). Throws `keyConflict`.
@@ -10,8 +11,14 @@ public protocol JobRepository: Sendable {
     /// Creates the job, or replaces the one with the same key when its spec differs (used for
     /// jobs files and system jobs). The next fire is kept when the schedule is unchanged.
     func upsertJob(_ spec: JobSpec, system: Bool, now: Date) async throws -> (job: Job, created: Bool)
+    /// The job with that id, including a soft-deleted one (then `deleted` is `true`), so that
+    /// history can still name it; `nil` if no job ever had that id.
     func job(id: UUID) async throws -> Job?
+    /// The live job with that key; `nil` when none exists or it is deleted (a deleted job's key
+    /// can be reused by a new job).
     func job(key: String) async throws -> Job?
+    /// Live (not deleted) jobs ordered by key. `limit` is clamped to `1...JobQuery.maximumLimit`;
+    /// a cursor not produced by this method throws `invalidCursor`.
     func listJobs(_ query: JobQuery) async throws -> Page<Job>
     /// Replaces the spec. A changed schedule recomputes the next fire from `now`.
     func replaceJob(id: UUID, with spec: JobSpec, expectedVersion: Int?, now: Date) async throws -> Job
@@ -129,6 +136,8 @@ public protocol InstanceRegistry: Sendable {
 /// Execution history and retention.
 public protocol ExecutionHistory: Sendable {
     func execution(id: UUID) async throws -> Execution?
+    /// Newest first by (`scheduledAt`, `id`). `limit` is clamped to `1...500`; a cursor not
+    /// produced by this method throws `invalidCursor`.
     func history(_ query: HistoryQuery) async throws -> Page<Execution>
     /// Deletes up to `limit` finished executions that finished before `cutoff`, oldest first.
     /// Returns how many were deleted; call again while it returns `limit`.

@@ -16,6 +16,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The database cannot be opened or used: missing directory, not a database,
         /// read-only, a newer schema than this binary knows.
         case unavailable
+        /// A list cursor that this store did not produce (malformed or from another list).
+        case invalidCursor
     }
 
     public var code: Code

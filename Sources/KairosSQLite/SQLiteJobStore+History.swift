@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import KairosCore
+import KairosStore
+
+extension SQLiteJobStore {
+    public func execution(id: UUID) async throws -> Execution? {
+        try await read { db in try self.fetchExecution(id: id, db: db) }
+    }
+
+    static let maximumHistoryLimit = 500
+
+    /// History cursors: base64 of `"<scheduledAt micros>:<execution id>"` of the last item.
+    static func historyCursor(_ execution: Execution) -> String {
+        Data("\(Micros.from(execution.scheduledAt)):\(execution.id.uuidString)".utf8).base64EncodedString()
+    }
+
+    static func parseHistoryCursor(_ cursor: String) throws -> (micros: Int64, id: UUID) {
+        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
+            let colon = text.firstIndex(of: ":"), let micros = Int64(text[..<colon]),
+            let id = UUID(uuidString: String(text[text.index(after: colon)...]))
+        else {
+            throw StoreError(.invalidCursor, "the cursor '\(cursor)' is not a cursor of the execution history")
+        }
+        return (micros, id)
+    }
+
+    public func history(_ query: HistoryQuery) async throws -> Page<Execution> {
+        let limit = min(max(query.limit, 1), Self.maximumHistoryLimit)
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let jobId = query.jobId {
+            conditions.append("job_id = ?")
+            arguments.append(jobId)
+        }
+        if !query.statuses.isEmpty {
+            let statuses = query.statuses.map(\.rawValue).sorted()
+            conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += statuses.map { $0 as (any DatabaseValueConvertible)? }
+        }
+        if let cursor = query.cursor {
+            let (micros, id) = try Self.parseHistoryCursor(cursor)
+            conditions.append("(scheduled_at < ? OR (scheduled_at = ? AND id < ?))")
+            arguments += [micros, micros, id]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(Self.executionColumns) FROM executions \(whereClause) ORDER BY scheduled_at DESC, id DESC LIMIT ?"
+        arguments.append(limit + 1)
+        let finalArguments = StatementArguments(arguments)
+        return try await read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: finalArguments)
+            let items = try rows.prefix(limit).map { try self.decodeExecution($0) }
+            let next = rows.count > limit ? items.last.map(Self.historyCursor) : nil
+            return Page(items: items, nextCursor: next)
+        }
+    }
+
+    public func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int {
+        guard limit > 0 else { return 0 }
+        return try await write { db in
+            try db.cachedStatement(
+                sql: """
+                    DELETE FROM executions WHERE id IN (
+                      SELECT id FROM executions
+                      WHERE finished_at IS NOT NULL AND finished_at < ? AND status IN ('succeeded', 'failed', 'cancelled', 'missed')
+                        AND lease_expires_at IS NULL
+                      ORDER BY finished_at
+                      LIMIT ?)
+                    """
+            ).execute(arguments: [Micros.from(cutoff), limit])
+            return db.changesCount
+        }
+    }
+
+    public func executionCounts() async throws -> [ExecutionStatus: Int] {
+        try await read { db in
+            var counts: [ExecutionStatus: Int] = [:]
+            for status in ExecutionStatus.allCases { counts[status] = 0 }
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM executions GROUP BY status") {
+                let text: String = row[0]
+                if let status = ExecutionStatus(rawValue: text) { counts[status] = row[1] }
+            }
+            return counts
+        }
+    }
+}

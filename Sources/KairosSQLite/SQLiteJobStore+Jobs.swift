@@ -1,0 +1,233 @@
+import Foundation
+import GRDB
+import KairosCore
+import KairosStore
+
+extension SQLiteJobStore {
+    public func createJob(_ spec: JobSpec, now: Date) async throws -> Job {
+        try await write { db in try self.insertJob(spec, system: false, now: now, db: db) }
+    }
+
+    func insertJob(_ spec: JobSpec, system: Bool, now: Date, db: Database) throws -> Job {
+        try spec.validate()
+        var spec = spec
+        spec.schedule = spec.schedule.anchored(at: now)
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM jobs WHERE key = ? AND deleted = 0"), arguments: [spec.key]) == true {
+            throw StoreError(.keyConflict, "a job with key '\(spec.key)' already exists", jobKey: spec.key)
+        }
+        let job = Job(id: UUID(), spec: spec, nextRunAt: spec.firstFire(now: now), createdAt: now, updatedAt: now, version: 1, system: system)
+        try saveJob(job, insert: true, db: db)
+        return job
+    }
+
+    public func upsertJob(_ spec: JobSpec, system: Bool, now: Date) async throws -> (job: Job, created: Bool) {
+        try await write { db in
+            try spec.validate()
+            guard let existing = try self.liveJob(key: spec.key, db: db) else {
+                return (try self.insertJob(spec, system: system, now: now, db: db), true)
+            }
+            var normalized = spec
+            normalized.schedule = Self.normalizedSchedule(spec.schedule, existing: existing.spec.schedule, now: now)
+            if normalized == existing.spec && existing.system == system {
+                return (existing, false)
+            }
+            var job = try self.replaced(existing, with: spec, now: now)
+            job.system = system
+            try self.saveJob(job, insert: false, db: db)
+            return (job, false)
+        }
+    }
+
+    public func job(id: UUID) async throws -> Job? {
+        try await read { db in try self.fetchJob(id: id, db: db) }
+    }
+
+    public func job(key: String) async throws -> Job? {
+        try await read { db in try self.liveJob(key: key, db: db) }
+    }
+
+    func liveJob(key: String, db: Database) throws -> Job? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.jobColumns) FROM jobs WHERE key = ? AND deleted = 0"), arguments: [key]) else {
+            return nil
+        }
+        return try decodeJob(row)
+    }
+
+    public func listJobs(_ query: JobQuery) async throws -> Page<Job> {
+        let limit = min(max(query.limit, 1), JobQuery.maximumLimit)
+        var conditions = ["deleted = 0"]
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let cursor = query.cursor {
+            guard let data = Data(base64Encoded: cursor), let key = String(data: data, encoding: .utf8), !key.isEmpty else {
+                throw StoreError(.invalidCursor, "the cursor '\(cursor)' is not a cursor of the job list")
+            }
+            conditions.append("key > ?")
+            arguments.append(key)
+        }
+        if let prefix = query.keyPrefix, !prefix.isEmpty {
+            conditions.append("key >= ? AND key < ?")
+            arguments.append(prefix)
+            arguments.append(prefix + "\u{10FFFF}")
+        }
+        if let task = query.task {
+            conditions.append("task = ?")
+            arguments.append(task)
+        }
+        if !query.includeSystem { conditions.append("system = 0") }
+        if let state = query.state { conditions.append(Self.stateCondition(state)) }
+        let sql = "SELECT \(Self.jobColumns) FROM jobs WHERE \(conditions.joined(separator: " AND ")) ORDER BY key LIMIT ?"
+        arguments.append(limit + 1)
+        let finalArguments = StatementArguments(arguments)
+        return try await read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: finalArguments)
+            let jobs = try rows.prefix(limit).map { try self.decodeJob($0) }
+            let next = rows.count > limit ? jobs.last.map { Data($0.key.utf8).base64EncodedString() } : nil
+            return Page(items: jobs, nextCursor: next)
+        }
+    }
+
+    static func stateCondition(_ state: JobQuery.State) -> String {
+        switch state {
+        case .active: "(enabled = 1 AND paused = 0 AND next_run_at IS NOT NULL)"
+        case .paused: "(enabled = 1 AND paused = 1)"
+        case .disabled: "(enabled = 0)"
+        case .finished: "(enabled = 1 AND paused = 0 AND next_run_at IS NULL)"
+        }
+    }
+
+    /// The schedule to store for a new spec of an existing job: the stored one when only the
+    /// (creation-time) interval anchor differs, else the new one anchored at `now`.
+    static func normalizedSchedule(_ schedule: Schedule, existing: Schedule, now: Date) -> Schedule {
+        if schedule == existing { return existing }
+        if case .interval(let new) = schedule, new.startDate == nil, case .interval(let old) = existing, let anchor = old.startDate,
+            schedule.anchored(at: anchor) == existing
+        {
+            return existing
+        }
+        return schedule.anchored(at: now)
+    }
+
+    /// `job` with its spec replaced at `now` (version bumped; next fire recomputed when the schedule changed).
+    func replaced(_ job: Job, with spec: JobSpec, now: Date) throws -> Job {
+        var job = job
+        var spec = spec
+        spec.schedule = Self.normalizedSchedule(spec.schedule, existing: job.spec.schedule, now: now)
+        if spec.schedule != job.spec.schedule {
+            job.nextRunAt = spec.firstFire(now: now)
+        } else if (spec.enabled && !spec.paused) && !(job.spec.enabled && !job.spec.paused) {
+            job.nextRunAt = Self.resumedNextFire(spec.schedule, current: job.nextRunAt, now: now)
+        }
+        job.spec = spec
+        job.version += 1
+        job.updatedAt = now
+        return job
+    }
+
+    /// The next fire when a job resumes at `now`: no backfill. A one-shot that has not fired
+    /// keeps its time (the misfire rules then run it or record it missed).
+    static func resumedNextFire(_ schedule: Schedule, current: Date?, now: Date) -> Date? {
+        if case .date(let date) = schedule { return current == nil ? nil : date.runAt }
+        return schedule.nextFire(after: now)
+    }
+
+    /// Loads a live job for a change, checking `expectedVersion`.
+    func jobForChange(id: UUID, expectedVersion: Int?, db: Database) throws -> Job {
+        guard let job = try fetchJob(id: id, db: db), !job.deleted else {
+            throw StoreError(.notFound, "no job with id \(id.uuidString)", jobId: id)
+        }
+        if let expectedVersion, expectedVersion != job.version {
+            throw StoreError(
+                .versionMismatch, "job '\(job.key)' is at version \(job.version), not \(expectedVersion)", jobId: id, jobKey: job.key)
+        }
+        return job
+    }
+
+    public func replaceJob(id: UUID, with spec: JobSpec, expectedVersion: Int?, now: Date) async throws -> Job {
+        try await write { db in
+            try spec.validate()
+            let existing = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db)
+            if spec.key != existing.key,
+                try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM jobs WHERE key = ? AND deleted = 0"), arguments: [spec.key]) == true
+            {
+                throw StoreError(.keyConflict, "a job with key '\(spec.key)' already exists", jobId: id, jobKey: spec.key)
+            }
+            let job = try self.replaced(existing, with: spec, now: now)
+            try self.saveJob(job, insert: false, db: db)
+            if job.key != existing.key {
+                try db.cachedStatement(sql: "UPDATE executions SET job_key = ? WHERE job_id = ? AND status IN ('queued', 'running')")
+                    .execute(arguments: [job.key, id])
+            }
+            return job
+        }
+    }
+
+    public func deleteJob(id: UUID, expectedVersion: Int?, now: Date) async throws -> Job {
+        try await write { db in
+            var job = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db)
+            job.deleted = true
+            job.version += 1
+            job.updatedAt = now
+            try self.saveJob(job, insert: false, db: db)
+            try db.cachedStatement(
+                sql: """
+                    UPDATE executions SET status = 'cancelled', error_reason = ?, error_message = ?, finished_at = ?
+                    WHERE job_id = ? AND status = 'queued'
+                    """
+            ).execute(arguments: [ExecutionError.cancelled, "the job '\(job.key)' was deleted", Micros.from(now), id])
+            return job
+        }
+    }
+
+    public func setPaused(id: UUID, _ paused: Bool, expectedVersion: Int?, now: Date) async throws -> Job {
+        try await write { db in
+            let job = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db)
+            guard job.spec.paused != paused else { return job }
+            var spec = job.spec
+            spec.paused = paused
+            let changed = try self.replaced(job, with: spec, now: now)
+            try self.saveJob(changed, insert: false, db: db)
+            return changed
+        }
+    }
+
+    public func setEnabled(id: UUID, _ enabled: Bool, expectedVersion: Int?, now: Date) async throws -> Job {
+        try await write { db in
+            let job = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db)
+            guard job.spec.enabled != enabled else { return job }
+            var spec = job.spec
+            spec.enabled = enabled
+            let changed = try self.replaced(job, with: spec, now: now)
+            try self.saveJob(changed, insert: false, db: db)
+            return changed
+        }
+    }
+
+    public func earliestNextRun() async throws -> Date? {
+        try await read { db in
+            let micros = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT MIN(next_run_at) FROM jobs WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL"))
+            return Micros.date(micros)
+        }
+    }
+
+    public func jobCounts() async throws -> [JobQuery.State: Int] {
+        try await read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT
+                      SUM(CASE WHEN \(Self.stateCondition(.active)) THEN 1 ELSE 0 END),
+                      SUM(CASE WHEN \(Self.stateCondition(.paused)) THEN 1 ELSE 0 END),
+                      SUM(CASE WHEN \(Self.stateCondition(.disabled)) THEN 1 ELSE 0 END),
+                      SUM(CASE WHEN \(Self.stateCondition(.finished)) THEN 1 ELSE 0 END)
+                    FROM jobs WHERE deleted = 0
+                    """)
+            var counts: [JobQuery.State: Int] = [:]
+            for (index, state) in [JobQuery.State.active, .paused, .disabled, .finished].enumerated() {
+                counts[state] = (row?[index] as Int?) ?? 0
+            }
+            return counts
+        }
+    }
+}

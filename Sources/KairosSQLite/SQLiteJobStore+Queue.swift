@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import KairosCore
+import KairosStore
+
+extension SQLiteJobStore {
+    static let candidatesSQL = """
+        SELECT \(executionColumns(alias: "e")), \(jobColumns(alias: "j")), e.rowid
+        FROM executions e JOIN jobs j ON j.id = e.job_id
+        WHERE e.status = 'queued' AND e.run_after <= ? AND j.deleted = 0
+        ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC
+        LIMIT ? OFFSET ?
+        """
+
+    public func claimExecutions(instanceId: String, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution] {
+        guard limit > 0 else { return [] }
+        return try await write { db in
+            var running: [UUID: Int] = [:]
+            let counts = try Row.fetchAll(db.cachedStatement(sql: "SELECT job_id, COUNT(*) FROM executions WHERE status = 'running' GROUP BY job_id"))
+            for row in counts {
+                if let jobId = UUID.fromDatabaseValue(row[0]) { running[jobId] = row[1] }
+            }
+
+            let candidates = try db.cachedStatement(sql: Self.candidatesSQL)
+            let claim = try db.cachedStatement(
+                sql: """
+                    UPDATE executions SET status = 'running', instance_id = ?, lease_expires_at = ?,
+                      started_at = NULL, finished_at = NULL, duration_ms = NULL
+                    WHERE rowid = ?
+                    """)
+            let leaseMicros = Micros.from(leaseUntil)
+            var claimed: [ClaimedExecution] = []
+            // Candidates skipped because their job is at maxInstances do not count; scan a
+            // bounded number of them.
+            let pageSize = min(max(limit * 2, 64), 1_000)
+            let maximumScanned = limit * 8 + 2_000
+            // Claimed rows leave the queued set, so the next page starts after the skipped ones only.
+            var skipped = 0
+            var scanned = 0
+            scan: while claimed.count < limit, scanned < maximumScanned {
+                let rows = try Row.fetchAll(candidates, arguments: [Micros.from(horizon), pageSize, skipped])
+                scanned += rows.count
+                for row in rows {
+                    let maxInstances: Int = row[Self.executionColumnCount + 8]
+                    let current = UUID.fromDatabaseValue(row[1]).map { running[$0, default: 0] } ?? 0
+                    guard current < maxInstances else {
+                        skipped += 1
+                        continue
+                    }
+                    var execution = try self.decodeExecution(row)
+                    let job = try self.decodeJob(row, offset: Self.executionColumnCount)
+                    try claim.execute(arguments: [instanceId, leaseMicros, row[Self.executionColumnCount + 23] as Int64])
+                    running[execution.jobId] = current + 1
+                    execution.status = .running
+                    execution.instanceId = instanceId
+                    execution.leaseExpiresAt = leaseUntil
+                    execution.startedAt = nil
+                    execution.finishedAt = nil
+                    execution.durationMs = nil
+                    claimed.append(ClaimedExecution(execution: execution, job: job))
+                    if claimed.count == limit { break scan }
+                }
+                if rows.count < pageSize { break }
+            }
+            return claimed
+        }
+    }
+
+    public func earliestQueued() async throws -> Date? {
+        try await read { db in
+            Micros.date(try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(run_after) FROM executions WHERE status = 'queued'")))
+        }
+    }
+
+    public func queueDepth(now: Date) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM executions WHERE status = 'queued' AND run_after <= ?"),
+                arguments: [Micros.from(now)]) ?? 0
+        }
+    }
+
+    @discardableResult
+    public func complete(_ completions: [Completion], now: Date) async throws -> [UUID] {
+        guard !completions.isEmpty else { return [] }
+        return try await write { db in
+            var ignored: [UUID] = []
+            let finish = try db.cachedStatement(
+                sql: """
+                    UPDATE executions SET status = ?, started_at = ?, finished_at = ?, duration_ms = ?, error_reason = ?,
+                      error_message = ?, result = ?, lease_expires_at = NULL
+                    WHERE id = ? AND status = 'running' AND instance_id = ? AND attempt = ?
+                    """)
+            let retry = try db.cachedStatement(
+                sql: """
+                    UPDATE executions SET status = 'queued', run_after = ?, attempt = attempt + 1, started_at = ?, finished_at = ?,
+                      duration_ms = ?, error_reason = ?, error_message = ?, result = ?, instance_id = NULL, lease_expires_at = NULL
+                    WHERE id = ? AND status = 'running' AND instance_id = ? AND attempt = ?
+                    """)
+            let release = try db.cachedStatement(
+                sql: """
+                    UPDATE executions SET status = 'queued', run_after = ?, instance_id = NULL, lease_expires_at = NULL
+                    WHERE id = ? AND status = 'running' AND instance_id = ? AND attempt = ?
+                    """)
+            let updateJob = try db.cachedStatement(
+                sql: "UPDATE jobs SET last_run_at = ?, last_status = ? WHERE id = (SELECT job_id FROM executions WHERE id = ?)")
+            // A completion for an attempt cancelled meanwhile: drop the lease so heartbeats stop reporting it.
+            let acknowledge = try db.cachedStatement(
+                sql: "UPDATE executions SET lease_expires_at = NULL WHERE id = ? AND status = 'cancelled' AND instance_id = ? AND attempt = ?")
+            for completion in completions {
+                let id = completion.executionId
+                let started = Micros.from(completion.startedAt)
+                let finished = Micros.from(completion.finishedAt)
+                let duration = max(0, Int(((completion.finishedAt.timeIntervalSince(completion.startedAt)) * 1000).rounded()))
+                let owner: [any DatabaseValueConvertible] = [id, completion.instanceId, completion.attempt]
+                var finalStatus: ExecutionStatus?
+                switch completion.outcome {
+                case .succeeded(let result):
+                    try finish.execute(
+                        arguments: StatementArguments([ExecutionStatus.succeeded.rawValue, started, finished, duration, nil, nil, result] as [(any DatabaseValueConvertible)?]) + StatementArguments(owner))
+                    finalStatus = .succeeded
+                case .failed(let error, let result, let retryAt?):
+                    try retry.execute(
+                        arguments: StatementArguments([Micros.from(retryAt), started, finished, duration, error.reason, error.message, result] as [(any DatabaseValueConvertible)?]) + StatementArguments(owner))
+                case .failed(let error, let result, nil):
+                    try finish.execute(
+                        arguments: StatementArguments([ExecutionStatus.failed.rawValue, started, finished, duration, error.reason, error.message, result] as [(any DatabaseValueConvertible)?]) + StatementArguments(owner))
+                    finalStatus = .failed
+                case .released(let runAfter):
+                    try release.execute(arguments: StatementArguments([Micros.from(runAfter)]) + StatementArguments(owner))
+                }
+                if db.changesCount == 0 {
+                    ignored.append(completion.executionId)
+                    try acknowledge.execute(arguments: StatementArguments(owner))
+                    continue
+                }
+                if let finalStatus {
+                    try updateJob.execute(arguments: [started, finalStatus.rawValue, id])
+                }
+            }
+            return ignored
+        }
+    }
+
+    public func cancel(executionId: UUID, now: Date) async throws -> Execution {
+        try await write { db in
+            guard var execution = try self.fetchExecution(id: executionId, db: db) else {
+                throw StoreError(.notFound, "no execution with id \(executionId.uuidString)", executionId: executionId)
+            }
+            guard !execution.status.isFinal else {
+                throw StoreError(
+                    .invalidState, "execution \(executionId.uuidString) of job '\(execution.jobKey)' is already \(execution.status.rawValue)",
+                    jobId: execution.jobId, jobKey: execution.jobKey, executionId: executionId)
+            }
+            let wasRunning = execution.status == .running
+            execution.status = .cancelled
+            execution.error = ExecutionError(
+                reason: ExecutionError.cancelled, message: wasRunning ? "cancelled while running" : "cancelled before it ran")
+            execution.finishedAt = now
+            // A running attempt keeps its instance and lease until its worker learns of the
+            // cancellation (heartbeat) and reports back.
+            try db.cachedStatement(
+                sql: "UPDATE executions SET status = 'cancelled', error_reason = ?, error_message = ?, finished_at = ? WHERE id = ?"
+            ).execute(arguments: [execution.error?.reason, execution.error?.message, Micros.from(now), executionId])
+            return execution
+        }
+    }
+}

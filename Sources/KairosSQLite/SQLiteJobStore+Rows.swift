@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import KairosCore
+import KairosStore
+
+/// Instants are stored as INTEGER microseconds since 1970 (jitter gives fractional seconds).
+enum Micros {
+    static func from(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        guard value.isFinite else { return value > 0 ? Int64.max : Int64.min }
+        return Int64(max(min(value, 9.2e18), -9.2e18))
+    }
+
+    static func optional(_ date: Date?) -> Int64? { date.map { from($0) } }
+
+    static func date(_ micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
+    static func date(_ micros: Int64?) -> Date? { micros.map { date($0) } }
+}
+
+enum JSONText {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}
+
+extension SQLiteJobStore {
+    /// The columns of `jobs` in the order ``jobRow(_:)`` and ``decodeJob(_:)`` use.
+    static let jobColumns = """
+        id, key, name, description, task, args, schedule, priority, max_instances, misfire_grace_time, \
+        coalesce, retry, timeout, enabled, paused, deleted, system, next_run_at, last_run_at, last_status, \
+        created_at, updated_at, version
+        """
+
+    /// The same columns qualified with a table alias, for joins.
+    static func jobColumns(alias: String) -> String {
+        jobColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+    }
+
+    static let insertJobSQL = "INSERT INTO jobs (\(jobColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    /// Writes every column of `job` (insert or full update by id).
+    func saveJob(_ job: Job, insert: Bool, db: Database) throws {
+        let spec = job.spec
+        let values: [(any DatabaseValueConvertible)?] = [
+            job.id, spec.key, spec.name, spec.description, spec.task,
+            try JSONText.encode(spec.args), try JSONText.encode(spec.schedule), spec.priority, spec.maxInstances,
+            spec.misfireGraceTime, spec.coalesce, try JSONText.encode(spec.retry), spec.timeout, spec.enabled, spec.paused,
+            job.deleted, job.system, Micros.optional(job.nextRunAt), Micros.optional(job.lastRunAt), job.lastStatus?.rawValue,
+            Micros.from(job.createdAt), Micros.from(job.updatedAt), job.version,
+        ]
+        do {
+            if insert {
+                try db.cachedStatement(sql: Self.insertJobSQL).execute(arguments: StatementArguments(values))
+            } else {
+                let assignments = Self.jobColumns.split(separator: ",").dropFirst()
+                    .map { "\($0.trimmingCharacters(in: .whitespaces)) = ?" }.joined(separator: ", ")
+                try db.cachedStatement(sql: "UPDATE jobs SET \(assignments) WHERE id = ?")
+                    .execute(arguments: StatementArguments(Array(values.dropFirst()) + [job.id]))
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            // Another process took the key between the check and the write.
+            throw StoreError(.keyConflict, "a job with key '\(spec.key)' already exists", jobId: job.id, jobKey: spec.key)
+        }
+        // The spec cache is filled by reads only: this write may still roll back.
+    }
+
+    /// Decodes a job from a row holding ``jobColumns`` starting at column `offset`.
+    func decodeJob(_ row: Row, offset: Int = 0) throws -> Job {
+        guard let id = UUID.fromDatabaseValue(row[offset + 0]) else {
+            throw StoreError(.unavailable, "the SQLite database at '\(path)' holds a job with a malformed id")
+        }
+        let version: Int = row[offset + 22]
+        let cached = specCache.withLock { cache -> JobSpec? in
+            guard let entry = cache[id], entry.version == version else { return nil }
+            return entry.spec
+        }
+        let spec: JobSpec
+        if let cached {
+            spec = cached
+        } else {
+            do {
+                // Stored specs are not validated again: a job saved under older, looser rules
+                // stays readable (the schedule and retry policy still decode strictly).
+                var decoded = try JobSpec(key: "stored", task: "stored", schedule: try JSONText.decode(Schedule.self, row[offset + 6]))
+                decoded.key = row[offset + 1]
+                decoded.name = row[offset + 2]
+                decoded.description = row[offset + 3]
+                decoded.task = row[offset + 4]
+                decoded.args = try JSONText.decode(JSONValue.self, row[offset + 5])
+                decoded.priority = row[offset + 7]
+                decoded.maxInstances = row[offset + 8]
+                decoded.misfireGraceTime = row[offset + 9]
+                decoded.coalesce = row[offset + 10]
+                decoded.retry = try JSONText.decode(RetryPolicy.self, row[offset + 11])
+                decoded.timeout = row[offset + 12]
+                decoded.enabled = row[offset + 13]
+                decoded.paused = row[offset + 14]
+                spec = decoded
+            } catch {
+                throw StoreError(.unavailable, "the SQLite database at '\(path)' holds job '\(id.uuidString)' that cannot be read: \(error)", jobId: id)
+            }
+            specCache.withLock { cache in
+                if cache.count >= Self.specCacheLimit { cache.removeAll(keepingCapacity: true) }
+                cache[id] = (version, spec)
+            }
+        }
+        let lastStatus: String? = row[offset + 19]
+        return Job(
+            id: id, spec: spec, nextRunAt: Micros.date(row[offset + 17] as Int64?), lastRunAt: Micros.date(row[offset + 18] as Int64?),
+            lastStatus: lastStatus.flatMap(ExecutionStatus.init(rawValue:)), deleted: row[offset + 15],
+            createdAt: Micros.date(row[offset + 20] as Int64), updatedAt: Micros.date(row[offset + 21] as Int64),
+            version: version, system: row[offset + 16])
+    }
+
+    func fetchJob(id: UUID, db: Database) throws -> Job? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.jobColumns) FROM jobs WHERE id = ?"), arguments: [id]) else {
+            return nil
+        }
+        return try decodeJob(row)
+    }
+
+    /// The columns of `executions` in the order ``decodeExecution(_:)`` uses.
+    static let executionColumns = """
+        id, job_id, job_key, trigger, status, scheduled_at, run_after, priority, attempt, started_at, finished_at, \
+        duration_ms, error_reason, error_message, result, instance_id, lease_expires_at, created_at
+        """
+
+    static func executionColumns(alias: String) -> String {
+        executionColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+    }
+
+    static let executionColumnCount = 18
+
+    static let insertExecutionSQL = "INSERT INTO executions (\(executionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    static func executionArguments(_ e: Execution) -> StatementArguments {
+        let values: [(any DatabaseValueConvertible)?] = [
+            e.id, e.jobId, e.jobKey, e.trigger.rawValue, e.status.rawValue, Micros.from(e.scheduledAt),
+            Micros.from(e.runAfter), e.priority, e.attempt, Micros.optional(e.startedAt), Micros.optional(e.finishedAt), e.durationMs,
+            e.error?.reason, e.error?.message, e.result, e.instanceId, Micros.optional(e.leaseExpiresAt), Micros.from(e.createdAt),
+        ]
+        return StatementArguments(values)
+    }
+
+    func decodeExecution(_ row: Row, offset: Int = 0) throws -> Execution {
+        let triggerText: String = row[offset + 3]
+        let statusText: String = row[offset + 4]
+        guard let id = UUID.fromDatabaseValue(row[offset + 0]), let jobId = UUID.fromDatabaseValue(row[offset + 1]),
+            let trigger = ExecutionTrigger(rawValue: triggerText), let status = ExecutionStatus(rawValue: statusText)
+        else {
+            throw StoreError(.unavailable, "the SQLite database at '\(path)' holds an execution that cannot be read (status '\(statusText)', trigger '\(triggerText)')")
+        }
+        let reason: String? = row[offset + 12]
+        let message: String? = row[offset + 13]
+        return Execution(
+            id: id, jobId: jobId, jobKey: row[offset + 2], trigger: trigger, status: status,
+            scheduledAt: Micros.date(row[offset + 5] as Int64), runAfter: Micros.date(row[offset + 6] as Int64),
+            priority: row[offset + 7], attempt: row[offset + 8], startedAt: Micros.date(row[offset + 9] as Int64?),
+            finishedAt: Micros.date(row[offset + 10] as Int64?), durationMs: row[offset + 11],
+            error: reason.map { ExecutionError(reason: $0, message: message ?? "") }, result: row[offset + 14],
+            instanceId: row[offset + 15], leaseExpiresAt: Micros.date(row[offset + 16] as Int64?),
+            createdAt: Micros.date(row[offset + 17] as Int64))
+    }
+
+    func fetchExecution(id: UUID, db: Database) throws -> Execution? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.executionColumns) FROM executions WHERE id = ?"), arguments: [id]) else {
+            return nil
+        }
+        return try decodeExecution(row)
+    }
+}
+
+/// Time-ordered execution ids (UUID version 7: 48 bits of Unix milliseconds, then random
+/// bits): new executions land at the end of the primary-key index instead of on random pages,
+/// which keeps the pages a burst of fires dirties, and the WAL it writes, small.
+enum TimeOrderedID {
+    static func make(at date: Date) -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        let millis = UInt64(max(0, min(date.timeIntervalSince1970 * 1000, Double(UInt64(1) << 47))))
+        let random = generator.next() as UInt64
+        let more = generator.next() as UInt64
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - index))) }
+        for index in 6..<16 { bytes[index] = UInt8(truncatingIfNeeded: (index < 14 ? random : more) >> (8 * (index % 8))) }
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)  // version 7
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)  // RFC 4122 variant
+        return UUID(uuid: (
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

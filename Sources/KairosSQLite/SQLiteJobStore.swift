@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import KairosCore
+import KairosStore
+import Synchronization
+
+/// The embedded job store: one SQLite file in WAL mode, accessed through a GRDB
+/// `DatabasePool` (one writer, concurrent readers). Schema migrations run when it opens.
+///
+/// ```swift
+/// let store = try SQLiteJobStore(path: "/var/lib/kairos/kairos.db")
+/// let job = try await store.createJob(spec, now: .now)
+/// ```
+///
+/// Every failure to open (missing directory, not a database, read-only, corrupt, a schema
+/// newer than this binary) throws ``StoreError`` with code `unavailable` naming the path.
+public final class SQLiteJobStore: JobStore, Sendable {
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    /// Decoded specs by job id and version (a spec only changes with a version bump), so
+    /// that claims of thousands of executions do not decode the same JSON again.
+    let specCache = Mutex<[UUID: (version: Int, spec: JobSpec)]>([:])
+    /// Decoded schedules by job id and version, for the scheduler's claims.
+    let scheduleCache = Mutex<[UUID: (version: Int, schedule: Schedule)]>([:])
+    static let specCacheLimit = 200_000
+
+    public init(path: String) throws {
+        self.path = path
+        guard !path.isEmpty, path != ":memory:" else {
+            throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': give the path of a database file")
+        }
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': the directory '\(directory)' does not exist")
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            if !FileManager.default.isWritableFile(atPath: path) {
+                throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': the file is read-only (Kairos needs to write to it)")
+            }
+        } else if !FileManager.default.isWritableFile(atPath: directory) {
+            throw StoreError(.unavailable, "cannot create the SQLite database at '\(path)': the directory '\(directory)' is read-only")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL makes NORMAL durable against crashes of the process (a power loss may lose
+            // the last commits, never corrupt the file); a larger page cache keeps the pages of
+            // a burst of thousands of fires in memory until commit.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': \(Self.describe(error))")
+        }
+        do {
+            let migrator = Self.migrator
+            let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+            if superseded {
+                let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+                let unknown = applied.subtracting(migrator.migrations).sorted()
+                throw StoreError(
+                    .unavailable,
+                    "cannot open the SQLite database at '\(path)': its schema is newer than this version of Kairos knows (unknown migrations: \(unknown.joined(separator: ", "))); upgrade Kairos")
+            }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': \(Self.describe(error))")
+        }
+        self.pool = pool
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB: return "the file is not a SQLite database (\(error.message ?? "file is not a database"))"
+            case .SQLITE_CORRUPT: return "the database file is corrupt (\(error.message ?? "malformed"))"
+            case .SQLITE_READONLY: return "the database is read-only (\(error.message ?? "readonly"))"
+            case .SQLITE_CANTOPEN: return "the file cannot be opened (\(error.message ?? "unable to open"))"
+            case .SQLITE_PERM, .SQLITE_AUTH: return "permission denied (\(error.message ?? ""))"
+            case .SQLITE_IOERR: return "an I/O error occurred (\(error.message ?? ""))"
+            case .SQLITE_FULL: return "the disk is full"
+            default: return error.message ?? "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+
+    /// Runs `body` in one write transaction, mapping low-level failures to `StoreError`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw mapped(error)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw mapped(error)
+        }
+    }
+
+    func mapped(_ error: DatabaseError) -> StoreError {
+        StoreError(.unavailable, "the SQLite database at '\(path)' failed: \(Self.describe(error))")
+    }
+
+    public func appliedMigrations() async throws -> [String] {
+        let migrator = Self.migrator
+        return try await read { db in try migrator.appliedMigrations(db) }
+    }
+}
