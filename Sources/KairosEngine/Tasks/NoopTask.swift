@@ -1,0 +1,17 @@
+import Foundation
+import KairosCore
+
+/// `system.noop`: does nothing and returns `ok`; for smoke tests and benchmarks. Takes no arguments.
+public struct NoopTask: KairosTask {
+    public let name = "system.noop"
+
+    public init() {}
+
+    public func validate(args: JSONValue) throws(ValidationError) {
+        try ArgumentChecker(args, known: []).finish()
+    }
+
+    public func run(args: JSONValue, context: TaskContext) async throws -> String? {
+        "ok"
+    }
+}
