@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -79,7 +80,7 @@ let package = Package(
             ]
         ),
         // Runs the built `kairos` binary as a user would.
-        .testTarget(name: "KairosCLITests", dependencies: ["kairos"]),
+        .testTarget(name: "KairosCLITests", dependencies: ["kairos", "KairosSQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -40,6 +40,17 @@ public struct JobSpec: Sendable, Hashable {
         schedule: Schedule, priority: Int = 0, maxInstances: Int = 1, misfireGraceTime: Int = 60,
         coalesce: Bool = true, retry: RetryPolicy = .none, timeout: Double? = nil, enabled: Bool = true, paused: Bool = false
     ) throws(ValidationError) {
+        self.init(
+            unchecked: key, name: name, description: description, task: task, args: args, schedule: schedule, priority: priority,
+            maxInstances: maxInstances, misfireGraceTime: misfireGraceTime, coalesce: coalesce, retry: retry, timeout: timeout,
+            enabled: enabled, paused: paused)
+        try validate()
+    }
+
+    private init(
+        unchecked key: String, name: String?, description: String, task: String, args: JSONValue, schedule: Schedule, priority: Int,
+        maxInstances: Int, misfireGraceTime: Int, coalesce: Bool, retry: RetryPolicy, timeout: Double?, enabled: Bool, paused: Bool
+    ) {
         self.key = key
         self.name = name ?? key
         self.description = description
@@ -54,7 +65,6 @@ public struct JobSpec: Sendable, Hashable {
         self.timeout = timeout
         self.enabled = enabled
         self.paused = paused
-        try validate()
     }
 
     /// Checks the bounds of SPEC §3; every problem is reported.
@@ -150,21 +160,20 @@ extension JobSpec: Codable {
         let timeout = value(Double.self, "timeout", typeName: "a number of seconds")
         let enabled = value(Bool.self, "enabled", typeName: "a boolean") ?? true
         let paused = value(Bool.self, "paused", typeName: "a boolean") ?? false
-        guard let key, let task, let schedule else { throw ValidationError(issues) }
-        self.key = key
-        self.name = name ?? key
-        self.description = description
-        self.task = task
-        self.args = args
-        self.schedule = schedule
-        self.priority = priority
-        self.maxInstances = maxInstances
-        self.misfireGraceTime = grace
-        self.coalesce = coalesce
-        self.retry = retry
-        self.timeout = timeout
-        self.enabled = enabled
-        self.paused = paused
+        guard let key, let task, let schedule else {
+            // Still check the other fields, so that every problem is reported at once.
+            let placeholder = Schedule.date(DateSchedule(runAt: Date(timeIntervalSince1970: 0)))
+            let probe = JobSpec(
+                unchecked: key ?? "placeholder", name: name, description: description, task: task ?? "placeholder", args: args,
+                schedule: schedule ?? placeholder, priority: priority, maxInstances: maxInstances, misfireGraceTime: grace,
+                coalesce: coalesce, retry: retry, timeout: timeout, enabled: enabled, paused: paused)
+            do { try probe.validate() } catch { issues += error.issues.filter { issue in !issues.contains { $0.field == issue.field } } }
+            throw ValidationError(issues)
+        }
+        self.init(
+            unchecked: key, name: name, description: description, task: task, args: args, schedule: schedule, priority: priority,
+            maxInstances: maxInstances, misfireGraceTime: grace, coalesce: coalesce, retry: retry, timeout: timeout,
+            enabled: enabled, paused: paused)
         do { try validate() } catch { issues += error.issues }
         if !issues.isEmpty { throw ValidationError(issues) }
     }

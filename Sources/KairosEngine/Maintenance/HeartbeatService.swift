@@ -3,6 +3,7 @@ import KairosCore
 import KairosStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Registers this instance, heartbeats (which renews the leases of its running executions),
 /// passes cancel requests to the worker pool, and reaps other instances' expired leases.
@@ -16,6 +17,7 @@ public final class HeartbeatService: Service, Sendable {
     private let workers: WorkerPool?
     private let instance: InstanceInfo
     private let wakeup = Wakeup()
+    private let stopping = Atomic<Bool>(false)
 
     init(store: any JobStore, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?, instance: InstanceInfo) {
         self.store = store
@@ -31,11 +33,12 @@ public final class HeartbeatService: Service, Sendable {
         try await store.registerInstance(instance)
         logger.info("instance registered", metadata: ["instanceId": "\(instance.id)", "roles": "\(instance.roles.joined(separator: ","))"])
         await withGracefulShutdownHandler {
-            while !Task.isCancelled {
+            while !Task.isCancelled && !stopping.load(ordering: .relaxed) {
                 await beat()
                 await wakeup.wait(until: clock.now().addingTimeInterval(configuration.heartbeatInterval), clock: clock)
             }
         } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
             self.wakeup.signal()
         }
         // Last in the service group: the workers have drained, so nothing of ours is running.

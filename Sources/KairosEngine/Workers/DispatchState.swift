@@ -51,9 +51,10 @@ public struct DispatchState: Sendable {
         return free > 0 ? ClaimRequest(horizon: now, limit: min(free, claimBatchSize)) : nil
     }
 
-    /// The claim for work due within the look-ahead, or `nil` when the buffer is full.
+    /// The claim for work due within the look-ahead, or `nil` when the buffer is full or every
+    /// worker slot is busy (due work then stays in the store, where priority orders it).
     public func prefetchClaim(now: Date) -> ClaimRequest? {
-        guard !shuttingDown, lookahead > 0 else { return nil }
+        guard !shuttingDown, lookahead > 0, capacity - inFlight - dueBuffered(now: now) > 0 else { return nil }
         let room = prefetchLimit - buffered - inFlight
         return room > 0 ? ClaimRequest(horizon: now.addingTimeInterval(lookahead), limit: min(room, claimBatchSize)) : nil
     }

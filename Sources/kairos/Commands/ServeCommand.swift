@@ -105,8 +105,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         let group = ServiceGroup(
             configuration: .init(services: engine.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        print("kairos: serving \(self.store) as instance \(configuration.instanceId) with \(configuration.workers) workers (headless: no HTTP API yet)")
-        fflush(stdout)
+        FileHandle.standardOutput.write(
+            Data("kairos: serving \(self.store) as instance \(configuration.instanceId) with \(configuration.workers) workers (headless: no HTTP API yet)\n".utf8))
         try await group.run()
         logger.info("stopped", metadata: ["instanceId": "\(configuration.instanceId)"])
     }

@@ -1,0 +1,151 @@
+import Foundation
+import KairosCore
+import KairosSQLite
+import KairosStore
+import Testing
+
+/// `kairos serve` as a process: crash recovery with kill -9, graceful SIGTERM, and clear
+/// errors for bad stores and bad jobs files. The store is inspected with the SQLite driver.
+@Suite("kairos serve (process)", .serialized)
+struct ServeProcessTests {
+    static let fastLeases = ["--lease-duration", "2", "--heartbeat-interval", "0.5", "--log-level", "warning"]
+
+    func history(_ store: SQLiteJobStore, _ key: String) async throws -> [Execution] {
+        guard let job = try await store.job(key: key) else { return [] }
+        return try await store.history(HistoryQuery(jobId: job.id, limit: 500)).items
+    }
+
+    @Test("kill -9 mid-run, then restart: no fire runs twice, lost attempts fail with 'worker lost' and retry where allowed, old fires are missed")
+    func killAndRestart() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("kairos.db")
+        let jobs = try dir.write(
+            "jobs.yaml",
+            """
+            jobs:
+              - key: retried
+                task: system.sleep
+                args: {seconds: 30}
+                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(1)))"}
+                retry: {maxRetries: 1, backoff: {initial: 0.1, max: 1, multiplier: 2}, jitter: false}
+                timeout: 2
+              - key: fragile
+                task: system.sleep
+                args: {seconds: 30}
+                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(1)))"}
+              - key: tick
+                task: system.noop
+                schedule: {type: interval, seconds: 1}
+                misfireGraceTime: 1
+                coalesce: true
+            """)
+        let first = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", jobs] + Self.fastLeases, in: dir.url)
+        #expect(try await first.waitUntilServing())
+        let store = try SQLiteJobStore(path: db)
+        #expect(
+            try await eventually(within: 10) {
+                let retried = try await history(store, "retried").first?.status
+                let fragile = try await history(store, "fragile").first?.status
+                return retried == .running && fragile == .running
+            })
+        first.signal(SIGKILL)
+        #expect(try await first.waitForExit(within: 5) != nil)
+        try await Task.sleep(for: .seconds(3))  // fires of `tick` older than its 1 s grace time
+
+        let second = try ServeProcess(["--store", "sqlite:\(db)"] + Self.fastLeases, in: dir.url)
+        #expect(try await second.waitUntilServing())
+        // The lease (2 s) expires, the reaper fails the lost attempts.
+        #expect(try await eventually(within: 10) { try await history(store, "fragile").first?.status == .failed })
+        let fragile = try #require(try await history(store, "fragile").first)
+        #expect(fragile.error?.reason == "worker lost")
+        #expect(fragile.attempt == 1)
+        // `retried` is queued again and its second attempt runs (and times out after 2 s).
+        #expect(try await eventually(within: 10) { try await history(store, "retried").first?.attempt == 2 })
+        #expect(try await eventually(within: 10) { try await history(store, "retried").first?.status == .failed })
+        #expect(try await history(store, "retried").first?.error?.reason == "timeout")
+        #expect(try await history(store, "retried").count == 1)
+
+        let ticks = try await history(store, "tick")
+        #expect(ticks.contains { $0.status == .missed })
+        #expect(ticks.contains { $0.status == .succeeded })
+        #expect(Set(ticks.map(\.scheduledAt)).count == ticks.count, "one execution per fire time")
+        #expect(!ticks.contains { $0.status == .running && ($0.leaseExpiresAt ?? .distantFuture) < Date() })
+
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit(within: 10) == 0)
+    }
+
+    @Test("SIGTERM lets the running execution finish and exits 0")
+    func gracefulShutdown() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("kairos.db")
+        let jobs = try dir.write(
+            "jobs.yaml",
+            """
+            jobs:
+              - key: short
+                task: system.sleep
+                args: {seconds: 1.5}
+                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(0.5)))"}
+            """)
+        let server = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", jobs, "--shutdown-grace", "10"] + Self.fastLeases, in: dir.url)
+        #expect(try await server.waitUntilServing())
+        let store = try SQLiteJobStore(path: db)
+        #expect(try await eventually(within: 10) { try await history(store, "short").first?.status == .running })
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit(within: 10) == 0)
+        #expect(try await history(store, "short").first?.status == .succeeded)
+        #expect(try await store.listInstances().allSatisfy { $0.stoppedAt != nil })
+    }
+
+    @Test("an invalid jobs file stops start-up, names the job and field, and changes nothing")
+    func invalidJobsFile() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("kairos.db")
+        let good = try dir.write("good.yaml", "jobs:\n  - {key: keep, task: system.noop, schedule: {type: interval, minutes: 5}}\n")
+        let server = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", good] + Self.fastLeases, in: dir.url)
+        #expect(try await server.waitUntilServing())
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit(within: 10) == 0)
+
+        let bad = try dir.write(
+            "bad.yaml",
+            """
+            jobs:
+              - {key: keep, task: system.noop, schedule: {type: interval, minutes: 1}}
+              - {key: broken, task: system.noop, schedule: {type: cron, expression: "0 0 30 2 *"}}
+            """)
+        let result = try KairosProcess.run(["serve", "--store", "sqlite:\(db)", "--jobs", bad])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("broken"))
+        #expect(result.stderr.contains("schedule.expression"))
+        let store = try SQLiteJobStore(path: db)
+        let kept = try #require(try await store.job(key: "keep"))
+        #expect(kept.spec.schedule == .interval(try IntervalSchedule(minutes: 5, startDate: kept.spec.schedule.intervalStart)))
+        #expect(try await store.job(key: "broken") == nil)
+    }
+
+    @Test("a file that is not a database gives a clear error, not a crash")
+    func corruptStore() throws {
+        let dir = try TemporaryDirectory()
+        let db = try dir.write("garbage.db", String(repeating: "this is not an SQLite database\n", count: 200))
+        let result = try KairosProcess.run(["serve", "--store", "sqlite:\(db)"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(db))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test("a store in a missing directory gives a clear error")
+    func missingDirectory() throws {
+        let result = try KairosProcess.run(["serve", "--store", "sqlite:/nonexistent-kairos-dir/x/kairos.db"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/nonexistent-kairos-dir/x/kairos.db"))
+    }
+}
+
+extension Schedule {
+    var intervalStart: Date? {
+        if case .interval(let interval) = self { return interval.startDate }
+        return nil
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import KairosCore
+import KairosStore
+import Testing
+
+@testable import KairosEngine
+
+/// The worker pool's decisions, driven with explicit instants: no clock, no sleeping.
+@Suite("Worker dispatch decisions")
+struct DispatchStateTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func claimed(_ key: String, runAfter: Date, priority: Int = 0, retry: RetryPolicy = .none, attempt: Int = 1) throws -> ClaimedExecution {
+        let spec = try JobSpec(key: key, task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1)), priority: priority, retry: retry)
+        let job = Job(id: UUID(), spec: spec, nextRunAt: nil, createdAt: t0, updatedAt: t0)
+        let execution = Execution(
+            jobId: job.id, jobKey: key, trigger: .scheduled, status: .running, scheduledAt: runAfter, runAfter: runAfter,
+            priority: priority, attempt: attempt, createdAt: t0)
+        return ClaimedExecution(execution: execution, job: job)
+    }
+
+    @Test("due work is claimed only up to the free slots; the backlog stays in the store")
+    func dueClaimBoundedBySlots() throws {
+        var state = DispatchState(capacity: 4, claimBatchSize: 1000, prefetchLimit: 10_000, lookahead: 0.5)
+        #expect(state.dueClaim(now: t0) == .init(horizon: t0, limit: 4))
+        state.received([try claimed("a", runAfter: t0), try claimed("b", runAfter: t0)])
+        #expect(state.dueClaim(now: t0)?.limit == 2)
+        _ = state.nextToStart(now: t0)
+        #expect(state.dueClaim(now: t0)?.limit == 2)  // one running, one due in the buffer
+    }
+
+    @Test("prefetch claims the look-ahead window in batches up to the prefetch limit")
+    func prefetch() throws {
+        var state = DispatchState(capacity: 4, claimBatchSize: 1000, prefetchLimit: 1500, lookahead: 0.5)
+        #expect(state.prefetchClaim(now: t0) == .init(horizon: t0 + 0.5, limit: 1000))
+        state.received(try (0..<1200).map { try claimed("j\($0)", runAfter: t0 + 0.4) })
+        #expect(state.prefetchClaim(now: t0)?.limit == 300)
+        #expect(state.nextToStart(now: t0) == nil)  // not due yet
+        #expect(state.nextDeadline() == t0 + 0.4)
+    }
+
+    @Test("with every slot busy nothing is prefetched, so queued work keeps its priority order in the store")
+    func noPrefetchWhenBusy() throws {
+        var state = DispatchState(capacity: 1, claimBatchSize: 100, prefetchLimit: 100, lookahead: 0.5)
+        state.received([try claimed("running", runAfter: t0)])
+        _ = state.nextToStart(now: t0)
+        #expect(state.dueClaim(now: t0) == nil)
+        #expect(state.prefetchClaim(now: t0) == nil)
+        state.finished()
+        #expect(state.prefetchClaim(now: t0) != nil)
+    }
+
+    @Test("a burst starts at its time, highest priority first, never more than the capacity")
+    func burstOrder() throws {
+        var state = DispatchState(capacity: 2, claimBatchSize: 100, prefetchLimit: 100, lookahead: 1)
+        state.received([
+            try claimed("low", runAfter: t0 + 1, priority: 0), try claimed("high", runAfter: t0 + 1, priority: 5),
+            try claimed("earlier", runAfter: t0 + 0.5, priority: -1),
+        ])
+        #expect(state.nextToStart(now: t0 + 0.4) == nil)
+        #expect(state.nextToStart(now: t0 + 1)?.execution.jobKey == "earlier")
+        #expect(state.nextToStart(now: t0 + 1)?.execution.jobKey == "high")
+        #expect(state.nextToStart(now: t0 + 1) == nil)  // both slots busy
+        #expect(state.nextDeadline() == nil)
+        state.finished()
+        #expect(state.nextToStart(now: t0 + 1)?.execution.jobKey == "low")
+    }
+
+    @Test("shutdown stops claims and starts and hands back what never started")
+    func shutdown() throws {
+        var state = DispatchState(capacity: 2, claimBatchSize: 100, prefetchLimit: 100, lookahead: 1)
+        state.received([try claimed("a", runAfter: t0), try claimed("b", runAfter: t0 + 0.5), try claimed("c", runAfter: t0 + 0.6)])
+        _ = state.nextToStart(now: t0)
+        let unstarted = state.shutdown()
+        #expect(unstarted.map(\.execution.jobKey) == ["b", "c"])
+        #expect(state.dueClaim(now: t0) == nil)
+        #expect(state.prefetchClaim(now: t0) == nil)
+        #expect(state.nextToStart(now: t0 + 1) == nil)
+        #expect(state.inFlight == 1)
+    }
+
+    @Test("a failed attempt is retried with capped exponential backoff while retries remain", arguments: [
+        (1, 2.0), (2, 4.0), (3, 8.0), (4, nil as Double?),
+    ])
+    func retryDecision(attempt: Int, delay: Double?) throws {
+        let retry = try RetryPolicy(maxRetries: 3, backoff: .init(initial: 2, max: 60, multiplier: 2), jitter: false)
+        let item = try claimed("flaky", runAfter: t0, retry: retry, attempt: attempt)
+        var generator = SystemRandomNumberGenerator()
+        let completion = AttemptDecision.completion(
+            for: item, instanceId: "i1", startedAt: t0, finishedAt: t0 + 1,
+            result: .failure(ExecutionError(reason: "exception", message: "boom")), using: &generator)
+        guard case .failed(let error, _, let retryAt) = completion.outcome else {
+            Issue.record("expected a failure, got \(completion.outcome)")
+            return
+        }
+        #expect(error.reason == "exception")
+        #expect(retryAt == delay.map { t0 + 1 + $0 })
+    }
+
+    @Test("full jitter keeps the retry delay between 0 and the capped delay")
+    func retryJitter() throws {
+        let retry = try RetryPolicy(maxRetries: 5, backoff: .init(initial: 10, max: 15, multiplier: 3), jitter: true)
+        var generator = SystemRandomNumberGenerator()
+        for attempt in 1...5 {
+            let item = try claimed("flaky", runAfter: t0, retry: retry, attempt: attempt)
+            let completion = AttemptDecision.completion(
+                for: item, instanceId: "i1", startedAt: t0, finishedAt: t0,
+                result: .failure(ExecutionError(reason: "exception", message: "boom")), using: &generator)
+            guard case .failed(_, _, let retryAt?) = completion.outcome else {
+                Issue.record("expected a retry")
+                return
+            }
+            #expect(retryAt >= t0 && retryAt <= t0 + (attempt == 1 ? 10 : 15))
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import KairosCore
+import KairosEngine
+import KairosStore
+import Synchronization
+import Testing
+
+/// The engine end to end on a real SQLite store with the system clock. Waits are bounded
+/// polls; the decisions themselves are tested without a clock in the state-machine suites.
+@Suite("Engine on SQLite", .serialized)
+struct EngineTests {
+    @Test("an interval job fires every second and every run is kept in history")
+    func intervalRuns() async throws {
+        try await withEngine { engine in
+            let job = try await engine.jobs.create(try JobSpec(key: "tick", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1))))
+            #expect(try await eventually { try await engine.executions(of: job).filter { $0.status == .succeeded }.count >= 2 })
+            let runs = try await engine.executions(of: job)
+            #expect(Set(runs.map(\.scheduledAt)).count == runs.count)
+            for run in runs where run.status == .succeeded {
+                #expect(run.startedAt != nil && run.finishedAt != nil && run.durationMs != nil)
+                #expect(run.scheduledAt.timeIntervalSince1970.rounded() == run.scheduledAt.timeIntervalSince1970 || job.spec.schedule.jitter > 0)
+            }
+        }
+    }
+
+    @Test("a task that outlives its timeout is cancelled and the attempt fails with reason timeout")
+    func timeout() async throws {
+        try await withEngine { engine in
+            let job = try await engine.jobs.create(
+                try JobSpec(key: "slow", task: "system.sleep", args: ["seconds": 30], schedule: .date(DateSchedule(runAt: Date() + 3600)), timeout: 0.3))
+            let started = Date()
+            _ = try await engine.jobs.trigger(id: job.id)
+            #expect(try await eventually { try await engine.executions(of: job).first?.status == .failed })
+            let run = try #require(try await engine.executions(of: job).first)
+            #expect(run.error?.reason == "timeout")
+            #expect(Date().timeIntervalSince(started) < 3)
+        }
+    }
+
+    @Test("a failing attempt is retried with backoff and the retry can succeed")
+    func retries() async throws {
+        let attempts = Recorder<Int>()
+        try await withEngine(register: { registry in
+            registry.register("test.flaky") { _, context in
+                attempts.append(context.attempt)
+                if context.attempt == 1 { throw TaskFailure(message: "first attempt fails") }
+                return "ok on attempt \(context.attempt)"
+            }
+        }) { engine in
+            let retry = try RetryPolicy(maxRetries: 2, backoff: .init(initial: 0.2, max: 1, multiplier: 2), jitter: false)
+            let job = try await engine.jobs.create(
+                try JobSpec(key: "flaky", task: "test.flaky", schedule: .date(DateSchedule(runAt: Date() + 3600)), retry: retry))
+            _ = try await engine.jobs.trigger(id: job.id)
+            #expect(try await eventually { try await engine.executions(of: job).first?.status == .succeeded })
+            let run = try #require(try await engine.executions(of: job).first)
+            #expect(run.attempt == 2)
+            #expect(run.result == "ok on attempt 2")
+            #expect(attempts.all == [1, 2])
+        }
+    }
+
+    @Test("maxInstances: extra runs wait in the queue instead of running at once or failing")
+    func maxInstances() async throws {
+        let running = Mutex((now: 0, peak: 0))
+        try await withEngine(register: { registry in
+            registry.register("test.busy") { _, _ in
+                running.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                try await Task.sleep(for: .milliseconds(150))
+                running.withLock { $0.now -= 1 }
+                return nil
+            }
+        }) { engine in
+            let job = try await engine.jobs.create(
+                try JobSpec(key: "busy", task: "test.busy", schedule: .date(DateSchedule(runAt: Date() + 3600)), maxInstances: 1))
+            for _ in 0..<3 { _ = try await engine.jobs.trigger(id: job.id) }
+            #expect(try await eventually { try await engine.executions(of: job).filter { $0.status == .succeeded }.count == 3 })
+            #expect(running.withLock { $0.peak } == 1)
+        }
+    }
+
+    @Test("when workers are saturated, higher priority runs first")
+    func priority() async throws {
+        let order = Recorder<String>()
+        try await withEngine(workers: 1, register: { registry in
+            registry.register("test.record") { args, context in
+                order.append(context.jobKey)
+                if let ms = args["sleepMs"]?.intValue { try await Task.sleep(for: .milliseconds(ms)) }
+                return nil
+            }
+        }) { engine in
+            let later = Date() + 3600
+            func job(_ key: String, priority: Int, args: JSONValue = [:]) async throws -> Job {
+                try await engine.jobs.create(try JobSpec(key: key, task: "test.record", args: args, schedule: .date(DateSchedule(runAt: later)), priority: priority))
+            }
+            let blocker = try await job("blocker", priority: 0, args: ["sleepMs": 300])
+            let low = try await job("low", priority: -5)
+            let high = try await job("high", priority: 5)
+            _ = try await engine.jobs.trigger(id: blocker.id)
+            #expect(try await eventually { order.all == ["blocker"] })
+            _ = try await engine.jobs.trigger(id: low.id)
+            _ = try await engine.jobs.trigger(id: high.id)
+            #expect(try await eventually { order.all.count == 3 })
+            #expect(order.all == ["blocker", "high", "low"])
+        }
+    }
+
+    @Test("pause stops fires; resume continues from now without backfilling the paused time")
+    func pauseResume() async throws {
+        try await withEngine { engine in
+            let job = try await engine.jobs.create(try JobSpec(key: "paused", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1))))
+            _ = try await engine.jobs.setPaused(id: job.id, true)
+            try await Task.sleep(for: .milliseconds(2300))
+            #expect(try await engine.executions(of: job).isEmpty)
+            let resumedAt = Date()
+            let resumed = try await engine.jobs.setPaused(id: job.id, false)
+            #expect(try #require(resumed.nextRunAt) > resumedAt)
+            #expect(try await eventually { try await engine.executions(of: job).count >= 1 })
+            #expect(try await engine.executions(of: job).allSatisfy { $0.scheduledAt > resumedAt && $0.status != .missed })
+        }
+    }
+
+    @Test("a disabled job is not fired and cannot be triggered")
+    func disabled() async throws {
+        try await withEngine { engine in
+            let job = try await engine.jobs.create(try JobSpec(key: "off", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1))))
+            _ = try await engine.jobs.setEnabled(id: job.id, false)
+            await #expect(throws: StoreError.self) { try await engine.jobs.trigger(id: job.id) }
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(try await engine.executions(of: job).isEmpty)
+        }
+    }
+
+    @Test("a one-shot job runs once and is then finished")
+    func oneShot() async throws {
+        try await withEngine { engine in
+            let job = try await engine.jobs.create(
+                try JobSpec(key: "once", task: "system.noop", schedule: .date(DateSchedule(runAt: Date() + 0.5))))
+            #expect(try await eventually { try await engine.executions(of: job).first?.status == .succeeded })
+            let stored = try #require(try await engine.store.job(id: job.id))
+            #expect(stored.nextRunAt == nil)
+            #expect(try await engine.executions(of: job).count == 1)
+        }
+    }
+
+    @Test("events: a Swift listener sees submitted, started and succeeded")
+    func events() async throws {
+        try await withEngine { engine in
+            let stream = engine.events.subscribe()
+            let job = try await engine.jobs.create(try JobSpec(key: "watched", task: "system.noop", schedule: .date(DateSchedule(runAt: Date() + 3600))))
+            _ = try await engine.jobs.trigger(id: job.id)
+            var names: [String] = []
+            for await event in stream {
+                names.append(event.name)
+                if event.name == "execution.succeeded" { break }
+            }
+            #expect(names == ["job.added", "execution.submitted", "execution.started", "execution.succeeded"])
+        }
+    }
+
+    @Test("graceful shutdown lets a running execution finish")
+    func drain() async throws {
+        var captured: (KairosEngine, Job)?
+        try await withEngine { engine in
+            let job = try await engine.jobs.create(
+                try JobSpec(key: "drain", task: "system.sleep", args: ["seconds": 0.5], schedule: .date(DateSchedule(runAt: Date() + 3600))))
+            _ = try await engine.jobs.trigger(id: job.id)
+            #expect(try await eventually { try await engine.executions(of: job).first?.status == .running })
+            captured = (engine, job)
+        }
+        let (engine, job) = try #require(captured)
+        #expect(try await engine.executions(of: job).first?.status == .succeeded)
+        #expect(try await engine.store.listInstances().allSatisfy { $0.stoppedAt != nil })
+    }
+
+    @Test("the history cleanup system job is installed once")
+    func systemJob() async throws {
+        try await withEngine(configure: { $0.historyRetentionDays = 7 }) { engine in
+            try await engine.installSystemJobs()
+            try await engine.installSystemJobs()
+            let job = try #require(try await engine.store.job(key: KairosEngine.cleanupJobKey))
+            #expect(job.system)
+            #expect(job.spec.args["retentionDays"]?.intValue == 7)
+            #expect(job.version == 1)
+        }
+    }
+}

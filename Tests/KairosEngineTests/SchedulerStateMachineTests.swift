@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import KairosEngine
+
+/// The scheduler's decisions, driven with explicit instants: no clock, no sleeping.
+@Suite("Scheduler decisions")
+struct SchedulerStateMachineTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    let machine = SchedulerStateMachine(batchSize: 100, lookahead: 0.5, idlePollInterval: 5)
+
+    @Test("a pass claims fires up to the look-ahead horizon")
+    func claimHorizon() {
+        #expect(machine.start(now: t0) == .claim(now: t0, horizon: t0 + 0.5, limit: 100))
+    }
+
+    @Test("a full batch means more may be due: claim again at once")
+    func fullBatch() {
+        #expect(machine.passFinished(jobsClaimed: 100, earliestNextRun: nil, now: t0) == .claim(now: t0, horizon: t0 + 0.5, limit: 100))
+    }
+
+    @Test("otherwise sleep until the earliest next fire minus the look-ahead", arguments: [
+        (3.0, 2.5),  // next fire in 3 s: wake 0.5 s before it
+        (60.0, 5.0),  // far away: wake at the idle poll interval to see other processes' changes
+        (0.3, 0.0),  // inside the look-ahead already: claim now
+    ])
+    func sleepUntilNextFire(nextIn: Double, wakeIn: Double) {
+        let action = machine.passFinished(jobsClaimed: 3, earliestNextRun: t0 + nextIn, now: t0)
+        if wakeIn == 0 {
+            #expect(action == .claim(now: t0, horizon: t0 + 0.5, limit: 100))
+        } else {
+            #expect(action == .sleep(until: t0 + wakeIn))
+        }
+    }
+
+    @Test("with no scheduled job it sleeps for the idle poll interval")
+    func nothingScheduled() {
+        #expect(machine.passFinished(jobsClaimed: 0, earliestNextRun: nil, now: t0) == .sleep(until: t0 + 5))
+    }
+
+    @Test("a failed pass backs off for at most a second")
+    func failure() {
+        #expect(machine.passFailed(now: t0) == .sleep(until: t0 + 1))
+    }
+
+    @Test("after shutdown every decision is stop")
+    func shutdown() {
+        var machine = machine
+        machine.shutdown()
+        #expect(machine.start(now: t0) == .stop)
+        #expect(machine.passFinished(jobsClaimed: 100, earliestNextRun: t0, now: t0) == .stop)
+        #expect(machine.passFailed(now: t0) == .stop)
+    }
+}
