@@ -62,7 +62,8 @@ struct ServeProcessTests {
         // `retried` is queued again and its second attempt runs (and times out after 2 s).
         #expect(try await eventually(within: 10) { try await history(store, "retried").first?.attempt == 2 })
         #expect(try await eventually(within: 10) { try await history(store, "retried").first?.status == .failed })
-        #expect(try await history(store, "retried").first?.error?.reason == "timeout")
+        let retried = try #require(try await history(store, "retried").first)
+        #expect(retried.error?.reason == "timeout", "\(String(describing: retried))")
         #expect(try await history(store, "retried").count == 1)
 
         let ticks = try await history(store, "tick")

@@ -111,10 +111,16 @@ public final class WorkerPool: Service, Sendable {
             }
             if claimedAny || fullBatch { continue }
 
-            // Sleep until the next buffered start, the next queued execution, or a signal.
+            // Every slot busy: the next completion wakes the loop (no timer, no store read).
+            let (next, busy, buffered) = state.withLock { ($0.nextDeadline(), $0.inFlight >= $0.capacity, $0.buffered) }
+            if busy {
+                await wakeup.wait()
+                continue
+            }
+            // Otherwise sleep until the next buffered start, the next queued execution, or a signal.
             var deadline = clock.now().addingTimeInterval(configuration.idlePollInterval)
-            if let next = state.withLock({ $0.nextDeadline() }) { deadline = min(deadline, next) }
-            if let queued = try? await store.earliestQueued() {
+            if let next { deadline = min(deadline, next) }
+            if buffered == 0, let queued = try? await store.earliestQueued() {
                 deadline = min(deadline, max(clock.now(), queued.addingTimeInterval(-configuration.lookahead)))
             }
             await wakeup.wait(until: deadline, clock: clock)

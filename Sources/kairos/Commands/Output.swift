@@ -1,4 +1,5 @@
 import Foundation
+import KairosCore
 
 /// Writes one line to standard error.
 func printError(_ message: String) {
@@ -6,20 +7,4 @@ func printError(_ message: String) {
 }
 
 /// Quotes a string as a JSON string literal.
-func jsonString(_ value: String) -> String {
-    var out = "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ value: String) -> String { JSONValue.quote(value) }
