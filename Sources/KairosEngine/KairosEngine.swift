@@ -46,7 +46,7 @@ public final class KairosEngine: Sendable {
         self.workers = workers
         self.scheduler =
             configuration.roles.contains(.scheduler)
-            ? SchedulerService(store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers?.wakeup)
+            ? SchedulerService(store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers)
             : nil
         let now = clock.now()
         let instance = InstanceInfo(

@@ -15,11 +15,7 @@ extension SQLiteJobStore {
     public func claimExecutions(instanceId: String, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution] {
         guard limit > 0 else { return [] }
         return try await write { db in
-            var running: [UUID: Int] = [:]
-            let counts = try Row.fetchAll(db.cachedStatement(sql: "SELECT job_id, COUNT(*) FROM executions WHERE status = 'running' GROUP BY job_id"))
-            for row in counts {
-                if let jobId = UUID.fromDatabaseValue(row[0]) { running[jobId] = row[1] }
-            }
+            var running = try Self.runningCounts(db)
 
             let candidates = try db.cachedStatement(sql: Self.candidatesSQL)
             let claim = try db.cachedStatement(

@@ -46,6 +46,8 @@ extension SQLiteJobStore {
         jobColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
     }
 
+    static let jobColumnCount = 23
+
     static let insertJobSQL = "INSERT INTO jobs (\(jobColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     /// Writes every column of `job` (insert or full update by id).

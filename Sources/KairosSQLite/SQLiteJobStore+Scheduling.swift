@@ -5,7 +5,7 @@ import KairosStore
 
 extension SQLiteJobStore {
     static let dueJobsSQL = """
-        SELECT id, key, schedule, next_run_at, misfire_grace_time, coalesce, priority, version, rowid
+        SELECT \(jobColumns), rowid
         FROM jobs
         WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL AND next_run_at <= ?
         ORDER BY next_run_at
@@ -18,7 +18,7 @@ extension SQLiteJobStore {
         ON CONFLICT DO NOTHING
         """
 
-    public func claimDueFires(now: Date, horizon: Date, limit: Int) async throws -> FireBatch {
+    public func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch {
         let limit = max(limit, 0)
         guard limit > 0 else { return FireBatch() }
         return try await write { db in
@@ -29,29 +29,43 @@ extension SQLiteJobStore {
             let advanceMissed = try db.cachedStatement(sql: "UPDATE jobs SET next_run_at = ?, last_run_at = ?, last_status = 'missed' WHERE rowid = ?")
             let rows = try Row.fetchAll(select, arguments: [Micros.from(horizon), limit])
             batch.jobsClaimed = rows.count
+            var running: [UUID: Int]?
+            var localRoom = localClaim?.limit ?? 0
+            if localRoom > 0, !rows.isEmpty { running = try Self.runningCounts(db) }
             for row in rows {
-                guard let id = UUID.fromDatabaseValue(row[0]) else { continue }
-                let key: String = row[1]
-                let schedule = try self.schedule(jobId: id, version: row[7], json: row[2])
-                let nextRunAt = Micros.date(row[3] as Int64)
-                let priority: Int = row[6]
-                let rowid: Int64 = row[8]
+                let job = try self.decodeJob(row)
+                let rowid: Int64 = row[Self.jobColumnCount]
+                guard let nextRunAt = job.nextRunAt else { continue }
                 let plan = FirePlan(
-                    schedule: schedule, jobKey: key, nextRunAt: nextRunAt, now: now, horizon: horizon,
-                    graceTime: TimeInterval(row[4] as Int), coalesce: row[5])
+                    schedule: job.spec.schedule, jobKey: job.key, nextRunAt: nextRunAt, now: now, horizon: horizon,
+                    graceTime: TimeInterval(job.spec.misfireGraceTime), coalesce: job.spec.coalesce)
                 for fire in plan.missed {
                     let execution = Execution(
-                        id: TimeOrderedID.make(at: now), jobId: id, jobKey: key, trigger: .scheduled, status: .missed, scheduledAt: fire, runAfter: fire,
-                        priority: priority, attempt: 1, finishedAt: now, createdAt: now)
+                        id: TimeOrderedID.make(at: now), jobId: job.id, jobKey: job.key, trigger: .scheduled, status: .missed, scheduledAt: fire,
+                        runAfter: fire, priority: job.spec.priority, attempt: 1, finishedAt: now, createdAt: now)
                     try insert.execute(arguments: Self.executionArguments(execution))
                     if db.changesCount > 0 { batch.missed.append(execution) }
                 }
                 for run in plan.runs {
-                    let execution = Execution(
-                        id: TimeOrderedID.make(at: now), jobId: id, jobKey: key, trigger: .scheduled, status: .queued, scheduledAt: run.scheduledAt,
-                        runAfter: run.runAfter, priority: priority, attempt: 1, createdAt: now)
+                    var execution = Execution(
+                        id: TimeOrderedID.make(at: now), jobId: job.id, jobKey: job.key, trigger: .scheduled, status: .queued,
+                        scheduledAt: run.scheduledAt, runAfter: run.runAfter, priority: job.spec.priority, attempt: 1, createdAt: now)
+                    let current = running?[job.id, default: 0] ?? 0
+                    let local = localClaim.flatMap { claim in localRoom > 0 && current < job.spec.maxInstances ? claim : nil }
+                    if let local {
+                        execution.status = .running
+                        execution.instanceId = local.instanceId
+                        execution.leaseExpiresAt = local.leaseUntil
+                    }
                     try insert.execute(arguments: Self.executionArguments(execution))
-                    if db.changesCount > 0 { batch.queued.append(execution) }
+                    guard db.changesCount > 0 else { continue }
+                    if local != nil {
+                        localRoom -= 1
+                        running?[job.id] = current + 1
+                        batch.claimed.append(ClaimedExecution(execution: execution, job: job))
+                    } else {
+                        batch.queued.append(execution)
+                    }
                 }
                 let next = Micros.optional(plan.next)
                 if plan.runs.isEmpty, let lastMissed = plan.missed.last {
@@ -64,30 +78,13 @@ extension SQLiteJobStore {
         }
     }
 
-    /// The job's schedule, from the spec cache when its version is known, else decoded.
-    func schedule(jobId: UUID, version: Int, json: String) throws -> Schedule {
-        if let cached = specCache.withLock({ cache -> Schedule? in
-            guard let entry = cache[jobId], entry.version == version else { return nil }
-            return entry.spec.schedule
-        }) {
-            return cached
+    /// Running executions per job, for `maxInstances`.
+    static func runningCounts(_ db: Database) throws -> [UUID: Int] {
+        var running: [UUID: Int] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT job_id, COUNT(*) FROM executions WHERE status = 'running' GROUP BY job_id")) {
+            if let jobId = UUID.fromDatabaseValue(row[0]) { running[jobId] = row[1] }
         }
-        if let cached = scheduleCache.withLock({ cache -> Schedule? in
-            guard let entry = cache[jobId], entry.version == version else { return nil }
-            return entry.schedule
-        }) {
-            return cached
-        }
-        do {
-            let schedule = try JSONText.decode(Schedule.self, json)
-            scheduleCache.withLock { cache in
-                if cache.count >= Self.specCacheLimit { cache.removeAll(keepingCapacity: true) }
-                cache[jobId] = (version, schedule)
-            }
-            return schedule
-        } catch {
-            throw StoreError(.unavailable, "the SQLite database at '\(path)' holds job \(jobId.uuidString) with a schedule that cannot be read: \(error)", jobId: jobId)
-        }
+        return running
     }
 
     public func trigger(jobId: UUID, now: Date) async throws -> Execution {

@@ -21,8 +21,6 @@ public final class SQLiteJobStore: JobStore, Sendable {
     /// Decoded specs by job id and version (a spec only changes with a version bump), so
     /// that claims of thousands of executions do not decode the same JSON again.
     let specCache = Mutex<[UUID: (version: Int, spec: JobSpec)]>([:])
-    /// Decoded schedules by job id and version, for the scheduler's claims.
-    let scheduleCache = Mutex<[UUID: (version: Int, schedule: Schedule)]>([:])
     static let specCacheLimit = 200_000
 
     public init(path: String) throws {

@@ -35,17 +35,36 @@ public protocol JobRepository: Sendable {
     func jobCounts() async throws -> [JobQuery.State: Int]
 }
 
+/// Fires the scheduling instance takes for its own workers in the same transaction: they are
+/// inserted `running`, leased to `instanceId`, instead of `queued` (then claimed in a second
+/// transaction). Saves a write per fire when one process schedules and runs.
+public struct LocalClaim: Sendable, Hashable {
+    public var instanceId: String
+    public var leaseUntil: Date
+    /// At most this many fires are taken; `maxInstances` is respected as in `claimExecutions`.
+    public var limit: Int
+
+    public init(instanceId: String, leaseUntil: Date, limit: Int) {
+        self.instanceId = instanceId
+        self.leaseUntil = leaseUntil
+        self.limit = limit
+    }
+}
+
 /// What one scheduling pass did.
 public struct FireBatch: Sendable, Hashable {
     /// Queued executions created, each with its job's key.
     public var queued: [Execution]
+    /// Executions created already running for the ``LocalClaim``'s instance.
+    public var claimed: [ClaimedExecution]
     /// Fires recorded as `missed`.
     public var missed: [Execution]
     /// How many due jobs were claimed (a full batch means more may be due).
     public var jobsClaimed: Int
 
-    public init(queued: [Execution] = [], missed: [Execution] = [], jobsClaimed: Int = 0) {
+    public init(queued: [Execution] = [], claimed: [ClaimedExecution] = [], missed: [Execution] = [], jobsClaimed: Int = 0) {
         self.queued = queued
+        self.claimed = claimed
         self.missed = missed
         self.jobsClaimed = jobsClaimed
     }
@@ -56,10 +75,18 @@ public protocol FireScheduling: Sendable {
     /// In one transaction: claims up to `limit` scheduled jobs whose `nextRunAt <= horizon`,
     /// applies ``FirePlan`` at `now` (misfire, coalesce, look-ahead to `horizon`), inserts the
     /// executions (`queued` or `missed`) and advances each job's `nextRunAt`. A fire that
-    /// already has an execution is skipped (unique job and scheduled time).
-    func claimDueFires(now: Date, horizon: Date, limit: Int) async throws -> FireBatch
+    /// already has an execution is skipped (unique job and scheduled time). With `localClaim`,
+    /// up to its limit of the new runs are inserted running for that instance.
+    func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch
     /// Queues a manual run of the job now. Throws `invalidState` for a disabled job.
     func trigger(jobId: UUID, now: Date) async throws -> Execution
+}
+
+extension FireScheduling {
+    /// Schedules due fires without taking any for this instance.
+    public func claimDueFires(now: Date, horizon: Date, limit: Int) async throws -> FireBatch {
+        try await claimDueFires(now: now, horizon: horizon, limit: limit, localClaim: nil)
+    }
 }
 
 /// A claimed execution with the job definition it runs.

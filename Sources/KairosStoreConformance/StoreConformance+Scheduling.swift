@@ -48,6 +48,33 @@ extension StoreConformance {
             #expect(try await store.claimDueFires(now: at(60), horizon: at(60), limit: 1000).jobsClaimed == 0)
         },
 
+        StoreConformanceCase("claimDueFires with a local claim: new runs start out running for that instance, within its limit and maxInstances") { store in
+            for index in 0..<4 { _ = try await store.createJob(try intervalSpec("local.\(index)", seconds: 60), now: t0) }
+            let claim = LocalClaim(instanceId: "scheduler-1", leaseUntil: at(90), limit: 3)
+            let batch = try await store.claimDueFires(now: at(60), horizon: at(60), limit: 10, localClaim: claim)
+            #expect(batch.jobsClaimed == 4)
+            #expect(batch.claimed.count == 3, "the local limit")
+            #expect(batch.queued.count == 1, "the rest is queued for any worker")
+            for claimed in batch.claimed {
+                #expect(claimed.execution.status == .running)
+                #expect(claimed.execution.instanceId == "scheduler-1")
+                #expect(claimed.execution.leaseExpiresAt == at(90))
+                #expect(claimed.job.id == claimed.execution.jobId)
+                #expect(try await store.execution(id: claimed.execution.id)?.status == .running)
+            }
+            // A job already running at maxInstances (1) gets its next fire queued, not claimed.
+            let busy = try #require(batch.claimed.first)
+            let next = try await store.claimDueFires(now: at(120), horizon: at(120), limit: 10, localClaim: LocalClaim(instanceId: "scheduler-1", leaseUntil: at(150), limit: 10))
+            #expect(!next.claimed.contains { $0.execution.jobId == busy.job.id })
+            #expect(next.queued.contains { $0.jobId == busy.job.id })
+            // Local claims are completed like any other claimed execution.
+            try await store.complete(
+                [Completion(executionId: busy.execution.id, instanceId: "scheduler-1", attempt: 1, startedAt: at(60), finishedAt: at(61), outcome: .succeeded(result: "ok"))],
+                now: at(61))
+            #expect(try await store.execution(id: busy.execution.id)?.status == .succeeded)
+            #expect(Set((batch.claimed.map(\.execution) + batch.queued + next.claimed.map(\.execution) + next.queued).map(\.id)).count == 8)
+        },
+
         StoreConformanceCase("claimDueFires: a full batch leaves the rest for the next pass") { store in
             for index in 0..<5 { _ = try await store.createJob(try intervalSpec("batch.\(index)", seconds: 60), now: at(Double(index))) }
             let first = try await store.claimDueFires(now: at(100), horizon: at(100), limit: 3)

@@ -26,13 +26,13 @@ struct ServeProcessTests {
               - key: retried
                 task: system.sleep
                 args: {seconds: 30}
-                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(1)))"}
+                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(-1)))"}
                 retry: {maxRetries: 1, backoff: {initial: 0.1, max: 1, multiplier: 2}, jitter: false}
-                timeout: 2
+                timeout: 5
               - key: fragile
                 task: system.sleep
                 args: {seconds: 30}
-                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(1)))"}
+                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(-1)))"}
               - key: tick
                 task: system.noop
                 schedule: {type: interval, seconds: 1}
@@ -59,9 +59,9 @@ struct ServeProcessTests {
         let fragile = try #require(try await history(store, "fragile").first)
         #expect(fragile.error?.reason == "worker lost")
         #expect(fragile.attempt == 1)
-        // `retried` is queued again and its second attempt runs (and times out after 2 s).
+        // `retried` is queued again and its second attempt runs (and times out after 5 s).
         #expect(try await eventually(within: 10) { try await history(store, "retried").first?.attempt == 2 })
-        #expect(try await eventually(within: 10) { try await history(store, "retried").first?.status == .failed })
+        #expect(try await eventually(within: 15) { try await history(store, "retried").first?.status == .failed })
         let retried = try #require(try await history(store, "retried").first)
         #expect(retried.error?.reason == "timeout", "\(String(describing: retried))")
         #expect(try await history(store, "retried").count == 1)
@@ -87,12 +87,14 @@ struct ServeProcessTests {
               - key: short
                 task: system.sleep
                 args: {seconds: 1.5}
-                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(0.5)))"}
+                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(-1)))"}
             """)
         let server = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", jobs, "--shutdown-grace", "10"] + Self.fastLeases, in: dir.url)
         #expect(try await server.waitUntilServing())
         let store = try SQLiteJobStore(path: db)
         #expect(try await eventually(within: 10) { try await history(store, "short").first?.status == .running })
+        // "running" in the store means claimed; the fire is due, so it starts at once. Give it a moment.
+        try await Task.sleep(for: .milliseconds(300))
         server.signal(SIGTERM)
         #expect(try await server.waitForExit(within: 10) == 0)
         #expect(try await history(store, "short").first?.status == .succeeded)

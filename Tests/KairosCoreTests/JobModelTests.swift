@@ -94,3 +94,20 @@ struct JobSpecTests {
         #expect(try JobSpec(key: "d", task: "t", schedule: .date(DateSchedule(runAt: past))).firstFire(now: now) == past)
     }
 }
+
+@Suite("Stored instants")
+struct PreciseTimestampTests {
+    @Test("schedules keep fractional seconds through JSON; whole seconds print as before", arguments: [
+        (1_800_000_000.0, "2027-01-15T08:00:00+00:00"),
+        (1_800_000_000.25, "2027-01-15T08:00:00.25+00:00"),
+        (1_800_000_000.000_001, "2027-01-15T08:00:00.000001+00:00"),
+    ])
+    func precise(seconds: Double, text: String) throws {
+        let date = Date(timeIntervalSince1970: seconds)
+        #expect(Timestamp.formatPrecise(date) == text)
+        let schedule = Schedule.date(DateSchedule(runAt: date))
+        let decoded = try JSONDecoder().decode(Schedule.self, from: try JSONEncoder().encode(schedule))
+        guard case .date(let roundTripped) = decoded else { Issue.record("not a date schedule"); return }
+        #expect(abs(roundTripped.runAt.timeIntervalSince1970 - seconds) < 0.000_001)
+    }
+}

@@ -119,14 +119,16 @@ struct EngineTests {
         }
     }
 
-    @Test("a disabled job is not fired and cannot be triggered")
+    @Test("a disabled job is not fired and cannot be triggered; enabling it starts its fires")
     func disabled() async throws {
         try await withEngine { engine in
-            let job = try await engine.jobs.create(try JobSpec(key: "off", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1))))
-            _ = try await engine.jobs.setEnabled(id: job.id, false)
+            let job = try await engine.jobs.create(
+                try JobSpec(key: "off", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1)), enabled: false))
             await #expect(throws: StoreError.self) { try await engine.jobs.trigger(id: job.id) }
             try await Task.sleep(for: .milliseconds(1500))
             #expect(try await engine.executions(of: job).isEmpty)
+            _ = try await engine.jobs.setEnabled(id: job.id, true)
+            #expect(try await eventually { try await engine.executions(of: job).contains { $0.status == .succeeded } })
         }
     }
 

@@ -80,7 +80,7 @@ extension Schedule: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         func encodeDate(_ date: Date?, _ key: CodingKeys) throws {
-            if let date { try container.encode(Timestamp.format(date), forKey: key) }
+            if let date { try container.encode(Timestamp.formatPrecise(date), forKey: key) }
         }
         switch self {
         case .cron(let cron):

@@ -16,6 +16,20 @@ public enum Timestamp {
         return format(seconds: seconds, in: zone)
     }
 
+    /// Like ``format(_:in:)`` but keeps fractional seconds (to the microsecond) when there are
+    /// any: `2026-03-08T03:00:00.25-04:00`. Used where an instant is stored, so it reads back equal.
+    public static func formatPrecise(_ date: Date, in zone: ZoneRules = .utc) -> String {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let micros = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded())
+        guard micros > 0, micros < 1_000_000 else { return format(seconds: Int64(date.timeIntervalSince1970.rounded()), in: zone) }
+        var text = format(seconds: Int64(seconds), in: zone)
+        var fraction = pad(micros, 6)
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        let offsetStart = text.index(text.startIndex, offsetBy: 19)
+        text.insert(contentsOf: "." + fraction, at: offsetStart)
+        return text
+    }
+
     /// Formats whole seconds since 1970.
     public static func format(seconds: Int64, in zone: ZoneRules = .utc) -> String {
         let offset = zone.offset(at: seconds)

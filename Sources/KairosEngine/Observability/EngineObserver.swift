@@ -7,6 +7,18 @@ import Metrics
 /// and swift-metrics counters and timers (SPEC §10).
 struct EngineObserver: Sendable {
     let logger: Logger
+    private let counters: [ExecutionStatus: Counter]
+    private let duration = Timer(label: EngineObserver.executionDuration)
+    private let lag = Timer(label: EngineObserver.scheduleLag)
+
+    init(logger: Logger) {
+        self.logger = logger
+        var counters: [ExecutionStatus: Counter] = [:]
+        for status in ExecutionStatus.allCases {
+            counters[status] = Counter(label: Self.executionsTotal, dimensions: [("status", status.rawValue)])
+        }
+        self.counters = counters
+    }
 
     static let executionsTotal = "kairos_executions_total"
     static let executionDuration = "kairos_execution_duration_seconds"
@@ -22,7 +34,7 @@ struct EngineObserver: Sendable {
         case .executionStarted(let execution):
             count(.running)
             if let startedAt = execution.startedAt {
-                Timer(label: Self.scheduleLag).recordSeconds(max(0, startedAt.timeIntervalSince(execution.runAfter)))
+                lag.recordSeconds(max(0, startedAt.timeIntervalSince(execution.runAfter)))
             }
             logger.debug("\(event.name)", metadata: metadata(execution))
         case .executionSucceeded(let execution):
@@ -42,11 +54,11 @@ struct EngineObserver: Sendable {
     }
 
     private func count(_ status: ExecutionStatus) {
-        Counter(label: Self.executionsTotal, dimensions: [("status", status.rawValue)]).increment()
+        counters[status]?.increment()
     }
 
     private func recordDuration(_ execution: Execution) {
-        if let ms = execution.durationMs { Timer(label: Self.executionDuration).recordMilliseconds(ms) }
+        if let ms = execution.durationMs { duration.recordMilliseconds(ms) }
     }
 
     private func metadata(_ execution: Execution) -> Logger.Metadata {

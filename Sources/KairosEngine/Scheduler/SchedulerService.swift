@@ -14,10 +14,10 @@ public final class SchedulerService: Service, Sendable {
     private let events: EventBus
     private let logger: Logger
     private let wakeup = Wakeup()
-    private let workers: Wakeup?
+    private let workers: WorkerPool?
     private let machine: Mutex<SchedulerStateMachine>
 
-    init(store: any JobStore, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: Wakeup?) {
+    init(store: any JobStore, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?) {
         self.store = store
         self.clock = clock
         self.events = events
@@ -44,9 +44,12 @@ public final class SchedulerService: Service, Sendable {
                     action = machine.withLock { $0.start(now: clock.now()) }
                 case .claim(let now, let horizon, let limit):
                     do {
-                        let batch = try await store.claimDueFires(now: now, horizon: horizon, limit: limit)
-                        if !batch.queued.isEmpty { workers?.signal() }
+                        let batch = try await store.claimDueFires(
+                            now: now, horizon: horizon, limit: limit, localClaim: workers?.localClaim(now: now))
+                        workers?.receive(batch.claimed)
+                        if !batch.queued.isEmpty { workers?.workAvailable() }
                         for execution in batch.missed { events.emit(.executionMissed(execution)) }
+                        for claimed in batch.claimed { events.emit(.executionSubmitted(claimed.execution)) }
                         for execution in batch.queued { events.emit(.executionSubmitted(execution)) }
                         let earliest = batch.jobsClaimed >= limit ? nil : try await store.earliestNextRun()
                         action = machine.withLock {

@@ -59,6 +59,13 @@ public struct DispatchState: Sendable {
         return room > 0 ? ClaimRequest(horizon: now.addingTimeInterval(lookahead), limit: min(room, claimBatchSize)) : nil
     }
 
+    /// How many fires the scheduler may take for this pool in its own transaction (the same
+    /// rule as prefetching, without the per-claim batch bound).
+    public func localClaimRoom(now: Date) -> Int {
+        guard !shuttingDown, capacity - inFlight - dueBuffered(now: now) > 0 else { return 0 }
+        return max(0, prefetchLimit - buffered - inFlight)
+    }
+
     public mutating func received(_ claimed: [ClaimedExecution]) {
         guard !claimed.isEmpty else { return }
         if head > 0 {

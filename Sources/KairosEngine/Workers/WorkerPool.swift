@@ -19,7 +19,7 @@ public final class WorkerPool: Service, Sendable {
     private let registry: TaskRegistry
     private let configuration: EngineConfiguration
     private let logger: Logger
-    let wakeup = Wakeup()
+    private let wakeup = Wakeup()
     private let flushWakeup = Wakeup()
     private let state: Mutex<DispatchState>
     private let pending = Mutex<(completions: [Completion], done: Bool)>(([], false))
@@ -43,6 +43,20 @@ public final class WorkerPool: Service, Sendable {
 
     /// Executions were queued: look at the store now.
     public func workAvailable() { wakeup.signal() }
+
+    /// How many fires the scheduler may claim for this pool as it creates them.
+    func localClaim(now: Date) -> LocalClaim? {
+        let room = state.withLock { $0.localClaimRoom(now: now) }
+        guard room > 0 else { return nil }
+        return LocalClaim(instanceId: configuration.instanceId, leaseUntil: now.addingTimeInterval(configuration.leaseDuration), limit: room)
+    }
+
+    /// Fires the scheduler claimed for this pool.
+    func receive(_ claimed: [ClaimedExecution]) {
+        guard !claimed.isEmpty else { return }
+        state.withLock { $0.received(claimed) }
+        wakeup.signal()
+    }
 
     /// Stops running attempts of these executions (cancelled by a user meanwhile).
     func cancelAttempts(_ ids: [UUID]) { attempts.stop(ids, reason: ExecutionError.cancelled) }
