@@ -62,8 +62,10 @@ struct DispatchStateTests {
         #expect(state.nextToStart(now: t0 + 1)?.execution.jobKey == "high")
         #expect(state.nextToStart(now: t0 + 1) == nil)  // both slots busy
         #expect(state.nextDeadline() == nil)
-        state.finished()
-        #expect(state.nextToStart(now: t0 + 1)?.execution.jobKey == "low")
+        #expect(state.finished(thenNextAt: t0 + 1)?.execution.jobKey == "low", "a finishing worker takes the next due execution")
+        #expect(state.inFlight == 2)
+        #expect(state.finished(thenNextAt: t0 + 1) == nil)
+        #expect(state.inFlight == 1)
     }
 
     @Test("shutdown stops claims and starts and hands back what never started")

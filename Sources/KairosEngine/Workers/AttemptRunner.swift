@@ -4,43 +4,120 @@ import KairosStore
 import Synchronization
 
 /// The running attempts of one worker pool, so that a timeout, a cancel request or shutdown
-/// can reach them.
+/// can reach them. One timer loop per pool (``runTimers(clock:)``) enforces timeouts and
+/// abandons attempts that ignore cancellation, so an attempt costs one task, not a timer each.
 final class RunningAttempts: Sendable {
     final class Attempt: Sendable {
-        let stop = Wakeup()
-        let reason = Mutex<String?>(nil)
+        struct State {
+            var work: Task<Void, Never>?
+            var reason: String?
+            var timeoutAt: Date?
+            var abandonAt: Date?
+        }
 
-        func requestStop(reason: String) {
-            let first = self.reason.withLock { current -> Bool in
-                guard current == nil else { return false }
-                current = reason
-                return true
+        let outcome = Once<AttemptResult>()
+        let state: Mutex<State>
+
+        init(timeoutAt: Date?) {
+            state = Mutex(State(timeoutAt: timeoutAt))
+        }
+
+        var reason: String? { state.withLock { $0.reason } }
+
+        /// Records why the attempt stops (the first reason wins), cancels its task, and sets
+        /// when it is abandoned if the task ignores the cancellation.
+        func requestStop(reason: String, abandonAt: Date) {
+            let work = state.withLock { state -> Task<Void, Never>? in
+                guard state.reason == nil else { return nil }
+                state.reason = reason
+                state.timeoutAt = nil
+                state.abandonAt = abandonAt
+                return state.work
             }
-            if first { stop.signal() }
+            work?.cancel()
+        }
+
+        func start(_ work: Task<Void, Never>) {
+            let stopped = state.withLock { state -> Bool in
+                state.work = work
+                return state.reason != nil
+            }
+            if stopped { work.cancel() }
         }
     }
 
-    private let attempts = Mutex<[UUID: Attempt]>([:])
+    /// The attempts, and when the timer loop wakes next (`nil`: only on a signal). One lock, so
+    /// that an attempt added while the loop computes its wake-up is never missed.
+    private let state = Mutex<(attempts: [UUID: Attempt], wake: Date?)>(([:], nil))
+    private let timers = Wakeup()
+    private let finished = Atomic<Bool>(false)
+    let abandonAfter: TimeInterval
 
-    func add(_ id: UUID) -> Attempt {
-        let attempt = Attempt()
-        attempts.withLock { $0[id] = attempt }
+    init(abandonAfter: TimeInterval) {
+        self.abandonAfter = abandonAfter
+    }
+
+    func add(_ id: UUID, timeoutAt: Date?) -> Attempt {
+        let attempt = Attempt(timeoutAt: timeoutAt)
+        let signal = state.withLock { state -> Bool in
+            state.attempts[id] = attempt
+            guard let timeoutAt, state.wake.map({ timeoutAt < $0 }) ?? true else { return false }
+            state.wake = timeoutAt
+            return true
+        }
+        if signal { timers.signal() }
         return attempt
     }
 
-    func remove(_ id: UUID) { _ = attempts.withLock { $0.removeValue(forKey: id) } }
+    func remove(_ id: UUID) { _ = state.withLock { $0.attempts.removeValue(forKey: id) } }
 
-    func stop(_ ids: [UUID], reason: String) {
-        let targets = attempts.withLock { all in ids.compactMap { all[$0] } }
-        for attempt in targets { attempt.requestStop(reason: reason) }
+    func stop(_ ids: [UUID], reason: String, now: Date) {
+        let targets = state.withLock { state in ids.compactMap { state.attempts[$0] } }
+        for attempt in targets { attempt.requestStop(reason: reason, abandonAt: now.addingTimeInterval(abandonAfter)) }
+        timers.signal()
     }
 
-    func stopAll(reason: String) {
-        let targets = attempts.withLock { Array($0.values) }
-        for attempt in targets { attempt.requestStop(reason: reason) }
+    func stopAll(reason: String, now: Date) {
+        stop(state.withLock { Array($0.attempts.keys) }, reason: reason, now: now)
     }
 
-    var ids: [UUID] { attempts.withLock { Array($0.keys) } }
+    /// Ends ``runTimers(clock:)`` once no attempt is left.
+    func finish() {
+        finished.store(true, ordering: .relaxed)
+        timers.signal()
+    }
+
+    /// Stops attempts at their timeout and abandons those still running `abandonAfter` later.
+    func runTimers(clock: any EngineClock) async {
+        while true {
+            let now = clock.now()
+            var next: Date?
+            var timedOut: [Attempt] = []
+            var abandoned: [Attempt] = []
+            let empty = state.withLock { state -> Bool in
+                for attempt in state.attempts.values {
+                    attempt.state.withLock { attemptState in
+                        if let at = attemptState.timeoutAt {
+                            if at <= now { timedOut.append(attempt) } else { next = min(next ?? at, at) }
+                        } else if let at = attemptState.abandonAt {
+                            if at <= now { abandoned.append(attempt) } else { next = min(next ?? at, at) }
+                        }
+                    }
+                }
+                if !timedOut.isEmpty { next = min(next ?? now.addingTimeInterval(abandonAfter), now.addingTimeInterval(abandonAfter)) }
+                state.wake = next
+                return state.attempts.isEmpty
+            }
+            for attempt in timedOut {
+                attempt.requestStop(reason: ExecutionError.timeout, abandonAt: now.addingTimeInterval(abandonAfter))
+            }
+            for attempt in abandoned {
+                attempt.outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.cancelled, message: "abandoned"))))
+            }
+            if empty && finished.load(ordering: .relaxed) { return }
+            await timers.wait(until: next, clock: clock)
+        }
+    }
 }
 
 /// A value that is set once; `value` waits for it.
@@ -81,50 +158,44 @@ struct AttemptResult: Sendable {
 /// request or shutdown) the task is cancelled; if it has not returned `abandonAfter` seconds
 /// later it is abandoned and the attempt recorded as failed anyway.
 struct AttemptRunner: Sendable {
-    let clock: any EngineClock
-    let abandonAfter: TimeInterval
+    let attempts: RunningAttempts
 
-    func run(task: any KairosTask, args: JSONValue, context: TaskContext, timeout: TimeInterval?, attempt: RunningAttempts.Attempt) async -> AttemptResult {
-        let start = clock.now()
-        let outcome = Once<AttemptResult>()
-        // Held and cancelled below; unstructured only so that a task ignoring cancellation can
-        // be abandoned instead of holding a worker slot forever.
-        let work = Task {
-            do {
-                outcome.set(AttemptResult(result: .success(try await task.run(args: args, context: context))))
-            } catch let failure as TaskFailure {
-                outcome.set(AttemptResult(result: .failure(ExecutionError(reason: failure.reason, message: failure.message)), failureResult: failure.result))
-            } catch is CancellationError {
-                outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.cancelled, message: "the task was cancelled"))))
-            } catch {
-                outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.exception, message: "\(error)"))))
-            }
-        }
-        let deadline = timeout.map { start.addingTimeInterval($0) }
-        let finished = await withTaskGroup(of: Void.self) { group -> AttemptResult in
-            group.addTask {
-                await attempt.stop.wait(until: deadline, clock: clock)
-                if Task.isCancelled { return }
-                if let timeout { attempt.requestStop(reason: "\(ExecutionError.timeout):\(timeout)") }
-                work.cancel()
-                guard (try? await clock.sleep(until: clock.now().addingTimeInterval(abandonAfter))) != nil else { return }
-                outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.cancelled, message: "abandoned"))))
-            }
-            let value = await outcome.value
-            group.cancelAll()
-            return value
-        }
-        guard case .failure(let error) = finished.result, let reason = attempt.reason.withLock({ $0 }) else { return finished }
+    func run(task: any KairosTask, args: JSONValue, context: TaskContext, timeout: TimeInterval?, startedAt: Date) async -> AttemptResult {
+        let attempt = attempts.add(context.executionId, timeoutAt: timeout.map { startedAt.addingTimeInterval($0) })
+        defer { attempts.remove(context.executionId) }
+        let outcome = attempt.outcome
+        // Held by the attempt and cancelled through it; unstructured only so that a task
+        // ignoring cancellation can be abandoned instead of holding a worker slot forever.
+        attempt.start(
+            Task {
+                do {
+                    outcome.set(AttemptResult(result: .success(try await task.run(args: args, context: context))))
+                } catch let failure as TaskFailure {
+                    outcome.set(
+                        AttemptResult(result: .failure(ExecutionError(reason: failure.reason, message: failure.message)), failureResult: failure.result))
+                } catch is CancellationError {
+                    outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.cancelled, message: "the task was cancelled"))))
+                } catch {
+                    outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.exception, message: "\(error)"))))
+                }
+            })
+        let finished = await outcome.value
+        guard case .failure(let error) = finished.result, let reason = attempt.reason else { return finished }
         // The attempt was stopped: record why (timeout, cancel request, shutdown).
+        let abandoned = error.message == "abandoned" ? "; abandoned after it ignored cancellation" : ""
         let stopped: ExecutionError
-        if reason.hasPrefix(ExecutionError.timeout + ":") {
-            let seconds = reason.dropFirst(ExecutionError.timeout.count + 1)
-            stopped = ExecutionError(reason: ExecutionError.timeout, message: "timed out after \(seconds) s" + (error.message == "abandoned" ? "; abandoned after it ignored cancellation" : ""))
-        } else if reason == ExecutionError.shutdown {
-            stopped = ExecutionError(reason: ExecutionError.shutdown, message: "interrupted: the instance shut down before the attempt finished")
-        } else {
-            stopped = ExecutionError(reason: ExecutionError.cancelled, message: "cancelled on request")
+        switch reason {
+        case ExecutionError.timeout:
+            stopped = ExecutionError(reason: ExecutionError.timeout, message: "timed out after \(Self.seconds(timeout ?? 0)) s" + abandoned)
+        case ExecutionError.shutdown:
+            stopped = ExecutionError(reason: ExecutionError.shutdown, message: "interrupted: the instance shut down before the attempt finished" + abandoned)
+        default:
+            stopped = ExecutionError(reason: ExecutionError.cancelled, message: "cancelled on request" + abandoned)
         }
         return AttemptResult(result: .failure(stopped), failureResult: finished.failureResult)
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value.rounded() == value ? String(Int(value)) : String(value)
     }
 }

@@ -99,6 +99,13 @@ public struct DispatchState: Sendable {
         inFlight -= 1
     }
 
+    /// One execution finished; the next one to start in its slot, if one is due. Lets a worker
+    /// go straight on to the next execution of a burst without a round trip through the loop.
+    public mutating func finished(thenNextAt now: Date) -> ClaimedExecution? {
+        inFlight -= 1
+        return nextToStart(now: now)
+    }
+
     /// When the loop should look again, at the latest: the next buffered `runAfter` if a slot
     /// is free for it.
     public func nextDeadline() -> Date? {

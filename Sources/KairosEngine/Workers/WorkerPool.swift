@@ -24,7 +24,7 @@ public final class WorkerPool: Service, Sendable {
     private let state: Mutex<DispatchState>
     private let pending = Mutex<(completions: [Completion], done: Bool)>(([], false))
     private let shutdownRequested = Atomic<Bool>(false)
-    private let attempts = RunningAttempts()
+    private let attempts: RunningAttempts
     private let runner: AttemptRunner
 
     init(store: any JobStore, clock: any EngineClock, events: EventBus, registry: TaskRegistry, configuration: EngineConfiguration, logger: Logger) {
@@ -38,7 +38,8 @@ public final class WorkerPool: Service, Sendable {
             DispatchState(
                 capacity: configuration.workers, claimBatchSize: configuration.claimBatchSize,
                 prefetchLimit: configuration.prefetchLimit, lookahead: configuration.lookahead))
-        self.runner = AttemptRunner(clock: clock, abandonAfter: configuration.abandonAfter)
+        self.attempts = RunningAttempts(abandonAfter: configuration.abandonAfter)
+        self.runner = AttemptRunner(attempts: attempts)
     }
 
     /// Executions were queued: look at the store now.
@@ -59,13 +60,15 @@ public final class WorkerPool: Service, Sendable {
     }
 
     /// Stops running attempts of these executions (cancelled by a user meanwhile).
-    func cancelAttempts(_ ids: [UUID]) { attempts.stop(ids, reason: ExecutionError.cancelled) }
+    func cancelAttempts(_ ids: [UUID]) { attempts.stop(ids, reason: ExecutionError.cancelled, now: clock.now()) }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.flushLoop() }
+                group.addTask { await self.attempts.runTimers(clock: self.clock) }
                 await self.dispatchLoop(group: &group)
+                self.attempts.finish()
                 self.pending.withLock { $0.done = true }
                 self.flushWakeup.signal()
             }
@@ -90,7 +93,7 @@ public final class WorkerPool: Service, Sendable {
             if let deadline = shutdownDeadline {
                 if state.withLock({ $0.inFlight }) == 0 { return }
                 if now >= deadline, !stoppedAll {
-                    attempts.stopAll(reason: ExecutionError.shutdown)
+                    attempts.stopAll(reason: ExecutionError.shutdown, now: now)
                     stoppedAll = true
                 }
                 await wakeup.wait(until: stoppedAll ? now.addingTimeInterval(0.25) : deadline, clock: clock)
@@ -149,15 +152,20 @@ public final class WorkerPool: Service, Sendable {
         return claimed
     }
 
+    /// Runs `claimed` in a new worker slot, then whatever else is due, until nothing is.
     private func start(_ claimed: ClaimedExecution, group: inout DiscardingTaskGroup) {
         group.addTask {
-            let completion = await self.execute(claimed)
-            let count = self.pending.withLock { pending -> Int in
-                pending.completions.append(completion)
-                return pending.completions.count
+            var current = claimed
+            while true {
+                let completion = await self.execute(current)
+                let count = self.pending.withLock { pending -> Int in
+                    pending.completions.append(completion)
+                    return pending.completions.count
+                }
+                if count == 1 { self.flushWakeup.signal() }
+                guard let next = self.state.withLock({ $0.finished(thenNextAt: self.clock.now()) }) else { break }
+                current = next
             }
-            if count == 1 { self.flushWakeup.signal() }
-            self.state.withLock { $0.finished() }
             self.wakeup.signal()
         }
     }
@@ -174,9 +182,8 @@ public final class WorkerPool: Service, Sendable {
             scheduledAt: execution.scheduledAt, logger: logger)
         let attemptResult: AttemptResult
         if let task = registry.task(named: claimed.job.spec.task) {
-            let attempt = attempts.add(execution.id)
-            attemptResult = await runner.run(task: task, args: claimed.job.spec.args, context: context, timeout: claimed.job.spec.timeout, attempt: attempt)
-            attempts.remove(execution.id)
+            attemptResult = await runner.run(
+                task: task, args: claimed.job.spec.args, context: context, timeout: claimed.job.spec.timeout, startedAt: startedAt)
         } else {
             attemptResult = AttemptResult(
                 result: .failure(ExecutionError(reason: "unknown task", message: "task '\(claimed.job.spec.task)' is not registered in instance \(configuration.instanceId)")))
@@ -219,8 +226,14 @@ public final class WorkerPool: Service, Sendable {
         var failures = 0
         while true {
             await flushWakeup.wait()
-            if !pending.withLock({ $0.done }) {
-                // A short window so that outcomes finishing together are written in one transaction.
+            // Batch outcomes that finish together: wait while they keep arriving (a burst is
+            // being run; writing now would compete with it), at most 250 ms.
+            let windowEnd = clock.now().addingTimeInterval(0.25)
+            var seen = -1
+            while !pending.withLock({ $0.done }), clock.now() < windowEnd {
+                let count = pending.withLock { $0.completions.count }
+                if count == seen || count >= 5000 { break }
+                seen = count
                 try? await clock.sleep(until: clock.now().addingTimeInterval(0.005))
             }
             let (batch, done) = pending.withLock { pending -> ([Completion], Bool) in
