@@ -6,7 +6,7 @@ import KairosStore
 extension SQLiteJobStore {
     static let candidatesSQL = """
         SELECT \(executionColumns(alias: "e")), \(jobColumns(alias: "j")), e.rowid
-        FROM executions e JOIN jobs j ON j.id = e.job_id
+        FROM executions e INDEXED BY executions_queue_order JOIN jobs j ON j.id = e.job_id
         WHERE e.status = 'queued' AND e.run_after <= ? AND j.deleted = 0
         ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC
         LIMIT ? OFFSET ?

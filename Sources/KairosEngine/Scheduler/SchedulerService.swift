@@ -44,8 +44,14 @@ public final class SchedulerService: Service, Sendable {
                     action = machine.withLock { $0.start(now: clock.now()) }
                 case .claim(let now, let horizon, let limit):
                     do {
-                        let batch = try await store.claimDueFires(
-                            now: now, horizon: horizon, limit: limit, localClaim: workers?.localClaim(now: now))
+                        // Fires are taken for this instance's workers only while nothing runnable
+                        // waits in the queue: queued work (retries, triggers, fires whose job was
+                        // at maxInstances) must not be starved by a stream of local claims.
+                        var localClaim = workers?.localClaim(now: now)
+                        if localClaim != nil, let queued = try await store.earliestQueued(), queued <= now {
+                            localClaim = nil
+                        }
+                        let batch = try await store.claimDueFires(now: now, horizon: horizon, limit: limit, localClaim: localClaim)
                         workers?.receive(batch.claimed)
                         if !batch.queued.isEmpty { workers?.workAvailable() }
                         for execution in batch.missed { events.emit(.executionMissed(execution)) }
