@@ -179,23 +179,23 @@ extension SQLiteJobStore {
     }
 
     public func setPaused(id: UUID, _ paused: Bool, expectedVersion: Int?, now: Date) async throws -> Job {
-        try await write { db in
-            let job = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db)
-            guard job.spec.paused != paused else { return job }
-            var spec = job.spec
-            spec.paused = paused
-            let changed = try self.replaced(job, with: spec, now: now)
-            try self.saveJob(changed, insert: false, db: db)
-            return changed
-        }
+        try await changeSwitch(id: id, expectedVersion: expectedVersion, now: now, \.paused, to: paused)
     }
 
     public func setEnabled(id: UUID, _ enabled: Bool, expectedVersion: Int?, now: Date) async throws -> Job {
+        try await changeSwitch(id: id, expectedVersion: expectedVersion, now: now, \.enabled, to: enabled)
+    }
+
+    /// Flips one of the job's switches (a no-op, without a version bump, when it already has
+    /// that value); `replaced` recomputes the next fire from `now`.
+    private func changeSwitch(
+        id: UUID, expectedVersion: Int?, now: Date, _ keyPath: WritableKeyPath<JobSpec, Bool> & Sendable, to value: Bool
+    ) async throws -> Job {
         try await write { db in
             let job = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db)
-            guard job.spec.enabled != enabled else { return job }
+            guard job.spec[keyPath: keyPath] != value else { return job }
             var spec = job.spec
-            spec.enabled = enabled
+            spec[keyPath: keyPath] = value
             let changed = try self.replaced(job, with: spec, now: now)
             try self.saveJob(changed, insert: false, db: db)
             return changed
