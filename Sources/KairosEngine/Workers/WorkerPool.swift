@@ -81,7 +81,7 @@ public final class WorkerPool: Service, Sendable {
     private func dispatchLoop(group: inout DiscardingTaskGroup) async {
         var shutdownDeadline: Date?
         var stoppedAll = false
-        var idleTurns = 0
+        var claimFailures = 0
         while true {
             let now = clock.now()
             if shutdownRequested.load(ordering: .relaxed) || Task.isCancelled, shutdownDeadline == nil {
@@ -119,11 +119,11 @@ public final class WorkerPool: Service, Sendable {
                     claimedAny = claimedAny || !claimed.isEmpty
                     fullBatch = claimed.count == request.limit
                 }
-                idleTurns = 0
+                claimFailures = 0
             } catch {
-                idleTurns += 1
+                claimFailures += 1
                 logger.error("claiming executions failed", metadata: ["error": "\(error)"])
-                await wakeup.wait(until: clock.now().addingTimeInterval(min(1, 0.05 * Double(idleTurns))), clock: clock)
+                await wakeup.wait(until: clock.now().addingTimeInterval(min(1, 0.05 * Double(claimFailures))), clock: clock)
                 continue
             }
             if claimedAny || fullBatch { continue }
@@ -236,9 +236,9 @@ public final class WorkerPool: Service, Sendable {
                 seen = count
                 try? await clock.sleep(until: clock.now().addingTimeInterval(0.005))
             }
-            let (batch, done) = pending.withLock { pending -> ([Completion], Bool) in
+            let batch = pending.withLock { pending -> [Completion] in
                 defer { pending.completions.removeAll(keepingCapacity: true) }
-                return (pending.completions, pending.done)
+                return pending.completions
             }
             if !batch.isEmpty {
                 do {
@@ -247,19 +247,20 @@ public final class WorkerPool: Service, Sendable {
                 } catch {
                     failures += 1
                     logger.error("recording execution outcomes failed", metadata: ["error": "\(error)", "count": "\(batch.count)"])
-                    if failures >= 50 {
-                        logger.critical("giving up on outcomes; their leases will expire and be reaped", metadata: ["count": "\(batch.count)"])
-                    } else {
+                    if failures < 50 {
                         pending.withLock { $0.completions.insert(contentsOf: batch, at: 0) }
                         try? await clock.sleep(until: clock.now().addingTimeInterval(0.2))
+                    } else {
+                        // About 10 s of failures: the leases of these attempts expire and the
+                        // reaper records them (worker lost, retried where allowed).
+                        logger.critical("giving up on recording outcomes", metadata: ["count": "\(batch.count)"])
+                        failures = 0
                     }
-                    continue
                 }
             }
             let (empty, finished) = pending.withLock { ($0.completions.isEmpty, $0.done) }
             if finished && empty { return }
             if !empty { flushWakeup.signal() }
-            _ = done
         }
     }
 }
