@@ -68,6 +68,17 @@ struct DispatchStateTests {
         #expect(state.inFlight == 1)
     }
 
+    @Test("batches arriving out of order are merged into runAfter-then-priority order")
+    func mergeOrder() throws {
+        var state = DispatchState(capacity: 10, claimBatchSize: 100, prefetchLimit: 100, lookahead: 1)
+        state.received([try claimed("t2", runAfter: t0 + 0.2), try claimed("t1", runAfter: t0 + 0.1)])
+        state.received([try claimed("t3", runAfter: t0 + 0.3)])  // in order: appended
+        state.received([try claimed("t0", runAfter: t0), try claimed("t1-high", runAfter: t0 + 0.1, priority: 9)])  // out of order
+        var started: [String] = []
+        while let next = state.nextToStart(now: t0 + 1) { started.append(next.execution.jobKey) }
+        #expect(started == ["t0", "t1-high", "t1", "t2", "t3"])
+    }
+
     @Test("shutdown stops claims and starts and hands back what never started")
     func shutdown() throws {
         var state = DispatchState(capacity: 2, claimBatchSize: 100, prefetchLimit: 100, lookahead: 1)

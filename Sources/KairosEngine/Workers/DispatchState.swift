@@ -72,8 +72,11 @@ public struct DispatchState: Sendable {
             buffer.removeFirst(head)
             head = 0
         }
-        buffer.append(contentsOf: claimed)
-        buffer.sort(by: Self.runsBefore)
+        let batch = claimed.sorted(by: Self.runsBefore)
+        // Batches usually come in time order: append without re-sorting the whole buffer.
+        let inOrder = buffer.last.map { !Self.runsBefore(batch[0], $0) } ?? true
+        buffer.append(contentsOf: batch)
+        if !inOrder { buffer.sort(by: Self.runsBefore) }
     }
 
     static func runsBefore(_ a: ClaimedExecution, _ b: ClaimedExecution) -> Bool {
