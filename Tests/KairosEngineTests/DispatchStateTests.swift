@@ -29,6 +29,24 @@ struct DispatchStateTests {
         #expect(state.dueClaim(now: t0)?.limit == 2)  // one running, one due in the buffer
     }
 
+    @Test("quick executions let the pool hold a due backlog of about 50 ms of work; slow ones do not")
+    func dueBacklogFollowsPace() throws {
+        var state = DispatchState(capacity: 4, claimBatchSize: 1000, prefetchLimit: 10_000, lookahead: 0.5)
+        #expect(state.dueClaim(now: t0)?.limit == 4, "unknown pace: only the free slots")
+        for _ in 0..<80 {
+            state.received([try claimed("quick", runAfter: t0)])
+            _ = state.nextToStart(now: t0)
+            state.finished(after: 0.000_1)
+        }
+        #expect(state.dueClaim(now: t0)?.limit == 1000, "0.1 ms per execution: a whole claim batch")
+        for _ in 0..<40 {
+            state.received([try claimed("slow", runAfter: t0)])
+            _ = state.nextToStart(now: t0)
+            state.finished(after: 10)
+        }
+        #expect(state.dueClaim(now: t0)?.limit == 4, "10 s per execution: only the free slots")
+    }
+
     @Test("prefetch claims the look-ahead window in batches up to the prefetch limit")
     func prefetch() throws {
         var state = DispatchState(capacity: 4, claimBatchSize: 1000, prefetchLimit: 1500, lookahead: 0.5)
@@ -46,7 +64,7 @@ struct DispatchStateTests {
         _ = state.nextToStart(now: t0)
         #expect(state.dueClaim(now: t0) == nil)
         #expect(state.prefetchClaim(now: t0) == nil)
-        state.finished()
+        state.finished(after: 1)
         #expect(state.prefetchClaim(now: t0) != nil)
     }
 
@@ -62,9 +80,9 @@ struct DispatchStateTests {
         #expect(state.nextToStart(now: t0 + 1)?.execution.jobKey == "high")
         #expect(state.nextToStart(now: t0 + 1) == nil)  // both slots busy
         #expect(state.nextDeadline() == nil)
-        #expect(state.finished(thenNextAt: t0 + 1)?.execution.jobKey == "low", "a finishing worker takes the next due execution")
+        #expect(state.finished(after: 1, thenNextAt: t0 + 1)?.execution.jobKey == "low", "a finishing worker takes the next due execution")
         #expect(state.inFlight == 2)
-        #expect(state.finished(thenNextAt: t0 + 1) == nil)
+        #expect(state.finished(after: 1, thenNextAt: t0 + 1) == nil)
         #expect(state.inFlight == 1)
     }
 

@@ -127,12 +127,12 @@ struct SQLiteJobStoreTests {
         defer { directory.remove() }
         let store = try SQLiteJobStore(path: directory.path("migrations.db"))
         let applied = try await store.appliedMigrations()
-        #expect(applied == ["v1-jobs-executions-instances", "v2-executions-queue-order"])
+        #expect(applied == ["v1-jobs-executions-instances", "v2-executions-queue-order", "v3-executions-fire-by-time"])
         for identifier in applied {
             #expect(identifier.wholeMatch(of: /v[0-9]+-[a-z0-9-]+/) != nil, "identifier \(identifier) follows v<N>-<what>")
         }
         let hasIndex = try await store.pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'executions_fire'") ?? false
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'executions_fire_by_time'") ?? false
         }
         #expect(hasIndex, "the exactly-once unique index exists")
     }

@@ -5,10 +5,12 @@ import KairosStore
 /// The worker pool's decisions as a value: what to claim, which claimed execution to start,
 /// when to wake up. The pool's I/O loop asks it and does what it says.
 ///
-/// Claims come in two kinds: *due* work (`runAfter <= now`), never more than the free worker
-/// slots, so a backlog stays in the store where other instances can take it; and *prefetch*
-/// of work due within the look-ahead, taken only when there is no due backlog, so that a
-/// burst of fires on a minute boundary is in memory and starts on time.
+/// Claims come in two kinds: *due* work (`runAfter <= now`), up to the free worker slots plus
+/// what the pool runs in about 50 ms at its recent pace (nothing extra while executions are
+/// slow, up to a claim batch when they take microseconds), so a backlog of long work stays in
+/// the store where other instances can take it while a backlog of quick work is drained in
+/// batches; and *prefetch* of work due within the look-ahead, taken only when a slot is free,
+/// so that a burst of fires on a minute boundary is in memory and starts on time.
 public struct DispatchState: Sendable {
     public struct ClaimRequest: Sendable, Hashable {
         public var horizon: Date
@@ -24,6 +26,10 @@ public struct DispatchState: Sendable {
     private var head = 0
     public private(set) var inFlight = 0
     public private(set) var shuttingDown = false
+    /// Recent execution time (seconds, moving average); starts pessimistic.
+    public private(set) var averageDuration: TimeInterval = 1
+    /// How much due work beyond the free slots may wait in memory, in run time.
+    public static let dueBacklogWindow: TimeInterval = 0.05
 
     public init(capacity: Int, claimBatchSize: Int, prefetchLimit: Int, lookahead: TimeInterval) {
         self.capacity = capacity
@@ -34,20 +40,28 @@ public struct DispatchState: Sendable {
 
     public var buffered: Int { buffer.count - head }
 
-    private func dueBuffered(now: Date) -> Int {
+    /// Due executions held at most: the slots plus the backlog allowance.
+    public var dueTarget: Int {
+        let allowance = Double(capacity) * Self.dueBacklogWindow / max(averageDuration, 0.000_01)
+        return capacity + Int(min(Double(claimBatchSize), allowance))
+    }
+
+    private func dueBuffered(now: Date, upTo limit: Int? = nil) -> Int {
+        let limit = limit ?? capacity
         var count = 0
         var index = head
-        while index < buffer.count, buffer[index].execution.runAfter <= now, count < capacity {
+        while index < buffer.count, buffer[index].execution.runAfter <= now, count < limit {
             count += 1
             index += 1
         }
         return count
     }
 
-    /// The claim for due work, or `nil` when every slot is spoken for.
+    /// The claim for due work, or `nil` when every slot (and the backlog allowance) is spoken for.
     public func dueClaim(now: Date) -> ClaimRequest? {
         guard !shuttingDown else { return nil }
-        let free = capacity - inFlight - dueBuffered(now: now)
+        let target = dueTarget
+        let free = target - inFlight - dueBuffered(now: now, upTo: target)
         return free > 0 ? ClaimRequest(horizon: now, limit: min(free, claimBatchSize)) : nil
     }
 
@@ -98,14 +112,15 @@ public struct DispatchState: Sendable {
         return next
     }
 
-    public mutating func finished() {
+    public mutating func finished(after duration: TimeInterval) {
         inFlight -= 1
+        averageDuration = 0.8 * averageDuration + 0.2 * max(0, duration)
     }
 
     /// One execution finished; the next one to start in its slot, if one is due. Lets a worker
     /// go straight on to the next execution of a burst without a round trip through the loop.
-    public mutating func finished(thenNextAt now: Date) -> ClaimedExecution? {
-        inFlight -= 1
+    public mutating func finished(after duration: TimeInterval, thenNextAt now: Date) -> ClaimedExecution? {
+        finished(after: duration)
         return nextToStart(now: now)
     }
 

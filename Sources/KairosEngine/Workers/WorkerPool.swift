@@ -163,7 +163,8 @@ public final class WorkerPool: Service, Sendable {
                     return pending.completions.count
                 }
                 if count == 1 { self.flushWakeup.signal() }
-                guard let next = self.state.withLock({ $0.finished(thenNextAt: self.clock.now()) }) else { break }
+                let duration = completion.finishedAt.timeIntervalSince(completion.startedAt)
+                guard let next = self.state.withLock({ $0.finished(after: duration, thenNextAt: self.clock.now()) }) else { break }
                 current = next
             }
             self.wakeup.signal()
