@@ -96,7 +96,12 @@ public final class WorkerPool: Service, Sendable {
                     attempts.stopAll(reason: ExecutionError.shutdown, now: now)
                     stoppedAll = true
                 }
-                await wakeup.wait(until: stoppedAll ? now.addingTimeInterval(0.25) : deadline, clock: clock)
+                if stoppedAll {
+                    // Waiting for stopped attempts to return (or be abandoned): real time.
+                    await wakeup.wait(until: Date().addingTimeInterval(0.25), clock: SystemClock())
+                } else {
+                    await wakeup.wait(until: deadline, clock: clock)
+                }
                 continue
             }
 
@@ -123,7 +128,8 @@ public final class WorkerPool: Service, Sendable {
             } catch {
                 claimFailures += 1
                 logger.error("claiming executions failed", metadata: ["error": "\(error)"])
-                await wakeup.wait(until: clock.now().addingTimeInterval(min(1, 0.05 * Double(claimFailures))), clock: clock)
+                // A store error: back off in real time (the engine clock is for schedules).
+                try? await Task.sleep(for: .milliseconds(Int(min(1000, 50 * claimFailures))))
                 continue
             }
             if claimedAny || fullBatch { continue }
@@ -229,13 +235,14 @@ public final class WorkerPool: Service, Sendable {
             await flushWakeup.wait()
             // Batch outcomes that finish together: wait while they keep arriving (a burst is
             // being run; writing now would compete with it), at most 250 ms.
-            let windowEnd = clock.now().addingTimeInterval(0.25)
+            // Real time, not the engine clock: this is about I/O batching, not schedules.
+            let windowEnd = ContinuousClock.now + .milliseconds(250)
             var seen = -1
-            while !pending.withLock({ $0.done }), clock.now() < windowEnd {
+            while !pending.withLock({ $0.done }), ContinuousClock.now < windowEnd {
                 let count = pending.withLock { $0.completions.count }
                 if count == seen || count >= 5000 { break }
                 seen = count
-                try? await clock.sleep(until: clock.now().addingTimeInterval(0.005))
+                try? await Task.sleep(for: .milliseconds(5))
             }
             let batch = pending.withLock { pending -> [Completion] in
                 defer { pending.completions.removeAll(keepingCapacity: true) }
@@ -250,7 +257,7 @@ public final class WorkerPool: Service, Sendable {
                     logger.error("recording execution outcomes failed", metadata: ["error": "\(error)", "count": "\(batch.count)"])
                     if failures < 50 {
                         pending.withLock { $0.completions.insert(contentsOf: batch, at: 0) }
-                        try? await clock.sleep(until: clock.now().addingTimeInterval(0.2))
+                        try? await Task.sleep(for: .milliseconds(200))
                     } else {
                         // About 10 s of failures: the leases of these attempts expire and the
                         // reaper records them (worker lost, retried where allowed).

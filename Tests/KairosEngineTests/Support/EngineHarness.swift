@@ -11,6 +11,8 @@ import Synchronization
 /// gracefully and waits for it.
 func withEngine(
     workers: Int = 4,
+    clock: any EngineClock = SystemClock(),
+    prepare: (any JobStore) async throws -> Void = { _ in },
     register: (inout TaskRegistry) -> Void = { _ in },
     configure: (inout EngineConfiguration) -> Void = { _ in },
     _ body: (KairosEngine) async throws -> Void
@@ -19,6 +21,7 @@ func withEngine(
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let store = try SQLiteJobStore(path: directory.appendingPathComponent("test.db").path)
+    try await prepare(store)
     var registry = TaskRegistry.builtIn(httpClient: .shared, history: store, allowShellTasks: false)
     register(&registry)
     var configuration = EngineConfiguration(
@@ -28,7 +31,7 @@ func withEngine(
     // KAIROS_TEST_LOG=debug shows the engine's log lines while a test runs.
     var logger = Logger(label: "kairos-test") { JSONLogHandler(label: $0) }
     logger.logLevel = ProcessInfo.processInfo.environment["KAIROS_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
-    let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger)
+    let engine = KairosEngine(store: store, registry: registry, configuration: configuration, clock: clock, logger: logger)
     let group = ServiceGroup(services: engine.services, logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
