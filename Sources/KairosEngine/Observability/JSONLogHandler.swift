@@ -23,11 +23,11 @@ public struct JSONLogHandler: LogHandler {
         var object: [String: String] = [:]
         for (key, value) in metadata { object[key] = "\(value)" }
         if let extra = event.metadata { for (key, value) in extra { object[key] = "\(value)" } }
-        var line = "{\"ts\":\(Self.quote(Self.timestamp()))"
-        line += ",\"level\":\(Self.quote(event.level.rawValue)),\"label\":\(Self.quote(label)),\"message\":\(Self.quote(event.message.description))"
+        var line = "{\"ts\":\(JSONValue.quote(Self.timestamp()))"
+        line += ",\"level\":\(JSONValue.quote(event.level.rawValue)),\"label\":\(JSONValue.quote(label)),\"message\":\(JSONValue.quote(event.message.description))"
         for key in object.keys.sorted() {
-            line += ",\(Self.quote(key)):"
-            if key == "durationMs", let number = Int(object[key]!) { line += "\(number)" } else { line += Self.quote(object[key]!) }
+            line += ",\(JSONValue.quote(key)):"
+            if key == "durationMs", let number = Int(object[key]!) { line += "\(number)" } else { line += JSONValue.quote(object[key]!) }
         }
         line += "}\n"
         FileHandle.standardError.write(Data(line.utf8))
@@ -36,6 +36,4 @@ public struct JSONLogHandler: LogHandler {
     private static func timestamp() -> String {
         Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
-
-    static func quote(_ text: String) -> String { JSONValue.quote(text) }
 }

@@ -186,16 +186,12 @@ struct AttemptRunner: Sendable {
         let stopped: ExecutionError
         switch reason {
         case ExecutionError.timeout:
-            stopped = ExecutionError(reason: ExecutionError.timeout, message: "timed out after \(Self.seconds(timeout ?? 0)) s" + abandoned)
+            stopped = ExecutionError(reason: ExecutionError.timeout, message: "timed out after \(ArgumentChecker.format(timeout ?? 0)) s" + abandoned)
         case ExecutionError.shutdown:
             stopped = ExecutionError(reason: ExecutionError.shutdown, message: "interrupted: the instance shut down before the attempt finished" + abandoned)
         default:
             stopped = ExecutionError(reason: ExecutionError.cancelled, message: "cancelled on request" + abandoned)
         }
         return AttemptResult(result: .failure(stopped), failureResult: finished.failureResult)
-    }
-
-    static func seconds(_ value: Double) -> String {
-        value.rounded() == value ? String(Int(value)) : String(value)
     }
 }
