@@ -14,6 +14,8 @@ public struct EngineConfiguration: Sendable {
     /// Due jobs claimed per scheduling transaction.
     public var schedulerBatchSize: Int
     /// How far ahead of its time a fire is queued and claimed, so that a burst starts on time.
+    /// 0.8 s leaves the scheduler's pass for the next second clear of the current burst and
+    /// gives it room to absorb a slow commit (docs/PERFORMANCE.md).
     public var lookahead: TimeInterval
     /// Executions claimed per queue transaction.
     public var claimBatchSize: Int
@@ -40,7 +42,7 @@ public struct EngineConfiguration: Sendable {
         roles: Set<Role> = Set(Role.allCases),
         workers: Int = 2 * ProcessInfo.processInfo.activeProcessorCount,
         schedulerBatchSize: Int = 2000,
-        lookahead: TimeInterval = 0.5,
+        lookahead: TimeInterval = 0.8,
         claimBatchSize: Int = 1000,
         prefetchLimit: Int = 20_000,
         leaseDuration: TimeInterval = 30,
