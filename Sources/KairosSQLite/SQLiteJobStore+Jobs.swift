@@ -211,6 +211,17 @@ extension SQLiteJobStore {
         }
     }
 
+    public func upcomingJobs(limit: Int) async throws -> [Job] {
+        let sql = """
+            SELECT \(Self.jobColumns) FROM jobs
+            WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL
+            ORDER BY next_run_at, key LIMIT ?
+            """
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: [max(0, limit)]).map { try self.decodeJob($0) }
+        }
+    }
+
     public func jobCounts() async throws -> [JobQuery.State: Int] {
         try await read { db in
             let row = try Row.fetchOne(

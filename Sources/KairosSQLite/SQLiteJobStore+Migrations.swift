@@ -107,6 +107,23 @@ extension SQLiteJobStore {
                 """)
         }
 
+        migrator.registerMigration("v4-api-keys") { db in
+            // API keys, stored hashed: the secret itself is never written, only its SHA-256
+            // (lower-case hex, unique: the lookup when a request authenticates) and a short
+            // prefix for lists. A revoked key keeps its row (revoked_at set once).
+            try db.execute(sql: """
+                CREATE TABLE api_keys (
+                    id BLOB PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+                    prefix TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                """)
+        }
+
         return migrator
     }()
 }

@@ -31,6 +31,8 @@ public protocol JobRepository: Sendable {
     func setEnabled(id: UUID, _ enabled: Bool, expectedVersion: Int?, now: Date) async throws -> Job
     /// The earliest `nextRunAt` among jobs the scheduler fires, or `nil` if none.
     func earliestNextRun() async throws -> Date?
+    /// The scheduled jobs that fire next, soonest first (ties by key): `/scheduler/status`.
+    func upcomingJobs(limit: Int) async throws -> [Job]
     /// Counts of jobs by state (active, paused, disabled, finished), for metrics and status.
     func jobCounts() async throws -> [JobQuery.State: Int]
 }
@@ -180,7 +182,7 @@ public protocol ExecutionHistory: Sendable {
 /// let store = try SQLiteJobStore(path: "kairos.db")   // migrates at open
 /// let job = try await store.createJob(spec, now: .now)
 /// ```
-public protocol JobStore: JobRepository, FireScheduling, ExecutionQueue, InstanceRegistry, ExecutionHistory {
+public protocol JobStore: JobRepository, FireScheduling, ExecutionQueue, InstanceRegistry, ExecutionHistory, APIKeyStore {
     /// The schema migrations applied, oldest first.
     func appliedMigrations() async throws -> [String]
 }

@@ -29,6 +29,21 @@ extension StoreConformance {
             #expect((counts[.paused] ?? 0) == 0)
         },
 
+        StoreConformanceCase("upcoming jobs: scheduled ones only, soonest first, ties by key") { store in
+            let later = try await store.createJob(try intervalSpec("later", seconds: 120), now: t0)
+            _ = try await store.createJob(try intervalSpec("soon-b", seconds: 30), now: t0)
+            _ = try await store.createJob(try intervalSpec("soon-a", seconds: 30), now: t0)
+            let paused = try await store.createJob(try intervalSpec("paused", seconds: 10), now: t0)
+            _ = try await store.setPaused(id: paused.id, true, expectedVersion: nil, now: t0)
+            let disabled = try await store.createJob(try intervalSpec("disabled", seconds: 10), now: t0)
+            _ = try await store.setEnabled(id: disabled.id, false, expectedVersion: nil, now: t0)
+            let deleted = try await store.createJob(try intervalSpec("deleted", seconds: 10), now: t0)
+            _ = try await store.deleteJob(id: deleted.id, expectedVersion: nil, now: t0)
+            #expect(try await store.upcomingJobs(limit: 10).map(\.key) == ["soon-a", "soon-b", "later"])
+            #expect(try await store.upcomingJobs(limit: 2).map(\.key) == ["soon-a", "soon-b"])
+            #expect(try await store.upcomingJobs(limit: 10).last?.nextRunAt == later.nextRunAt)
+        },
+
         StoreConformanceCase("spec fields round-trip") { store in
             let spec = try JobSpec(
                 key: "full", name: "Full job", description: "every field set", task: "http.request",
