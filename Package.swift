@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "KairosStore", targets: ["KairosStore"]),
         .library(name: "KairosSQLite", targets: ["KairosSQLite"]),
         .library(name: "KairosEngine", targets: ["KairosEngine"]),
+        .library(name: "KairosHTTP", targets: ["KairosHTTP"]),
         .executable(name: "kairos", targets: ["kairos"]),
     ],
     dependencies: [
@@ -20,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Schedules, cron, misfire and retry policies, job and execution value types. Pure Swift, no I/O.
@@ -46,11 +50,24 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // REST API on Hummingbird: routes, API-key auth, problem bodies, OpenAPI document, metrics.
+        .target(
+            name: "KairosHTTP",
+            dependencies: [
+                "KairosEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The thin command-line executable.
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosCore", "KairosStore", "KairosSQLite", "KairosEngine",
+                "KairosCore", "KairosStore", "KairosSQLite", "KairosEngine", "KairosHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,6 +93,18 @@ let package = Package(
                 "KairosEngine", "KairosSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The REST API over loopback against a real server on a random port and a real SQLite store.
+        .testTarget(
+            name: "KairosHTTPTests",
+            dependencies: [
+                "KairosHTTP", "KairosSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),

@@ -4,6 +4,9 @@ import Foundation
 public struct EngineConfiguration: Sendable {
     public enum Role: String, Sendable, Hashable, CaseIterable {
         case scheduler, worker
+        /// Serves the REST API (KairosHTTP). The engine runs no service for it; it is recorded
+        /// in the instance's roles so that `/scheduler/status` shows what each process does.
+        case api
     }
 
     /// This process's identity in the `instances` table.
@@ -39,7 +42,7 @@ public struct EngineConfiguration: Sendable {
 
     public init(
         instanceId: String = EngineConfiguration.defaultInstanceId(),
-        roles: Set<Role> = Set(Role.allCases),
+        roles: Set<Role> = [.scheduler, .worker],
         workers: Int = 2 * ProcessInfo.processInfo.activeProcessorCount,
         schedulerBatchSize: Int = 2000,
         lookahead: TimeInterval = 0.8,

@@ -12,7 +12,8 @@ final class ServeProcess {
         FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = KairosProcess.executable
-        process.arguments = ["serve"] + arguments
+        // A free port unless the test names one (the last --port wins).
+        process.arguments = ["serve", "--port", "0"] + arguments
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.standardInput = FileHandle.nullDevice
@@ -21,6 +22,14 @@ final class ServeProcess {
 
     var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    /// The API's address as printed at start (`… on http://127.0.0.1:PORT`), once serving.
+    var baseURL: String? {
+        guard let range = stdout.range(of: " on http://") else { return nil }
+        let rest = stdout[range.upperBound...]
+        let end = rest.firstIndex(where: { $0 == "\n" || $0 == " " }) ?? rest.endIndex
+        return "http://" + rest[..<end]
+    }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 

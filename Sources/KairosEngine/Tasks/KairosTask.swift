@@ -52,6 +52,15 @@ public struct TaskFailure: Error, Sendable, Hashable, CustomStringConvertible {
 /// ```
 public protocol KairosTask: Sendable {
     var name: String { get }
+    /// One line on what the task does (`GET /scheduler/tasks`, the dashboard).
+    var summary: String { get }
+    /// A JSON Schema of `args`, for clients and forms; ``validate(args:)`` stays the authority.
+    var argumentSchema: JSONValue { get }
     func validate(args: JSONValue) throws(ValidationError)
     func run(args: JSONValue, context: TaskContext) async throws -> String?
+}
+
+extension KairosTask {
+    public var summary: String { "" }
+    public var argumentSchema: JSONValue { ["type": "object"] }
 }

@@ -3,26 +3,48 @@ import AsyncHTTPClient
 import Foundation
 import KairosCore
 import KairosEngine
+import KairosHTTP
 import KairosSQLite
 import KairosStore
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
-/// `kairos serve`: runs the scheduler and the workers on a store until SIGTERM or SIGINT.
-/// The HTTP API comes with a later issue; until then the service runs headless.
+/// `kairos serve`: runs the REST API, the scheduler and the workers on a store until SIGTERM
+/// or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the scheduler and workers (headless for now: the HTTP API is not built yet).",
+        abstract: "Run the REST API, the scheduler and the workers.",
         discussion: """
             Jobs from --jobs are created or updated by key at start; a file that does not parse or \
-            validate stops start-up and changes nothing. SIGTERM or SIGINT stop claiming, let running \
-            executions finish within --shutdown-grace, then exit 0.
+            validate stops start-up and changes nothing. On first start with an empty store an admin \
+            API key is created and printed once (or KAIROS_ADMIN_KEY is made an admin key). SIGTERM or \
+            SIGINT stop claiming, let running executions finish within --shutdown-grace, then exit 0.
             """
     )
 
     @Option(help: "The job store: sqlite:PATH.")
     var store = "sqlite:kairos.db"
+
+    @Option(help: "What this process does: a comma-separated list of api, scheduler, worker.")
+    var roles = "api,scheduler,worker"
+
+    @Option(help: "Address the API listens on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port the API listens on (0 picks a free one).")
+    var port = 8080
+
+    @Flag(help: "Serve the API without API keys (refused unless --host is a loopback address).")
+    var noAuth = false
+
+    @Flag(help: "Serve /metrics without an API key.")
+    var publicMetrics = false
+
+    @Option(help: "Largest request body accepted, in bytes.")
+    var maxBody = 1 << 20
 
     @Option(help: "A YAML file of jobs to create or update by key at start.")
     var jobs: String?
@@ -57,12 +79,34 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--heartbeat-interval must be positive and shorter than --lease-duration")
         }
         _ = try StoreLocation(store)
+        _ = try parsedRoles()
+        do { try apiConfiguration.validate() } catch { throw ValidationError("\(error)") }
+    }
+
+    func parsedRoles() throws -> Set<EngineConfiguration.Role> {
+        var result: Set<EngineConfiguration.Role> = []
+        for name in roles.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let role = EngineConfiguration.Role(rawValue: name) else {
+                throw ValidationError("--roles: unknown role '\(name)'; roles are api, scheduler, worker")
+            }
+            result.insert(role)
+        }
+        guard !result.isEmpty else { throw ValidationError("--roles needs at least one of api, scheduler, worker") }
+        return result
+    }
+
+    var apiConfiguration: APIConfiguration {
+        APIConfiguration(host: host, port: port, maxBodySize: maxBody, authEnabled: !noAuth, publicMetrics: publicMetrics)
     }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "kairos")
+        // Before the engine exists: it creates its metric handles when it is built.
+        let prometheus = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        let roles = try parsedRoles()
 
         let store: SQLiteJobStore
         do {
@@ -87,6 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = EngineConfiguration(
             shutdownGrace: shutdownGrace, historyRetentionDays: historyRetentionDays)
         if let workers { configuration.workers = workers }
+        configuration.roles = roles
         configuration.leaseDuration = leaseDuration
         configuration.heartbeatInterval = heartbeatInterval
         configuration.deadInstanceAfter = max(2 * leaseDuration, 4 * heartbeatInterval)
@@ -103,10 +148,30 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
+        var services = engine.services
+        if roles.contains(.api) {
+            do {
+                let environmentKey = ProcessInfo.processInfo.environment["KAIROS_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+                if let secret = try await AdminKeyBootstrap.run(store: store, environmentKey: environmentKey, now: Date()) {
+                    FileHandle.standardOutput.write(Data("kairos: created the first admin API key (shown once, store it now): \(secret)\n".utf8))
+                }
+            } catch {
+                printError("cannot set up the admin API key: \(error)")
+                throw ExitCode(1)
+            }
+            let api = KairosAPI(engine: engine, configuration: apiConfiguration, metrics: prometheus)
+            let description = "kairos: serving \(self.store) as instance \(configuration.instanceId), roles \(roles.map(\.rawValue).sorted().joined(separator: ","))"
+            services.append(
+                api.makeApplication(logger: logger) { channel in
+                    let address = channel.localAddress.map { "http://\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+                    FileHandle.standardOutput.write(Data("\(description) on \(address)\n".utf8))
+                })
+        } else {
+            FileHandle.standardOutput.write(
+                Data("kairos: serving \(self.store) as instance \(configuration.instanceId), roles \(roles.map(\.rawValue).sorted().joined(separator: ",")) (no API)\n".utf8))
+        }
         let group = ServiceGroup(
-            configuration: .init(services: engine.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        FileHandle.standardOutput.write(
-            Data("kairos: serving \(self.store) as instance \(configuration.instanceId) with \(configuration.workers) workers (headless: no HTTP API yet)\n".utf8))
+            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("stopped", metadata: ["instanceId": "\(configuration.instanceId)"])
     }

@@ -1,0 +1,80 @@
+import Foundation
+import HTTPTypes
+import KairosStore
+import Synchronization
+
+/// Checks `Authorization: Bearer <key>` against the store's hashed keys. A key found valid is
+/// trusted for `cacheTTL` seconds without reading the store again (so a hot read path costs
+/// one SHA-256, not a query); a revocation through this process takes effect at once,
+/// through another process within `cacheTTL`.
+public final class APIKeyAuthenticator: Sendable {
+    private let store: any APIKeyStore
+    private let cacheTTL: TimeInterval
+    private let cache = Mutex<[String: (record: APIKeyRecord, checkedAt: ContinuousClock.Instant)]>([:])
+
+    public init(store: any APIKeyStore, cacheTTL: TimeInterval = 5) {
+        self.store = store
+        self.cacheTTL = cacheTTL
+    }
+
+    /// The valid key of a request, or an `unauthorized` error saying what is wrong.
+    func authenticate(_ authorization: String?) async throws -> APIKeyRecord {
+        guard let authorization, !authorization.isEmpty else {
+            throw APIError(.unauthorized, "this route needs an API key: send Authorization: Bearer <key>")
+        }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError(.unauthorized, "the Authorization header must be 'Bearer <key>'")
+        }
+        let hash = APIKeySecret.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let now = ContinuousClock.now
+        if let cached = cache.withLock({ $0[hash] }), cached.checkedAt.duration(to: now) < .seconds(cacheTTL) {
+            return cached.record
+        }
+        guard let record = try await store.apiKey(hash: hash) else {
+            cache.withLock { _ = $0.removeValue(forKey: hash) }
+            throw APIError(.unauthorized, "the API key is not valid")
+        }
+        guard !record.isRevoked else {
+            cache.withLock { _ = $0.removeValue(forKey: hash) }
+            throw APIError(.unauthorized, "the API key '\(record.prefix)…' (\(record.name)) was revoked")
+        }
+        cache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[hash] = (record, now)
+        }
+        return record
+    }
+
+    /// Forgets a key at once (after revoking it).
+    func forget(keyId: UUID) {
+        cache.withLock { cache in cache = cache.filter { $0.value.record.id != keyId } }
+    }
+}
+
+/// Creates the first admin key (SPEC §7 "Authentication").
+public enum AdminKeyBootstrap {
+    /// With `environmentKey` (`KAIROS_ADMIN_KEY`): makes sure that value is an active admin key
+    /// and returns `nil`. Otherwise, on a store that never had a key, creates an admin key and
+    /// returns its secret, to be printed once. Returns `nil` when keys exist.
+    public static func run(store: any APIKeyStore, environmentKey: String?, now: Date) async throws -> String? {
+        if let environmentKey {
+            guard environmentKey.count >= 16 else {
+                throw APIError(.badRequest, "KAIROS_ADMIN_KEY must be at least 16 characters")
+            }
+            let record = APIKeySecret.record(for: environmentKey, name: "admin (KAIROS_ADMIN_KEY)", role: .admin, now: now)
+            if let existing = try await store.apiKey(hash: record.hash) {
+                guard !existing.isRevoked, existing.role == .admin else {
+                    throw APIError(.conflict, "KAIROS_ADMIN_KEY matches a key that is revoked or not an admin key ('\(existing.name)'); choose another value")
+                }
+                return nil
+            }
+            try await store.createAPIKey(record)
+            return nil
+        }
+        guard try await store.apiKeyCount() == 0 else { return nil }
+        let (secret, record) = APIKeySecret.make(name: "admin (first start)", role: .admin, now: now)
+        try await store.createAPIKey(record)
+        return secret
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import KairosEngine
+import KairosStore
+import Logging
+import NIOCore
+import Prometheus
+
+/// The Kairos REST API (SPEC §7) over one ``KairosEngine``: jobs, executions, status, cron
+/// preview, tasks, live events, API keys, health, readiness, metrics and the OpenAPI document.
+/// Every route checks its key's role (``APIRoute``); every error becomes a problem body.
+///
+/// ```swift
+/// let api = KairosAPI(engine: engine, configuration: APIConfiguration(port: 8080), metrics: registry)
+/// let app = api.makeApplication(logger: logger)
+/// let group = ServiceGroup(services: engine.services + [app], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// ```
+public struct KairosAPI: Sendable {
+    public let engine: KairosEngine
+    public let configuration: APIConfiguration
+    let authenticator: APIKeyAuthenticator
+    let metrics: PrometheusCollectorRegistry?
+    let startedAt: Date
+
+    public static let prefix = "/api/v1"
+
+    public init(engine: KairosEngine, configuration: APIConfiguration = APIConfiguration(), metrics: PrometheusCollectorRegistry? = nil) {
+        self.engine = engine
+        self.configuration = configuration
+        self.authenticator = APIKeyAuthenticator(store: engine.store, cacheTTL: configuration.keyCacheTTL)
+        self.metrics = metrics
+        self.startedAt = engine.clock.now()
+    }
+
+    var store: any JobStore { engine.store }
+
+    /// The router with every route, and the route table it was built from.
+    public func makeRouter() -> (router: Router<APIRequestContext>, routes: [APIRoute]) {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        var table = RouteTable(router: router, authenticator: configuration.authEnabled ? authenticator : nil)
+        addJobRoutes(to: &table)
+        addExecutionRoutes(to: &table)
+        addSchedulerRoutes(to: &table)
+        addKeyRoutes(to: &table)
+        addSystemRoutes(to: &table)
+        return (router, table.routes)
+    }
+
+    /// Every route with its access rule.
+    public var routes: [APIRoute] { makeRouter().routes }
+
+    /// The HTTP server as a `Service`, listening on the configured host and port.
+    /// `onServerRunning` gets the bound channel (its port when `port` is 0).
+    public func makeApplication(
+        logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> Application<RouterResponder<APIRequestContext>> {
+        Application(
+            router: makeRouter().router,
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "kairos"),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+}

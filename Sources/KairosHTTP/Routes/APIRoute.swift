@@ -1,0 +1,52 @@
+import Hummingbird
+import KairosStore
+
+/// One route of the API and who may call it: the table the auth matrix test and the OpenAPI
+/// coverage test read, built by the same code that registers the handlers.
+public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
+    public enum Access: Sendable, Hashable {
+        /// No key needed.
+        case open
+        /// A key with at least this role.
+        case role(APIKeyRole)
+    }
+
+    public var method: HTTPRequest.Method
+    /// The path in OpenAPI form: `/api/v1/scheduler/jobs/{job}`.
+    public var path: String
+    public var access: Access
+
+    public var description: String { "\(method.rawValue) \(path)" }
+}
+
+/// Registers handlers on a router, wrapping each with its access check, and records the table.
+struct RouteTable {
+    let router: Router<APIRequestContext>
+    let authenticator: APIKeyAuthenticator?
+    private(set) var routes: [APIRoute] = []
+
+    init(router: Router<APIRequestContext>, authenticator: APIKeyAuthenticator?) {
+        self.router = router
+        self.authenticator = authenticator
+    }
+
+    mutating func add(
+        _ method: HTTPRequest.Method, _ path: String, _ access: APIRoute.Access,
+        _ handler: @escaping @Sendable (inout Request, APIRequestContext) async throws -> Response
+    ) {
+        routes.append(APIRoute(method: method, path: path, access: access))
+        let authenticator = self.authenticator
+        router.on(RouterPath(path), method: method) { request, context -> Response in
+            var context = context
+            if case .role(let required) = access, let authenticator {
+                let key = try await authenticator.authenticate(request.headers[.authorization])
+                guard key.role >= required else {
+                    throw APIError(.forbidden, "this route needs the \(required.rawValue) role; the key '\(key.prefix)…' (\(key.name)) has \(key.role.rawValue)")
+                }
+                context.apiKey = key
+            }
+            var request = request
+            return try await handler(&request, context)
+        }
+    }
+}

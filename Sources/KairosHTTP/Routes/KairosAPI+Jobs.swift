@@ -1,0 +1,192 @@
+import Foundation
+import Hummingbird
+import KairosCore
+import KairosEngine
+import KairosStore
+
+extension KairosAPI {
+    func addJobRoutes(to table: inout RouteTable) {
+        let jobs = Self.prefix + "/scheduler/jobs"
+
+        table.add(.post, jobs, .role(.operator)) { request, _ in
+            try request.checkQuery(allowed: [])
+            let spec = try JobSpec.from(json: try await request.jsonBody(limit: configuration.maxBodySize))
+            let job = try await engine.jobs.create(spec)
+            return try Response.json(JobResource(job: job), status: .created, headers: [.location: "\(jobs)/\(job.id)", .eTag: Self.eTag(job)])
+        }
+
+        table.add(.get, jobs, .role(.viewer)) { request, _ in
+            try request.checkQuery(allowed: ["limit", "cursor", "status", "task", "q", "includeSystem"])
+            var query = JobQuery(limit: try Self.limit(request))
+            query.cursor = request.query("cursor")
+            if let status = request.query("status") {
+                guard let state = JobQuery.State(rawValue: status) else {
+                    throw APIError.badParameter("status", "status must be one of \(JobQuery.State.allCases.map(\.rawValue).joined(separator: ", ")), got '\(status)'")
+                }
+                query.state = state
+            }
+            query.task = request.query("task")
+            query.keyPrefix = request.query("q")
+            if let system = request.query("includeSystem") { query.includeSystem = try Self.bool("includeSystem", system) }
+            let page = try await store.listJobs(query)
+            return try Response.json(ListResource(items: page.items.map(JobResource.init), nextCursor: page.nextCursor))
+        }
+
+        table.add(.get, jobs + "/{job}", .role(.viewer)) { request, context in
+            try request.checkQuery(allowed: [])
+            let job = try await findJob(context)
+            return try Response.json(JobResource(job: job), headers: [.eTag: Self.eTag(job)])
+        }
+
+        table.add(.put, jobs + "/{job}", .role(.operator)) { request, context in
+            try request.checkQuery(allowed: [])
+            let job = try await findJob(context)
+            let expected = try Self.ifMatch(request)
+            var body = try await request.jsonBody(limit: configuration.maxBodySize)
+            if case .object(var fields) = body, fields["key"] == nil {
+                fields["key"] = .string(job.key)
+                body = .object(fields)
+            }
+            let spec = try JobSpec.from(json: body)
+            try Self.checkKeyUnchanged(spec, job)
+            let updated = try await engine.jobs.replace(id: job.id, with: spec, expectedVersion: expected)
+            return try Response.json(JobResource(job: updated), headers: [.eTag: Self.eTag(updated)])
+        }
+
+        table.add(.patch, jobs + "/{job}", .role(.operator)) { request, context in
+            try request.checkQuery(allowed: [])
+            let job = try await findJob(context)
+            let expected = try Self.ifMatch(request) ?? job.version
+            let patch = try await request.jsonBody(limit: configuration.maxBodySize)
+            guard case .object = patch else {
+                throw APIError(.validationFailed, "a patch must be a JSON object (RFC 7396 merge patch), got \(patch.typeName)",
+                    issues: [FieldIssue(field: "", code: "invalidType", message: "the body must be a JSON object")])
+            }
+            let spec = try JobSpec.from(json: Self.mergePatch(try job.spec.jsonValue, patch))
+            try Self.checkKeyUnchanged(spec, job)
+            let updated = try await engine.jobs.replace(id: job.id, with: spec, expectedVersion: expected)
+            return try Response.json(JobResource(job: updated), headers: [.eTag: Self.eTag(updated)])
+        }
+
+        table.add(.delete, jobs + "/{job}", .role(.operator)) { request, context in
+            try request.checkQuery(allowed: [])
+            let job = try await findJob(context)
+            _ = try await engine.jobs.delete(id: job.id, expectedVersion: try Self.ifMatch(request))
+            return Response(status: .noContent)
+        }
+
+        table.add(.post, jobs + "/{job}/action", .role(.operator)) { request, context in
+            try request.checkQuery(allowed: [])
+            let job = try await findJob(context)
+            let expected = try Self.ifMatch(request)
+            let body = try await request.jsonBody(limit: configuration.maxBodySize)
+            let actions = ["trigger", "pause", "resume", "enable", "disable"]
+            guard case .object(let fields) = body else {
+                throw APIError(.validationFailed, "the body must be a JSON object like {\"action\": \"trigger\"}",
+                    issues: [FieldIssue(field: "", code: "invalidType", message: "the body must be a JSON object")])
+            }
+            var issues = fields.keys.filter { $0 != "action" }.sorted().map {
+                FieldIssue(field: $0, code: "unknownField", message: "\($0) is not a field of an action")
+            }
+            let action = fields["action"]?.stringValue
+            if let action, !actions.contains(action) {
+                issues.append(FieldIssue(field: "action", code: "invalidValue", message: "action must be one of \(actions.joined(separator: ", ")), got '\(action)'"))
+            } else if action == nil {
+                issues.append(FieldIssue(field: "action", code: "required", message: "action is required: one of \(actions.joined(separator: ", "))"))
+            }
+            guard issues.isEmpty, let action else { throw ValidationError(issues) }
+            let updated: Job
+            switch action {
+            case "trigger":
+                if let expected, expected != job.version {
+                    throw StoreError(.versionMismatch, "job '\(job.key)' is at version \(job.version), not \(expected)", jobId: job.id, jobKey: job.key)
+                }
+                let execution = try await engine.jobs.trigger(id: job.id)
+                return try Response.json(ExecutionResource(execution: execution), status: .accepted,
+                    headers: [.location: "\(Self.prefix)/scheduler/executions/\(execution.id)"])
+            case "pause": updated = try await engine.jobs.setPaused(id: job.id, true, expectedVersion: expected)
+            case "resume": updated = try await engine.jobs.setPaused(id: job.id, false, expectedVersion: expected)
+            case "enable": updated = try await engine.jobs.setEnabled(id: job.id, true, expectedVersion: expected)
+            default: updated = try await engine.jobs.setEnabled(id: job.id, false, expectedVersion: expected)
+            }
+            return try Response.json(JobResource(job: updated), headers: [.eTag: Self.eTag(updated)])
+        }
+
+        table.add(.get, jobs + "/{job}/history", .role(.viewer)) { request, context in
+            try request.checkQuery(allowed: ["limit", "cursor", "status"])
+            let job = try await findJob(context)
+            let query = HistoryQuery(jobId: job.id, statuses: try Self.statuses(request), limit: try Self.limit(request), cursor: request.query("cursor"))
+            let page = try await store.history(query)
+            return try Response.json(ListResource(items: page.items.map(ExecutionResource.init), nextCursor: page.nextCursor))
+        }
+    }
+
+    /// The job named by the `{job}` path parameter: an id, or else a key.
+    func findJob(_ context: APIRequestContext) async throws -> Job {
+        let reference = context.parameters.get("job") ?? ""
+        if let id = UUID(uuidString: reference), let job = try await store.job(id: id) { return job }
+        if let job = try await store.job(key: reference) { return job }
+        throw APIError(.notFound, "no job with id or key '\(reference)'")
+    }
+
+    static func eTag(_ job: Job) -> String { "\"\(job.version)\"" }
+
+    /// The version an `If-Match` header asks for (`"3"`, `W/"3"` or `3`); `nil` without one.
+    static func ifMatch(_ request: Request) throws -> Int? {
+        guard let value = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        var text = Substring(value)
+        if text.hasPrefix("W/") { text = text.dropFirst(2) }
+        if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = text.dropFirst().dropLast() }
+        guard let version = Int(text), version >= 1 else {
+            throw APIError.badParameter("If-Match", "If-Match must be the job's version as an ETag, like \"3\"; got \(value)")
+        }
+        return version
+    }
+
+    static func checkKeyUnchanged(_ spec: JobSpec, _ job: Job) throws {
+        guard spec.key == job.key else {
+            throw ValidationError(field: "key", code: "immutable", message: "the key of a job cannot change (it is '\(job.key)'); create a new job instead")
+        }
+    }
+
+    /// RFC 7396: objects merge recursively, `null` removes a member, anything else replaces.
+    static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
+        guard case .object(let changes) = patch else { return patch }
+        var result = target.objectValue ?? [:]
+        for (key, value) in changes {
+            if case .null = value {
+                result.removeValue(forKey: key)
+            } else {
+                result[key] = mergePatch(result[key] ?? .null, value)
+            }
+        }
+        return .object(result)
+    }
+
+    static func limit(_ request: Request) throws -> Int {
+        guard let text = request.query("limit") else { return 100 }
+        guard let limit = Int(text), (1...JobQuery.maximumLimit).contains(limit) else {
+            throw APIError.badParameter("limit", "limit must be an integer from 1 to \(JobQuery.maximumLimit), got '\(text)'")
+        }
+        return limit
+    }
+
+    static func bool(_ name: String, _ text: String) throws -> Bool {
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.badParameter(name, "\(name) must be true or false, got '\(text)'")
+        }
+    }
+
+    /// `status=failed,missed` (or repeated `status=`).
+    static func statuses(_ request: Request) throws -> Set<ExecutionStatus> {
+        let values = request.uri.queryParameters.getAll("status").flatMap { $0.split(separator: ",") }
+        return try Set(values.map { text in
+            guard let status = ExecutionStatus(rawValue: String(text)) else {
+                throw APIError.badParameter("status", "status must be one of \(ExecutionStatus.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            }
+            return status
+        })
+    }
+}
