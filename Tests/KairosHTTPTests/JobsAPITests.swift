@@ -1,0 +1,194 @@
+import Foundation
+import KairosCore
+import KairosHTTP
+import KairosStore
+import Testing
+
+/// The job routes end to end over loopback: create, read by id and key, list with filters and
+/// pagination, replace and patch with `If-Match`, delete, actions and history.
+@Suite("Jobs API")
+struct JobsAPITests {
+    static let noop = #"{"key": "%@", "task": "system.noop", "schedule": {"type": "interval", "hours": 1}}"#
+
+    static func body(_ key: String) -> String { noop.replacingOccurrences(of: "%@", with: key) }
+
+    @Test("create answers 201 with Location and ETag; the job reads back by id and by key")
+    func createAndGet() async throws {
+        try await TestServer.with { server in
+            let created = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: Self.body("report.daily"))
+            #expect(created.status == 201)
+            let id = try #require(created.json["id"]?.stringValue)
+            #expect(created.headers.first(name: "Location") == "/api/v1/scheduler/jobs/\(id)")
+            #expect(created.headers.first(name: "ETag") == "\"1\"")
+            #expect(created.json["version"] == 1)
+            #expect(created.json["scheduleDescription"] == "every 1 hour")
+            #expect(created.json["nextRunAt"]?.stringValue != nil)
+            for reference in [id, "report.daily"] {
+                let got = try await server.request(.GET, "/api/v1/scheduler/jobs/\(reference)", key: server.viewer)
+                #expect(got.status == 200)
+                #expect(got.json["key"] == "report.daily")
+                #expect(got.json["id"]?.stringValue == id)
+            }
+            let missing = try await server.request(.GET, "/api/v1/scheduler/jobs/nope", key: server.viewer)
+            #expect(missing.status == 404)
+            #expect(missing.contentType == "application/problem+json")
+            let taken = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: Self.body("report.daily"))
+            #expect(taken.status == 409)
+        }
+    }
+
+    @Test("bad input gets a 422 problem naming every invalid field")
+    func validation() async throws {
+        try await TestServer.with { server in
+            let body = #"""
+                {"key": "Bad Key", "task": "http.request", "args": {"url": "ftp://x"},
+                 "schedule": {"type": "cron", "expression": "61 * * * *", "timezone": "Mars/Base"},
+                 "maxInstances": 11, "misfireGraceTime": 0, "retry": {"maxRetries": 99}, "colour": "red"}
+                """#
+            let response = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: body)
+            #expect(response.status == 422)
+            #expect(response.contentType == "application/problem+json")
+            #expect(response.json["status"] == 422)
+            let fields = response.problemFields
+            for field in ["key", "schedule.expression", "schedule.timezone", "maxInstances", "misfireGraceTime", "retry.maxRetries", "colour"] {
+                #expect(fields.contains(field), "\(field) named in \(fields)")
+            }
+            let taskArgs = try await server.request(
+                .POST, "/api/v1/scheduler/jobs", key: server.operator,
+                json: #"{"key": "ping", "task": "http.request", "args": {"url": "ftp://x"}, "schedule": {"type": "interval", "minutes": 5}}"#)
+            #expect(taskArgs.status == 422)
+            #expect(taskArgs.problemFields.contains { $0.hasPrefix("args.") }, "the task's own validation names args fields: \(taskArgs.text)")
+            let unknownTask = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator,
+                json: #"{"key": "x", "task": "no.such", "schedule": {"type": "interval", "minutes": 5}}"#)
+            #expect(unknownTask.problemFields == ["task"])
+            #expect(try await server.store.listJobs(JobQuery()).items.isEmpty, "nothing was saved")
+        }
+    }
+
+    @Test("malformed, non-JSON, oversized and non-object bodies", arguments: [
+        ("{\"key\":", "application/json", 400),
+        ("key=x", "application/x-www-form-urlencoded", 415),
+        ("[1, 2]", "application/json", 422),
+        ("\"text\"", "application/json", 422),
+    ])
+    func badBodies(body: String, contentType: String, status: Int) async throws {
+        try await TestServer.with { server in
+            let response = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: body, contentType: contentType)
+            #expect(response.status == status, "\(response.text)")
+            #expect(response.contentType == "application/problem+json")
+        }
+    }
+
+    @Test("a body over --max-body is refused with 413, and so is a missing Content-Type with 415")
+    func bodyLimits() async throws {
+        try await TestServer.with(api: APIConfiguration(port: 0, maxBodySize: 4096)) { server in
+            let big = #"{"key": "big", "task": "system.noop", "description": "\#(String(repeating: "x", count: 10_000))", "schedule": {"type": "interval", "hours": 1}}"#
+            let tooLarge = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: big)
+            #expect(tooLarge.status == 413)
+            #expect(tooLarge.contentType == "application/problem+json")
+            var request = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: nil)
+            #expect(request.status == 415)
+            request = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: Self.body("ok"))
+            #expect(request.status == 201, "a body under the limit still works")
+        }
+    }
+
+    @Test("list: filters, limits and cursor pagination across pages")
+    func listAndPaginate() async throws {
+        try await TestServer.with { server in
+            for index in 0..<7 {
+                _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: Self.body("job-\(index)"))
+            }
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs/job-3/action", key: server.operator, json: #"{"action": "pause"}"#)
+            var keys: [String] = []
+            var cursor: String?
+            for _ in 0..<10 {
+                let path = "/api/v1/scheduler/jobs?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try await server.request(.GET, path, key: server.viewer)
+                #expect(page.status == 200)
+                keys += (page.json["items"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue }
+                cursor = page.json["nextCursor"]?.stringValue
+                if cursor == nil { break }
+            }
+            #expect(keys == (0..<7).map { "job-\($0)" })
+            let paused = try await server.request(.GET, "/api/v1/scheduler/jobs?status=paused", key: server.viewer)
+            #expect((paused.json["items"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue } == ["job-3"])
+            let prefix = try await server.request(.GET, "/api/v1/scheduler/jobs?q=job-1", key: server.viewer)
+            #expect((prefix.json["items"]?.arrayValue ?? []).count == 1)
+            for (query, field) in [("limit=0", "limit"), ("limit=501", "limit"), ("status=sleeping", "status"), ("cursor=%21%21", "cursor"), ("colour=red", "colour")] {
+                let bad = try await server.request(.GET, "/api/v1/scheduler/jobs?\(query)", key: server.viewer)
+                #expect(bad.status == 400, "\(query): \(bad.text)")
+                #expect(bad.problemFields == [field], "\(query)")
+            }
+        }
+    }
+
+    @Test("replace and patch honour If-Match; a stale version is a 409 and changes nothing")
+    func optimisticConcurrency() async throws {
+        try await TestServer.with { server in
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: Self.body("etl"))
+            let patched = try await server.request(
+                .PATCH, "/api/v1/scheduler/jobs/etl", key: server.operator, json: #"{"priority": 5, "description": "nightly"}"#,
+                contentType: "application/merge-patch+json", headers: [("If-Match", "\"1\"")])
+            #expect(patched.status == 200)
+            #expect(patched.json["priority"] == 5)
+            #expect(patched.json["version"] == 2)
+            #expect(patched.headers.first(name: "ETag") == "\"2\"")
+            let stale = try await server.request(
+                .PUT, "/api/v1/scheduler/jobs/etl", key: server.operator,
+                json: #"{"task": "system.noop", "schedule": {"type": "interval", "minutes": 5}}"#, headers: [("If-Match", "\"1\"")])
+            #expect(stale.status == 409)
+            #expect(try await server.store.job(key: "etl")?.spec.priority == 5)
+            let replaced = try await server.request(
+                .PUT, "/api/v1/scheduler/jobs/etl", key: server.operator,
+                json: #"{"task": "system.noop", "schedule": {"type": "interval", "minutes": 5}}"#, headers: [("If-Match", "\"2\"")])
+            #expect(replaced.status == 200)
+            #expect(replaced.json["priority"] == 0, "PUT replaces: omitted fields take their defaults")
+            #expect(replaced.json["scheduleDescription"] == "every 5 minutes")
+            let removeField = try await server.request(.PATCH, "/api/v1/scheduler/jobs/etl", key: server.operator, json: #"{"description": null}"#)
+            #expect(removeField.json["description"] == "")
+            let renamed = try await server.request(.PATCH, "/api/v1/scheduler/jobs/etl", key: server.operator, json: #"{"key": "other"}"#)
+            #expect(renamed.status == 422)
+            #expect(renamed.problemFields == ["key"])
+            let badPatch = try await server.request(.PATCH, "/api/v1/scheduler/jobs/etl", key: server.operator, json: #"{"maxInstances": 0}"#)
+            #expect(badPatch.status == 422)
+            #expect(badPatch.problemFields == ["maxInstances"])
+            let badHeader = try await server.request(.PATCH, "/api/v1/scheduler/jobs/etl", key: server.operator, json: "{}", headers: [("If-Match", "soon")])
+            #expect(badHeader.status == 400)
+            #expect(badHeader.problemFields == ["If-Match"])
+        }
+    }
+
+    @Test("actions: trigger runs now, pause/resume/enable/disable switch the job; delete hides it")
+    func actionsAndDelete() async throws {
+        try await TestServer.with { server in
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: Self.body("sync"))
+            let triggered = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "trigger"}"#)
+            #expect(triggered.status == 202)
+            #expect(triggered.json["trigger"] == "manual")
+            let executionId = try #require(triggered.json["id"]?.stringValue)
+            #expect(try await eventually(within: 10) {
+                try await server.request(.GET, "/api/v1/scheduler/executions/\(executionId)", key: server.viewer).json["status"] == "succeeded"
+            })
+            let history = try await server.request(.GET, "/api/v1/scheduler/jobs/sync/history?status=succeeded", key: server.viewer)
+            #expect(history.json["items"]?.arrayValue?.first?["id"]?.stringValue == executionId)
+            let noFailures = try await server.request(.GET, "/api/v1/scheduler/jobs/sync/history?status=failed,missed", key: server.viewer)
+            #expect(noFailures.json["items"]?.arrayValue?.isEmpty == true)
+            for (action, field, value) in [("pause", "paused", true), ("resume", "paused", false), ("disable", "enabled", false), ("enable", "enabled", true)] {
+                let response = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "\#(action)"}"#)
+                #expect(response.status == 200, "\(action)")
+                #expect(response.json[field] == .bool(value), "\(action)")
+            }
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "disable"}"#)
+            let refused = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "trigger"}"#)
+            #expect(refused.status == 409, "a disabled job cannot be triggered")
+            let unknown = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "explode", "when": 1}"#)
+            #expect(unknown.status == 422)
+            #expect(unknown.problemFields == ["action", "when"])
+            let deleted = try await server.request(.DELETE, "/api/v1/scheduler/jobs/sync", key: server.operator)
+            #expect(deleted.status == 204)
+            #expect(try await server.request(.GET, "/api/v1/scheduler/jobs/sync", key: server.viewer).status == 404)
+            #expect(try await server.request(.GET, "/api/v1/scheduler/executions/\(executionId)", key: server.viewer).status == 200, "history is kept")
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import AsyncHTTPClient
+import Foundation
+import KairosCore
+import KairosHTTP
+import KairosStore
+import NIOCore
+import Testing
+
+/// Executions, status, cron preview, tasks, live events, keys, health, readiness and metrics.
+@Suite("Scheduler API")
+struct SchedulerAPITests {
+    @Test("executions: one by id, the global list with filters, cancel a queued one")
+    func executions() async throws {
+        try await TestServer.with(roles: [.api]) { server in
+            // API-only: nothing runs, so a triggered execution stays queued.
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: JobsAPITests.body("queued-job"))
+            let triggered = try await server.request(.POST, "/api/v1/scheduler/jobs/queued-job/action", key: server.operator, json: #"{"action": "trigger"}"#)
+            let id = try #require(triggered.json["id"]?.stringValue)
+            let list = try await server.request(.GET, "/api/v1/scheduler/executions?status=queued", key: server.viewer)
+            #expect(list.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [id])
+            let byJob = try await server.request(.GET, "/api/v1/scheduler/executions?jobId=\(triggered.json["jobId"]?.stringValue ?? "")", key: server.viewer)
+            #expect(byJob.json["items"]?.arrayValue?.count == 1)
+            let cancelled = try await server.request(.POST, "/api/v1/scheduler/executions/\(id)/cancel", key: server.operator)
+            #expect(cancelled.status == 200)
+            #expect(cancelled.json["status"] == "cancelled")
+            let again = try await server.request(.POST, "/api/v1/scheduler/executions/\(id)/cancel", key: server.operator)
+            #expect(again.status == 409, "a finished execution cannot be cancelled")
+            #expect(try await server.request(.GET, "/api/v1/scheduler/executions/\(UUID())", key: server.viewer).status == 404)
+            #expect(try await server.request(.GET, "/api/v1/scheduler/executions/not-a-uuid", key: server.viewer).status == 404)
+            let badFilter = try await server.request(.GET, "/api/v1/scheduler/executions?jobId=x", key: server.viewer)
+            #expect(badFilter.status == 400)
+            #expect(badFilter.problemFields == ["jobId"])
+        }
+    }
+
+    @Test("status shows this instance, queue depth, counts and the next fires")
+    func status() async throws {
+        try await TestServer.with { server in
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: JobsAPITests.body("hourly"))
+            #expect(try await eventually(within: 10) {
+                try await server.request(.GET, "/api/v1/scheduler/status", key: server.viewer).json["instance"] != .null
+            }, "the heartbeat registers the instance")
+            let status = try await server.request(.GET, "/api/v1/scheduler/status", key: server.viewer)
+            #expect(status.status == 200)
+            #expect(status.json["instance"]?["id"]?.stringValue == server.engine.configuration.instanceId)
+            #expect(status.json["instance"]?["alive"] == true)
+            #expect(status.json["instance"]?["roles"] == ["api", "scheduler", "worker"])
+            #expect(status.json["instances"]?.arrayValue?.count == 1)
+            #expect(status.json["queueDepth"]?.intValue == 0)
+            #expect(status.json["jobs"]?["active"] == 1)
+            #expect(status.json["executions"]?["succeeded"] == 0)
+            #expect(status.json["nextFires"]?.arrayValue?.first?["jobKey"] == "hourly")
+        }
+    }
+
+    @Test("cron preview: valid expressions get a description and fires, invalid ones the field errors")
+    func cronPreview() async throws {
+        try await TestServer.with { server in
+            let valid = try await server.request(
+                .POST, "/api/v1/scheduler/cron/preview", key: server.viewer,
+                json: #"{"expression": "30 2 * * *", "timezone": "America/New_York", "count": 3, "after": "2026-03-07T12:00:00Z"}"#)
+            #expect(valid.status == 200)
+            #expect(valid.json["valid"] == true)
+            #expect(valid.json["description"]?.stringValue?.isEmpty == false)
+            #expect(valid.json["nextFires"] == ["2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00", "2026-03-10T02:30:00-04:00"],
+                "the 02:30 that does not exist on the spring-forward day runs at 03:00")
+            let invalid = try await server.request(
+                .POST, "/api/v1/scheduler/cron/preview", key: server.viewer, json: #"{"expression": "61 * * * *", "timezone": "Mars/Base"}"#)
+            #expect(invalid.status == 200)
+            #expect(invalid.json["valid"] == false)
+            #expect(invalid.problemFields == ["expression", "timezone"])
+            let malformed = try await server.request(.POST, "/api/v1/scheduler/cron/preview", key: server.viewer, json: #"{"count": 1000, "when": 1}"#)
+            #expect(malformed.status == 422)
+            #expect(malformed.problemFields == ["count", "expression", "when"])
+        }
+    }
+
+    @Test("tasks lists every registered task")
+    func tasks() async throws {
+        try await TestServer.with { server in
+            let tasks = try await server.request(.GET, "/api/v1/scheduler/tasks", key: server.viewer)
+            let names = tasks.json["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            #expect(names == server.engine.registry.names)
+            #expect(names.contains("http.request"))
+        }
+    }
+
+    @Test("events stream job and execution events as Server-Sent Events")
+    func events() async throws {
+        try await TestServer.with { server in
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            do {
+                var request = HTTPClientRequest(url: server.baseURL + "/api/v1/scheduler/events")
+                request.headers.add(name: "Authorization", value: "Bearer \(server.viewer)")
+                let response = try await client.execute(request, timeout: .seconds(30))
+                #expect(response.status.code == 200)
+                #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+                var received = ""
+                var chunks = response.body.makeAsyncIterator()
+                if let first = try await chunks.next() { received += String(buffer: first) }
+                #expect(received.hasPrefix(": connected"))
+                _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: JobsAPITests.body("streamed"))
+                _ = try await server.request(.POST, "/api/v1/scheduler/jobs/streamed/action", key: server.operator, json: #"{"action": "trigger"}"#)
+                for _ in 0..<50 where !received.contains("event: execution.succeeded") {
+                    guard let chunk = try await chunks.next() else { break }
+                    received += String(buffer: chunk)
+                }
+                #expect(received.contains("event: job.added\ndata: {"))
+                #expect(received.contains("event: execution.submitted"))
+                #expect(received.contains("event: execution.succeeded"))
+                #expect(received.contains("\"jobKey\":\"streamed\""))
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try? await client.shutdown()
+        }
+    }
+
+    @Test("keys: admins create (secret shown once), list and revoke; the last admin key cannot be revoked")
+    func keys() async throws {
+        try await TestServer.with { server in
+            let created = try await server.request(.POST, "/api/v1/keys", key: server.admin, json: #"{"name": "deploy", "role": "operator"}"#)
+            #expect(created.status == 201)
+            let secret = try #require(created.json["secret"]?.stringValue)
+            #expect(secret.hasPrefix("kairos_"))
+            #expect(created.json["prefix"]?.stringValue.map { secret.hasPrefix($0) } == true)
+            let list = try await server.request(.GET, "/api/v1/keys", key: server.admin)
+            #expect(list.json["items"]?.arrayValue?.count == 4)
+            #expect(!list.text.contains(secret), "a list never shows secrets")
+            #expect(try await server.store.listAPIKeys(includeRevoked: true).allSatisfy { !$0.hash.contains(secret) && $0.hash.count == 64 })
+            let invalid = try await server.request(.POST, "/api/v1/keys", key: server.admin, json: #"{"name": "", "role": "root"}"#)
+            #expect(invalid.status == 422)
+            #expect(invalid.problemFields == ["name", "role"])
+            let admins = try await server.store.listAPIKeys(includeRevoked: false).filter { $0.role == .admin }
+            let lastAdmin = try await server.request(.DELETE, "/api/v1/keys/\(admins[0].id)", key: server.admin)
+            #expect(lastAdmin.status == 409)
+            #expect(try await server.request(.DELETE, "/api/v1/keys/\(UUID())", key: server.admin).status == 404)
+        }
+    }
+
+    @Test("health and ready need no key; metrics need a viewer key and show executions, queue depth and HTTP requests")
+    func healthReadyMetrics() async throws {
+        try await TestServer.with { server in
+            let health = try await server.request(.GET, "/health", key: nil)
+            #expect(health.status == 200)
+            #expect(health.json["status"] == "ok")
+            let ready = try await server.request(.GET, "/ready", key: nil)
+            #expect(ready.status == 200)
+            let migrations = try await server.store.appliedMigrations()
+            #expect(ready.json["migrations"]?.arrayValue?.count == migrations.count)
+            #expect(try await server.request(.GET, "/openapi.json", key: nil).status == 200)
+            #expect(try await server.request(.GET, "/metrics", key: nil).status == 401)
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: JobsAPITests.body("metered"))
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs/metered/action", key: server.operator, json: #"{"action": "trigger"}"#)
+            #expect(try await eventually(within: 10) {
+                try await server.request(.GET, "/api/v1/scheduler/jobs/metered", key: server.viewer).json["lastStatus"] == "succeeded"
+            })
+            let metrics = try await server.request(.GET, "/metrics", key: server.viewer)
+            #expect(metrics.status == 200)
+            #expect(metrics.contentType?.hasPrefix("text/plain") == true)
+            for name in ["kairos_executions_total", "kairos_execution_duration_seconds", "kairos_schedule_lag_seconds", "kairos_queue_depth", "kairos_jobs{state=\"active\"}", "hb_requests"] {
+                #expect(metrics.text.contains(name), "\(name) in /metrics")
+            }
+        }
+    }
+
+    @Test("--public-metrics serves /metrics without a key; with auth disabled every route is open")
+    func openModes() async throws {
+        try await TestServer.with(api: APIConfiguration(port: 0, publicMetrics: true)) { (server: TestServer) async throws in
+            #expect(try await server.request(.GET, "/metrics", key: nil).status == 200)
+            #expect(try await server.request(.GET, "/api/v1/scheduler/jobs", key: nil).status == 401)
+        }
+        try await TestServer.with(api: APIConfiguration(port: 0, authEnabled: false)) { (server: TestServer) async throws in
+            #expect(try await server.request(.GET, "/api/v1/scheduler/jobs", key: nil).status == 200)
+            #expect(try await server.request(.POST, "/api/v1/scheduler/jobs", key: nil, json: JobsAPITests.body("open")).status == 201)
+        }
+    }
+
+    @Test("--no-auth is refused unless the server listens on loopback", arguments: [
+        ("127.0.0.1", true), ("127.1.2.3", true), ("localhost", true), ("::1", true), ("0.0.0.0", false), ("192.168.1.10", false), ("example.com", false),
+    ])
+    func noAuthOnlyOnLoopback(host: String, allowed: Bool) {
+        let configuration = APIConfiguration(host: host, authEnabled: false)
+        #expect((try? configuration.validate()) != nil || !allowed)
+        #expect((try? configuration.validate()) == nil || allowed)
+    }
+
+    @Test("jobs created over the API survive a restart and keep firing")
+    func restart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-restart-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await TestServer.with(directory: directory) { server in
+            let created = try await server.request(
+                .POST, "/api/v1/scheduler/jobs", key: server.operator,
+                json: #"{"key": "every-second", "task": "system.noop", "schedule": {"type": "interval", "seconds": 1}}"#)
+            #expect(created.status == 201)
+            #expect(try await eventually(within: 10) {
+                try await server.store.history(HistoryQuery(statuses: [.succeeded])).items.count >= 1
+            })
+        }
+        let stoppedAt = Date()
+        try await TestServer.with(directory: directory) { server in
+            let job = try await server.request(.GET, "/api/v1/scheduler/jobs/every-second", key: server.viewer)
+            #expect(job.status == 200)
+            #expect(try await eventually(within: 10) {
+                try await server.store.history(HistoryQuery(statuses: [.succeeded])).items.contains { ($0.startedAt ?? .distantPast) > stoppedAt }
+            }, "fires after the restart")
+        }
+    }
+}
