@@ -138,6 +138,19 @@ struct ServeProcessTests {
         #expect(!result.stderr.contains("Fatal error"))
     }
 
+    @Test("a port already in use stops serve with exit 1 naming it, instead of running on without its API")
+    func portInUse() async throws {
+        let dir = try TemporaryDirectory()
+        let socket = try LoopbackListener()
+        let started = Date()
+        let serve = try ServeProcess(["--store", "sqlite:\(dir.path("k.db"))", "--port", "\(socket.port)"], in: dir.url)
+        let status = try await serve.waitForExit(within: 20)
+        #expect(status == 1)
+        #expect(serve.stderr.contains("Address already in use"), "\(serve.stderr.suffix(500))")
+        #expect(serve.stderr.contains("127.0.0.1:\(socket.port)"))
+        #expect(Date().timeIntervalSince(started) < 15)
+    }
+
     @Test("a store in a missing directory gives a clear error")
     func missingDirectory() throws {
         let result = try KairosProcess.run(["serve", "--store", "sqlite:/nonexistent-kairos-dir/x/kairos.db"])
@@ -151,4 +164,29 @@ extension Schedule {
         if case .interval(let interval) = self { return interval.startDate }
         return nil
     }
+}
+
+/// A TCP socket listening on a free loopback port, closed at the end of the test.
+final class LoopbackListener {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0, listen(fd, 8) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
 }

@@ -91,6 +91,17 @@ final class RunningAttempts: Sendable {
     func runTimers(clock: any EngineClock) async {
         while true {
             let now = clock.now()
+            if Task.isCancelled {
+                // The service group is being torn down (another service failed): no timer can
+                // wait any more, so every attempt is stopped and abandoned now.
+                let all = state.withLock { Array($0.attempts.values) }
+                for attempt in all {
+                    attempt.requestStop(reason: ExecutionError.shutdown, abandonAt: now)
+                    attempt.outcome.set(
+                        AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.shutdown, message: "abandoned: the engine was cancelled"))))
+                }
+                return
+            }
             var next: Date?
             var timedOut: [Attempt] = []
             var abandoned: [Attempt] = []

@@ -92,6 +92,14 @@ public final class WorkerPool: Service, Sendable {
             }
             if let deadline = shutdownDeadline {
                 if state.withLock({ $0.inFlight }) == 0 { return }
+                if Task.isCancelled {
+                    // Cancelled, not asked to stop: nothing can wait any more. The timer loop
+                    // abandons running attempts; give their workers a moment to return.
+                    attempts.stopAll(reason: ExecutionError.shutdown, now: now)
+                    let giveUp = ContinuousClock.now + .seconds(5)
+                    while state.withLock({ $0.inFlight }) > 0, ContinuousClock.now < giveUp { await Task.yield() }
+                    return
+                }
                 if now >= deadline, !stoppedAll {
                     attempts.stopAll(reason: ExecutionError.shutdown, now: now)
                     stoppedAll = true
@@ -233,6 +241,9 @@ public final class WorkerPool: Service, Sendable {
         var failures = 0
         while true {
             await flushWakeup.wait()
+            // Cancelled: the store refuses work from a cancelled task, so outcomes not written
+            // yet are left to lease expiry (the reaper records them as `worker lost`).
+            if Task.isCancelled { return }
             // Batch outcomes that finish together: wait while they keep arriving (a burst is
             // being run; writing now would compete with it), at most 250 ms.
             // Real time, not the engine clock: this is about I/O batching, not schedules.

@@ -172,7 +172,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            // A service failed (the API could not listen, the store went away): the others were
+            // cancelled; say why and exit 1.
+            printError("kairos serve stopped: \(error)\(roles.contains(.api) ? " (API on \(host):\(port))" : "")")
+            throw ExitCode(1)
+        }
         logger.info("stopped", metadata: ["instanceId": "\(configuration.instanceId)"])
     }
 }
