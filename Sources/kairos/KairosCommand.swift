@@ -7,7 +7,10 @@ struct KairosCommand: AsyncParsableCommand {
         commandName: "kairos",
         abstract: "Kairos: a durable cron, interval and one-off job scheduler.",
         version: KairosCommand.version,
-        subcommands: [ServeCommand.self, CronCommand.self, BenchCommand.self]
+        subcommands: [
+            ServeCommand.self, JobsCommand.self, StatusCommand.self, HealthCommand.self, KeysCommand.self, CronCommand.self,
+            BenchCommand.self,
+        ]
     )
 
     static let version = "0.1.0"
