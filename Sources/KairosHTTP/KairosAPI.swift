@@ -21,6 +21,7 @@ public struct KairosAPI: Sendable {
     public let configuration: APIConfiguration
     let authenticator: APIKeyAuthenticator
     let metrics: PrometheusCollectorRegistry?
+    let jobJSON = JobJSONWriter()
     let startedAt: Date
 
     public static let prefix = "/api/v1"

@@ -188,6 +188,8 @@ struct JobsAPITests {
             let deleted = try await server.request(.DELETE, "/api/v1/scheduler/jobs/sync", key: server.operator)
             #expect(deleted.status == 204)
             #expect(try await server.request(.GET, "/api/v1/scheduler/jobs/sync", key: server.viewer).status == 404)
+            let jobId = try #require(triggered.json["jobId"]?.stringValue)
+            #expect(try await server.request(.GET, "/api/v1/scheduler/jobs/\(jobId)", key: server.viewer).status == 404, "by id too")
             #expect(try await server.request(.GET, "/api/v1/scheduler/executions/\(executionId)", key: server.viewer).status == 200, "history is kept")
         }
     }

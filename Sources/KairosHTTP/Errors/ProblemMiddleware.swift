@@ -30,7 +30,9 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as APIError:
             return error
         case let error as ValidationError:
-            return APIError(.validationFailed, error.description, issues: error.issues)
+            let fields = error.issues.map { $0.field.isEmpty ? "(body)" : $0.field }
+            let noun = fields.count == 1 ? "field" : "fields"
+            return APIError(.validationFailed, "\(fields.count) invalid \(noun): \(fields.joined(separator: ", ")) (see errors)", issues: error.issues)
         case let error as StoreError:
             switch error.code {
             case .notFound: return APIError(.notFound, error.message, jobId: error.jobId, executionId: error.executionId)

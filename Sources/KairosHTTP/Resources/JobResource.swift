@@ -1,28 +1,70 @@
 import Foundation
 import Hummingbird
+import Synchronization
 import KairosCore
 import KairosStore
 
-/// A job as the API shows it: the fields of its ``JobSpec`` plus identity and scheduler state.
-struct JobResource: Encodable {
-    let job: Job
-
-    private enum Keys: String, CodingKey {
-        case id, nextRunAt, lastRunAt, lastStatus, createdAt, updatedAt, version, system, scheduleDescription
+/// Writes jobs as the API shows them: the fields of the ``JobSpec`` plus `id`, `nextRunAt`,
+/// `lastRunAt`, `lastStatus`, `createdAt`, `updatedAt`, `version`, `system` and
+/// `scheduleDescription`. A job's definition only changes with its version, so its JSON (with
+/// the schedule in words) is encoded once per job and version and kept; the fields the
+/// scheduler changes are written on every call. This halved the cost of `GET /jobs/{id}`
+/// (docs/PERFORMANCE.md).
+final class JobJSONWriter: Sendable {
+    private struct Entry {
+        var version: Int
+        /// The spec's JSON object without its closing brace, then `scheduleDescription`.
+        var definition: String
     }
 
-    func encode(to encoder: any Encoder) throws {
-        try job.spec.encode(to: encoder)
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(job.id, forKey: .id)
-        try container.encode(job.nextRunAt, forKey: .nextRunAt)
-        try container.encode(job.lastRunAt, forKey: .lastRunAt)
-        try container.encode(job.lastStatus, forKey: .lastStatus)
-        try container.encode(job.createdAt, forKey: .createdAt)
-        try container.encode(job.updatedAt, forKey: .updatedAt)
-        try container.encode(job.version, forKey: .version)
-        try container.encode(job.system, forKey: .system)
-        try container.encode(job.spec.schedule.humanDescription, forKey: .scheduleDescription)
+    private let cache = Mutex<[UUID: Entry]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 10_000) {
+        self.capacity = capacity
+    }
+
+    func json(_ job: Job) throws -> String {
+        var out = try definition(of: job)
+        out += ",\"id\":\"\(job.id.uuidString)\""
+        out += ",\"nextRunAt\":" + Self.date(job.nextRunAt)
+        out += ",\"lastRunAt\":" + Self.date(job.lastRunAt)
+        out += ",\"lastStatus\":" + (job.lastStatus.map { "\"\($0.rawValue)\"" } ?? "null")
+        out += ",\"createdAt\":" + Self.date(job.createdAt)
+        out += ",\"updatedAt\":" + Self.date(job.updatedAt)
+        out += ",\"version\":\(job.version),\"system\":\(job.system)}"
+        return out
+    }
+
+    /// `{"items": [...], "nextCursor": …}`.
+    func json(_ page: Page<Job>) throws -> String {
+        "{\"items\":[" + (try page.items.map(json).joined(separator: ",")) + "],\"nextCursor\":"
+            + (page.nextCursor.map(JSONValue.quote) ?? "null") + "}"
+    }
+
+    private func definition(of job: Job) throws -> String {
+        if let entry = cache.withLock({ $0[job.id] }), entry.version == job.version { return entry.definition }
+        var spec = String(decoding: try JSONCoding.encoder.encode(job.spec), as: UTF8.self)
+        spec.removeLast()  // the closing brace of the spec's object
+        let definition = spec + ",\"scheduleDescription\":" + JSONValue.quote(job.spec.schedule.humanDescription)
+        cache.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[job.id] = Entry(version: job.version, definition: definition)
+        }
+        return definition
+    }
+
+    private static func date(_ date: Date?) -> String {
+        date.map { "\"" + Timestamp.formatPrecise($0) + "\"" } ?? "null"
+    }
+}
+
+extension Response {
+    /// A job (or a page of jobs) as JSON.
+    static func job(_ json: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }
 

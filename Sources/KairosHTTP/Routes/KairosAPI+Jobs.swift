@@ -12,7 +12,7 @@ extension KairosAPI {
             try request.checkQuery(allowed: [])
             let spec = try JobSpec.from(json: try await request.jsonBody(limit: configuration.maxBodySize))
             let job = try await engine.jobs.create(spec)
-            return try Response.json(JobResource(job: job), status: .created, headers: [.location: "\(jobs)/\(job.id)", .eTag: Self.eTag(job)])
+            return Response.job(try jobJSON.json(job), status: .created, headers: [.location: "\(jobs)/\(job.id)", .eTag: Self.eTag(job)])
         }
 
         table.add(.get, jobs, .role(.viewer)) { request, _ in
@@ -29,13 +29,13 @@ extension KairosAPI {
             query.keyPrefix = request.query("q")
             if let system = request.query("includeSystem") { query.includeSystem = try Self.bool("includeSystem", system) }
             let page = try await store.listJobs(query)
-            return try Response.json(ListResource(items: page.items.map(JobResource.init), nextCursor: page.nextCursor))
+            return Response.job(try jobJSON.json(page))
         }
 
         table.add(.get, jobs + "/{job}", .role(.viewer)) { request, context in
             try request.checkQuery(allowed: [])
             let job = try await findJob(context)
-            return try Response.json(JobResource(job: job), headers: [.eTag: Self.eTag(job)])
+            return Response.job(try jobJSON.json(job), headers: [.eTag: Self.eTag(job)])
         }
 
         table.add(.put, jobs + "/{job}", .role(.operator)) { request, context in
@@ -50,7 +50,7 @@ extension KairosAPI {
             let spec = try JobSpec.from(json: body)
             try Self.checkKeyUnchanged(spec, job)
             let updated = try await engine.jobs.replace(id: job.id, with: spec, expectedVersion: expected)
-            return try Response.json(JobResource(job: updated), headers: [.eTag: Self.eTag(updated)])
+            return Response.job(try jobJSON.json(updated), headers: [.eTag: Self.eTag(updated)])
         }
 
         table.add(.patch, jobs + "/{job}", .role(.operator)) { request, context in
@@ -65,7 +65,7 @@ extension KairosAPI {
             let spec = try JobSpec.from(json: Self.mergePatch(try job.spec.jsonValue, patch))
             try Self.checkKeyUnchanged(spec, job)
             let updated = try await engine.jobs.replace(id: job.id, with: spec, expectedVersion: expected)
-            return try Response.json(JobResource(job: updated), headers: [.eTag: Self.eTag(updated)])
+            return Response.job(try jobJSON.json(updated), headers: [.eTag: Self.eTag(updated)])
         }
 
         table.add(.delete, jobs + "/{job}", .role(.operator)) { request, context in
@@ -109,7 +109,7 @@ extension KairosAPI {
             case "enable": updated = try await engine.jobs.setEnabled(id: job.id, true, expectedVersion: expected)
             default: updated = try await engine.jobs.setEnabled(id: job.id, false, expectedVersion: expected)
             }
-            return try Response.json(JobResource(job: updated), headers: [.eTag: Self.eTag(updated)])
+            return Response.job(try jobJSON.json(updated), headers: [.eTag: Self.eTag(updated)])
         }
 
         table.add(.get, jobs + "/{job}/history", .role(.viewer)) { request, context in
@@ -124,7 +124,8 @@ extension KairosAPI {
     /// The job named by the `{job}` path parameter: an id, or else a key.
     func findJob(_ context: APIRequestContext) async throws -> Job {
         let reference = context.parameters.get("job") ?? ""
-        if let id = UUID(uuidString: reference), let job = try await store.job(id: id) { return job }
+        // By id the store also returns deleted jobs (their history stays readable): not here.
+        if let id = UUID(uuidString: reference), let job = try await store.job(id: id), !job.deleted { return job }
         if let job = try await store.job(key: reference) { return job }
         throw APIError(.notFound, "no job with id or key '\(reference)'")
     }
