@@ -49,6 +49,29 @@ public enum JobsFile {
         return try parse(text, path: path, registry: registry)
     }
 
+    /// One YAML document as a JSON value, with the scalar rules of jobs files (YAML 1.2 core
+    /// schema, merge keys): for tools that read a single job (`kairos jobs create job.yaml`).
+    /// Throws when the text is not YAML, is empty, or holds a value JSON cannot (`.inf`).
+    public static func jsonValue(yaml text: String, path: String = "<yaml>") throws(JobsFileError) -> JSONValue {
+        guard text.utf8.count <= maxFileBytes else {
+            throw JobsFileError(path: path, fileIssue: "tooLarge", "the file is larger than \(maxFileBytes / 1024 / 1024) MiB")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw syntaxError(error, path: path)
+        }
+        guard let root else { throw JobsFileError(path: path, fileIssue: "invalidStructure", "the file is empty") }
+        var issues: [FieldIssue] = []
+        var converter = Converter()
+        let value = converter.convert(root, path: "", depth: 0, into: &issues)
+        guard issues.isEmpty else {
+            throw JobsFileError(path: path, problems: [JobsFileError.Problem(index: nil, key: nil, line: root.mark?.line, issues: issues)])
+        }
+        return value
+    }
+
     /// Checks the jobs of a YAML text; `path` only names the source in errors.
     public static func parse(_ text: String, path: String = "<jobs file>", registry: TaskRegistry) throws(JobsFileError) -> [JobSpec] {
         guard text.utf8.count <= maxFileBytes else {
