@@ -40,13 +40,15 @@ public struct KairosAPI: Sendable {
     public func makeRouter() -> (router: Router<APIRequestContext>, routes: [APIRoute]) {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: ProblemMiddleware())
+        let index = RouteIndex()
+        router.add(middleware: ProblemMiddleware(routes: index))
         var table = RouteTable(router: router, authenticator: configuration.authEnabled ? authenticator : nil)
         addJobRoutes(to: &table)
         addExecutionRoutes(to: &table)
         addSchedulerRoutes(to: &table)
         addKeyRoutes(to: &table)
         addSystemRoutes(to: &table)
+        index.set(table.routes)
         return (router, table.routes)
     }
 

@@ -75,6 +75,20 @@ struct SchedulerAPITests {
         }
     }
 
+    @Test("a known path with another method is 405 with Allow; an unknown path is 404")
+    func methodNotAllowed() async throws {
+        try await TestServer.with { server in
+            let wrongMethod = try await server.request(.DELETE, "/api/v1/scheduler/status", key: server.admin)
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.headers.first(name: "Allow") == "GET")
+            #expect(wrongMethod.contentType == "application/problem+json")
+            let withParameter = try await server.request(.GET, "/api/v1/scheduler/executions/\(UUID())/cancel", key: server.admin)
+            #expect(withParameter.status == 405)
+            #expect(withParameter.headers.first(name: "Allow") == "POST")
+            #expect(try await server.request(.GET, "/api/v1/scheduler/nothing", key: server.admin).status == 404)
+        }
+    }
+
     @Test("tasks lists every registered task")
     func tasks() async throws {
         try await TestServer.with { server in

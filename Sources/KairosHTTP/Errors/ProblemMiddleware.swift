@@ -6,21 +6,31 @@ import Logging
 
 /// Maps every error a route throws to a problem body, in one place: ``APIError`` as is,
 /// `ValidationError` → 422, `StoreError` by code (404, 409, 400, 503), Hummingbird's own
-/// errors (unknown route 404, body over the limit 413) by status; anything else is a 500
-/// that is logged and does not leak its text.
+/// errors (unknown route 404 — 405 with `Allow` when only the method is wrong —, body over
+/// the limit 413) by status; anything else is a 500 that is logged and does not leak its text.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
+    let routes: RouteIndex
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = Self.apiError(for: error)
+            var apiError = Self.apiError(for: error)
+            var allowed: [HTTPRequest.Method] = []
+            // The router's own 404 (handlers throw APIError or StoreError for a missing job).
+            if let routerError = error as? HTTPError, routerError.status == .notFound {
+                allowed = routes.methods(matching: request.uri.path)
+                if !allowed.isEmpty, !allowed.contains(request.method) {
+                    apiError = APIError(.methodNotAllowed, "\(request.method.rawValue) is not allowed on \(request.uri.path); allowed: \(allowed.map(\.rawValue).joined(separator: ", "))")
+                }
+            }
             if apiError.code == .internalError {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             }
             var response = Response.problem(apiError, instance: request.uri.path)
             if apiError.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"kairos\"" }
+            if apiError.code == .methodNotAllowed, !allowed.isEmpty { response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ") }
             return response
         }
     }

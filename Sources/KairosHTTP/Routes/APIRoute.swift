@@ -1,5 +1,6 @@
 import Hummingbird
 import KairosStore
+import Synchronization
 
 /// One route of the API and who may call it: the table the auth matrix test and the OpenAPI
 /// coverage test read, built by the same code that registers the handlers.
@@ -47,6 +48,26 @@ struct RouteTable {
             }
             var request = request
             return try await handler(&request, context)
+        }
+    }
+}
+
+/// The route table as the error middleware sees it: which methods a path has, so that a known
+/// path with another method answers 405 with `Allow`, not 404.
+final class RouteIndex: Sendable {
+    private let routes = Mutex<[APIRoute]>([])
+
+    func set(_ routes: [APIRoute]) { self.routes.withLock { $0 = routes } }
+
+    /// The methods of the routes whose path pattern (`/jobs/{job}`) matches `path`.
+    func methods(matching path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return routes.withLock { routes in
+            routes.filter { route in
+                let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
+                return pattern.count == segments.count
+                    && zip(pattern, segments).allSatisfy { part, segment in (part.hasPrefix("{") && !segment.isEmpty) || part == segment }
+            }.map(\.method)
         }
     }
 }
