@@ -151,6 +151,19 @@ struct ServeProcessTests {
         #expect(Date().timeIntervalSince(started) < 15)
     }
 
+    @Test("--no-auth is refused unless the API listens on loopback, and unknown roles are named")
+    func refusedOptions() throws {
+        let dir = try TemporaryDirectory()
+        var result = try KairosProcess.run(["serve", "--store", "sqlite:\(dir.path("k.db"))", "--no-auth", "--host", "0.0.0.0"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--no-auth is only allowed when listening on loopback"))
+        #expect(!result.stderr.contains("bad-request"))
+        result = try KairosProcess.run(["serve", "--store", "sqlite:\(dir.path("k.db"))", "--roles", "api,cook"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("unknown role 'cook'"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("k.db")), "nothing was created")
+    }
+
     @Test("a store in a missing directory gives a clear error")
     func missingDirectory() throws {
         let result = try KairosProcess.run(["serve", "--store", "sqlite:/nonexistent-kairos-dir/x/kairos.db"])

@@ -80,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         _ = try StoreLocation(store)
         _ = try parsedRoles()
-        do { try apiConfiguration.validate() } catch { throw ValidationError("\(error)") }
+        do { try apiConfiguration.validate() } catch { throw ValidationError((error as? APIError)?.detail ?? "\(error)") }
     }
 
     func parsedRoles() throws -> Set<EngineConfiguration.Role> {
