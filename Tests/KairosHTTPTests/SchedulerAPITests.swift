@@ -96,6 +96,12 @@ struct SchedulerAPITests {
             let names = tasks.json["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(names == server.engine.registry.names)
             #expect(names.contains("http.request"))
+            for task in tasks.json["items"]?.arrayValue ?? [] {
+                #expect(task["summary"]?.stringValue?.isEmpty == false, "\(task["name"] ?? .null) has a summary")
+                #expect(task["argumentSchema"]?["type"] == "object")
+            }
+            let http = tasks.json["items"]?.arrayValue?.first { $0["name"] == "http.request" }
+            #expect(http?["argumentSchema"]?["required"] == ["url"])
         }
     }
 

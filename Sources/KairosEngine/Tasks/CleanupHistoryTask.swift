@@ -55,3 +55,17 @@ public struct CleanupHistoryTask: KairosTask {
         return "deleted \(deleted) executions older than \(arguments.retentionDays) days"
     }
 }
+
+extension CleanupHistoryTask {
+    public var summary: String { "Deletes finished executions older than the retention, in batches." }
+
+    public var argumentSchema: JSONValue {
+        [
+            "type": "object", "additionalProperties": false,
+            "properties": [
+                "retentionDays": ["type": "integer", "minimum": 1, "maximum": 3650, "default": 30],
+                "batchSize": ["type": "integer", "minimum": 1, "maximum": 100_000, "default": 1000],
+            ],
+        ]
+    }
+}

@@ -218,3 +218,21 @@ public struct HTTPRequestTask: KairosTask {
         }
     }
 }
+
+extension HTTPRequestTask {
+    public var summary: String { "Sends one HTTP request; fails on a status outside acceptedStatus (default: any 2xx)." }
+
+    public var argumentSchema: JSONValue {
+        [
+            "type": "object", "required": ["url"], "additionalProperties": false,
+            "properties": [
+                "method": ["type": "string", "enum": .array(Self.methods.map { .string($0) }), "default": "GET"],
+                "url": ["type": "string", "description": "http or https URL"],
+                "headers": ["type": "object", "additionalProperties": ["type": "string"]],
+                "body": ["description": "a string, or a JSON object or array (sent as JSON)"],
+                "timeout": ["type": "number", "exclusiveMinimum": 0, "maximum": 3600, "description": "seconds"],
+                "acceptedStatus": ["type": "array", "minItems": 1, "items": ["type": "integer", "minimum": 100, "maximum": 599]],
+            ],
+        ]
+    }
+}

@@ -15,3 +15,9 @@ public struct NoopTask: KairosTask {
         "ok"
     }
 }
+
+extension NoopTask {
+    public var summary: String { "Does nothing and succeeds (for benchmarks and smoke tests)." }
+
+    public var argumentSchema: JSONValue { ["type": "object", "additionalProperties": false, "properties": [:]] }
+}

@@ -427,3 +427,18 @@ struct TailBuffer {
         return text
     }
 }
+
+extension ShellCommandTask {
+    public var summary: String { "Runs a program (no shell) with arguments, environment and working directory; fails on a non-zero exit." }
+
+    public var argumentSchema: JSONValue {
+        [
+            "type": "object", "required": ["argv"], "additionalProperties": false,
+            "properties": [
+                "argv": ["type": "array", "minItems": 1, "items": ["type": "string"], "description": "the program, then its arguments"],
+                "env": ["type": "object", "additionalProperties": ["type": "string"]],
+                "cwd": ["type": "string"],
+            ],
+        ]
+    }
+}

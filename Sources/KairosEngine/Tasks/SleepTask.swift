@@ -30,3 +30,14 @@ public struct SleepTask: KairosTask {
         return "slept \(ArgumentChecker.format(seconds))s"
     }
 }
+
+extension SleepTask {
+    public var summary: String { "Waits the given number of seconds (for tests and demos); honours cancellation." }
+
+    public var argumentSchema: JSONValue {
+        [
+            "type": "object", "required": ["seconds"], "additionalProperties": false,
+            "properties": ["seconds": ["type": "number", "minimum": 0, "maximum": 86_400]],
+        ]
+    }
+}
