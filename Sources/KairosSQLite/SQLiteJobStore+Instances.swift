@@ -59,7 +59,7 @@ extension SQLiteJobStore {
         }
     }
 
-    public func reapExpiredLeases(now: Date, deadAfter: TimeInterval, limit: Int) async throws -> [Execution] {
+    public func reapExpiredLeases(now: Date, deadAfter: TimeInterval, limit: Int, sparing: String?) async throws -> [Execution] {
         try await write { db in
             let nowMicros = Micros.from(now)
             try db.cachedStatement(sql: "UPDATE instances SET stopped_at = ? WHERE stopped_at IS NULL AND heartbeat_at < ?")
@@ -75,10 +75,11 @@ extension SQLiteJobStore {
                         SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns(alias: "j"))
                         FROM executions e JOIN jobs j ON j.id = e.job_id
                         WHERE e.lease_expires_at IS NOT NULL AND e.lease_expires_at < ? AND e.status = 'running'
+                          AND (? IS NULL OR e.instance_id IS NULL OR e.instance_id != ?)
                         ORDER BY e.lease_expires_at
                         LIMIT ?
                         """),
-                arguments: [nowMicros, limit])
+                arguments: [nowMicros, sparing, sparing, limit])
             let requeue = try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = 'queued', run_after = ?, attempt = attempt + 1, finished_at = ?, error_reason = ?,

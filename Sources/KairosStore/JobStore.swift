@@ -84,6 +84,13 @@ public protocol FireScheduling: Sendable {
     func trigger(jobId: UUID, now: Date) async throws -> Execution
 }
 
+extension InstanceRegistry {
+    /// Reaps every expired lease, whichever instance holds it.
+    public func reapExpiredLeases(now: Date, deadAfter: TimeInterval, limit: Int) async throws -> [Execution] {
+        try await reapExpiredLeases(now: now, deadAfter: deadAfter, limit: limit, sparing: nil)
+    }
+}
+
 extension FireScheduling {
     /// Schedules due fires without taking any for this instance.
     public func claimDueFires(now: Date, horizon: Date, limit: Int) async throws -> FireBatch {
@@ -158,8 +165,10 @@ public protocol InstanceRegistry: Sendable {
     func listInstances() async throws -> [InstanceInfo]
     /// Fails the attempts whose lease expired before `now` (reason `worker lost`) and re-queues
     /// those whose job allows another retry. Instances silent for longer than `deadAfter` are
-    /// marked stopped.
-    func reapExpiredLeases(now: Date, deadAfter: TimeInterval, limit: Int) async throws -> [Execution]
+    /// marked stopped. The attempts of `sparing` (the reaper's own instance, which is alive and
+    /// runs them) are left alone: under load a claim can commit a lease computed before the
+    /// reaper's last renewal, and an instance must not reap work it is still running.
+    func reapExpiredLeases(now: Date, deadAfter: TimeInterval, limit: Int, sparing: String?) async throws -> [Execution]
 }
 
 /// Execution history and retention.

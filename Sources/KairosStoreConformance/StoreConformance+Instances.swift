@@ -73,6 +73,16 @@ extension StoreConformance {
             #expect(try await store.reapExpiredLeases(now: at(100), deadAfter: 20, limit: 10).isEmpty, "reaped once")
         },
 
+        StoreConformanceCase("a reaper spares the expired leases of its own instance") { store in
+            let job = try await store.createJob(try manualSpec("own"), now: t0)
+            let queued = try await store.trigger(jobId: job.id, now: at(0))
+            _ = try await store.claimExecutions(instanceId: "worker-a", horizon: at(0), limit: 1, leaseUntil: at(30))
+            #expect(try await store.reapExpiredLeases(now: at(31), deadAfter: 3600, limit: 10, sparing: "worker-a").isEmpty)
+            #expect(try await store.execution(id: queued.id)?.status == .running)
+            let reaped = try await store.reapExpiredLeases(now: at(31), deadAfter: 3600, limit: 10, sparing: "worker-b")
+            #expect(reaped.map(\.id) == [queued.id], "another instance reaps it")
+        },
+
         StoreConformanceCase("reaping with retries left re-queues the next attempt with backoff") { store in
             let retry = try RetryPolicy(maxRetries: 2, backoff: .init(initial: 5, max: 60, multiplier: 2), jitter: false)
             let job = try await store.createJob(try manualSpec("resilient", retry: retry), now: t0)

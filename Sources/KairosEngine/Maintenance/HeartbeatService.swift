@@ -55,7 +55,8 @@ public final class HeartbeatService: Service, Sendable {
             let cancelled = try await store.heartbeat(
                 instanceId: instance.id, now: now, leaseUntil: now.addingTimeInterval(configuration.leaseDuration))
             if !cancelled.isEmpty { workers?.cancelAttempts(cancelled) }
-            let reaped = try await store.reapExpiredLeases(now: now, deadAfter: configuration.deadInstanceAfter, limit: 1000)
+            let reaped = try await store.reapExpiredLeases(
+                now: now, deadAfter: configuration.deadInstanceAfter, limit: 1000, sparing: instance.id)
             for execution in reaped {
                 events.emit(.executionFailed(execution, willRetry: execution.status == .queued))
             }

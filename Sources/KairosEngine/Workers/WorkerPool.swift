@@ -161,7 +161,7 @@ public final class WorkerPool: Service, Sendable {
     private func claim(_ request: DispatchState.ClaimRequest, now: Date) async throws -> [ClaimedExecution] {
         let claimed = try await store.claimExecutions(
             instanceId: configuration.instanceId, horizon: request.horizon, limit: request.limit,
-            leaseUntil: now.addingTimeInterval(configuration.leaseDuration))
+            leaseUntil: clock.now().addingTimeInterval(configuration.leaseDuration))
         state.withLock { $0.received(claimed) }
         return claimed
     }
