@@ -5,7 +5,7 @@ import KairosStore
 
 extension SQLiteJobStore {
     public func execution(id: UUID) async throws -> Execution? {
-        try await read { db in try self.fetchExecution(id: id, db: db) }
+        try await pointRead { db in try self.fetchExecution(id: id, db: db) }
     }
 
     static let maximumHistoryLimit = 500

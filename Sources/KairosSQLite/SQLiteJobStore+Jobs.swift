@@ -39,11 +39,11 @@ extension SQLiteJobStore {
     }
 
     public func job(id: UUID) async throws -> Job? {
-        try await read { db in try self.fetchJob(id: id, db: db) }
+        try await pointRead { db in try self.fetchJob(id: id, db: db) }
     }
 
     public func job(key: String) async throws -> Job? {
-        try await read { db in try self.liveJob(key: key, db: db) }
+        try await pointRead { db in try self.liveJob(key: key, db: db) }
     }
 
     func liveJob(key: String, db: Database) throws -> Job? {

@@ -22,6 +22,8 @@ public final class SQLiteJobStore: JobStore, Sendable {
     /// that claims of thousands of executions do not decode the same JSON again.
     let specCache = Mutex<[UUID: (version: Int, spec: JobSpec)]>([:])
     static let specCacheLimit = 200_000
+    /// Read-only connections for point reads on the caller's thread (``pointRead(_:)``).
+    let pointReaders: Mutex<[DatabaseQueue]>
 
     public init(path: String) throws {
         self.path = path
@@ -74,6 +76,15 @@ public final class SQLiteJobStore: JobStore, Sendable {
             throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': \(Self.describe(error))")
         }
         self.pool = pool
+        var readerConfiguration = Configuration()
+        readerConfiguration.readonly = true
+        readerConfiguration.busyMode = .timeout(10)
+        var readers: [DatabaseQueue] = []
+        for _ in 0..<4 {
+            guard let reader = try? DatabaseQueue(path: path, configuration: readerConfiguration) else { break }
+            readers.append(reader)
+        }
+        self.pointReaders = Mutex(readers)
     }
 
     static func describe(_ error: any Error) -> String {
@@ -90,6 +101,27 @@ public final class SQLiteJobStore: JobStore, Sendable {
             }
         }
         return "\(error)"
+    }
+
+    /// A point read (one row by key) on the caller's thread with a free read-only connection of
+    /// its own, or through the pool when none is free: for a lookup of a few microseconds the
+    /// hop to GRDB's reader queue and back costs more than the query (docs/PERFORMANCE.md).
+    /// Never waits for a connection on the caller's thread.
+    func pointRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        guard let reader = pointReaders.withLock({ $0.popLast() }) else { return try await read(body) }
+        defer { pointReaders.withLock { $0.append(reader) } }
+        do {
+            return try Self.readNow(reader, body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw mapped(error)
+        }
+    }
+
+    /// GRDB's synchronous read (a synchronous context picks that overload).
+    private static func readNow<T>(_ reader: DatabaseQueue, _ body: (Database) throws -> T) throws -> T {
+        try reader.read(body)
     }
 
     /// Runs `body` in one write transaction, mapping low-level failures to `StoreError`.
