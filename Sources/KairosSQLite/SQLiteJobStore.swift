@@ -119,9 +119,10 @@ public final class SQLiteJobStore: JobStore, Sendable {
         }
     }
 
-    /// GRDB's synchronous read (a synchronous context picks that overload).
+    /// The read itself: outside a transaction, because a point read is one SELECT (atomic on
+    /// its own) and BEGIN/COMMIT cost a third of it; the connection is read-only.
     private static func readNow<T>(_ reader: DatabaseQueue, _ body: (Database) throws -> T) throws -> T {
-        try reader.read(body)
+        try reader.inDatabase(body)
     }
 
     /// Runs `body` in one write transaction, mapping low-level failures to `StoreError`.

@@ -4,8 +4,8 @@ import KairosStore
 import Synchronization
 
 /// Checks `Authorization: Bearer <key>` against the store's hashed keys. A key found valid is
-/// trusted for `cacheTTL` seconds without reading the store again (so a hot read path costs
-/// one SHA-256, not a query); a revocation through this process takes effect at once,
+/// trusted for `cacheTTL` seconds without hashing it or reading the store again (a hot read
+/// path costs one dictionary lookup); a revocation through this process takes effect at once,
 /// through another process within `cacheTTL`.
 public final class APIKeyAuthenticator: Sendable {
     private let store: any APIKeyStore
@@ -26,22 +26,24 @@ public final class APIKeyAuthenticator: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError(.unauthorized, "the Authorization header must be 'Bearer <key>'")
         }
-        let hash = APIKeySecret.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        // Cached by the secret itself (only in memory, like the request that carries it), so
+        // that a hot path skips the SHA-256 too.
+        let secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
         let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[hash] }), cached.checkedAt.duration(to: now) < .seconds(cacheTTL) {
+        if let cached = cache.withLock({ $0[secret] }), cached.checkedAt.duration(to: now) < .seconds(cacheTTL) {
             return cached.record
         }
-        guard let record = try await store.apiKey(hash: hash) else {
-            cache.withLock { _ = $0.removeValue(forKey: hash) }
+        guard let record = try await store.apiKey(hash: APIKeySecret.hash(secret)) else {
+            cache.withLock { _ = $0.removeValue(forKey: secret) }
             throw APIError(.unauthorized, "the API key is not valid")
         }
         guard !record.isRevoked else {
-            cache.withLock { _ = $0.removeValue(forKey: hash) }
+            cache.withLock { _ = $0.removeValue(forKey: secret) }
             throw APIError(.unauthorized, "the API key '\(record.prefix)…' (\(record.name)) was revoked")
         }
         cache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[hash] = (record, now)
+            cache[secret] = (record, now)
         }
         return record
     }
