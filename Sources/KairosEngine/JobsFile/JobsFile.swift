@@ -53,15 +53,7 @@ public enum JobsFile {
     /// schema, merge keys): for tools that read a single job (`kairos jobs create job.yaml`).
     /// Throws when the text is not YAML, is empty, or holds a value JSON cannot (`.inf`).
     public static func jsonValue(yaml text: String, path: String = "<yaml>") throws(JobsFileError) -> JSONValue {
-        guard text.utf8.count <= maxFileBytes else {
-            throw JobsFileError(path: path, fileIssue: "tooLarge", "the file is larger than \(maxFileBytes / 1024 / 1024) MiB")
-        }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw syntaxError(error, path: path)
-        }
+        let root = try compose(text, path: path)
         guard let root else { throw JobsFileError(path: path, fileIssue: "invalidStructure", "the file is empty") }
         var issues: [FieldIssue] = []
         var converter = Converter()
@@ -72,17 +64,21 @@ public enum JobsFile {
         return value
     }
 
-    /// Checks the jobs of a YAML text; `path` only names the source in errors.
-    public static func parse(_ text: String, path: String = "<jobs file>", registry: TaskRegistry) throws(JobsFileError) -> [JobSpec] {
+    /// The YAML document of `text` (`nil` when empty), refusing texts over the size limit.
+    private static func compose(_ text: String, path: String) throws(JobsFileError) -> Node? {
         guard text.utf8.count <= maxFileBytes else {
             throw JobsFileError(path: path, fileIssue: "tooLarge", "the file is larger than \(maxFileBytes / 1024 / 1024) MiB")
         }
-        let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            return try Yams.compose(yaml: text)
         } catch {
             throw syntaxError(error, path: path)
         }
+    }
+
+    /// Checks the jobs of a YAML text; `path` only names the source in errors.
+    public static func parse(_ text: String, path: String = "<jobs file>", registry: TaskRegistry) throws(JobsFileError) -> [JobSpec] {
+        let root = try compose(text, path: path)
         let expected = "expected a mapping with a 'jobs' list"
         guard let root else {
             throw JobsFileError(path: path, fileIssue: "invalidStructure", "the file is empty; \(expected)")
