@@ -22,7 +22,6 @@ public struct KairosAPI: Sendable {
     let authenticator: APIKeyAuthenticator
     let metrics: PrometheusCollectorRegistry?
     let jobJSON = JobJSONWriter()
-    let startedAt: Date
 
     public static let prefix = "/api/v1"
 
@@ -31,7 +30,6 @@ public struct KairosAPI: Sendable {
         self.configuration = configuration
         self.authenticator = APIKeyAuthenticator(store: engine.store, cacheTTL: configuration.keyCacheTTL)
         self.metrics = metrics
-        self.startedAt = engine.clock.now()
     }
 
     var store: any JobStore { engine.store }

@@ -112,8 +112,6 @@ public final class SQLiteJobStore: JobStore, Sendable {
         defer { pointReaders.withLock { $0.append(reader) } }
         do {
             return try Self.readNow(reader, body)
-        } catch let error as StoreError {
-            throw error
         } catch let error as DatabaseError {
             throw mapped(error)
         }
@@ -129,8 +127,6 @@ public final class SQLiteJobStore: JobStore, Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write(body)
-        } catch let error as StoreError {
-            throw error
         } catch let error as DatabaseError {
             throw mapped(error)
         }
@@ -139,8 +135,6 @@ public final class SQLiteJobStore: JobStore, Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.read(body)
-        } catch let error as StoreError {
-            throw error
         } catch let error as DatabaseError {
             throw mapped(error)
         }
