@@ -37,6 +37,53 @@ struct EngineTests {
         }
     }
 
+    @Test("a task that ignores cancellation is abandoned after its timeout and its worker slot is given back")
+    func abandoned() async throws {
+        let returned = Mutex(false)
+        try await withEngine(workers: 1, register: { registry in
+            registry.register("test.stubborn") { _, _ in
+                // Swallows cancellation and keeps going for 3 s (bounded).
+                let end = Date().addingTimeInterval(3)
+                while Date() < end { try? await Task.sleep(for: .milliseconds(20)) }
+                returned.withLock { $0 = true }
+                return "finished late"
+            }
+        }) { engine in
+            let never = DateSchedule(runAt: Date() + 3600)
+            let stubborn = try await engine.jobs.create(try JobSpec(key: "stubborn", task: "test.stubborn", schedule: .date(never), timeout: 0.2))
+            let quick = try await engine.jobs.create(try JobSpec(key: "quick", task: "system.noop", schedule: .date(never)))
+            _ = try await engine.jobs.trigger(id: stubborn.id)
+            #expect(try await eventually { try await engine.executions(of: stubborn).first?.status == .failed })
+            let run = try #require(try await engine.executions(of: stubborn).first)
+            #expect(run.error?.reason == "timeout")
+            #expect(run.error?.message == "timed out after 0.2 s; abandoned after it ignored cancellation")
+            // The only slot is free again while the abandoned task is still running.
+            _ = try await engine.jobs.trigger(id: quick.id)
+            #expect(try await eventually(within: 2) { try await engine.executions(of: quick).first?.status == .succeeded })
+            #expect(returned.withLock { $0 } == false)
+            // When the abandoned task finally returns, nothing more is recorded.
+            #expect(try await eventually { returned.withLock { $0 } })
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await engine.executions(of: stubborn).map(\.status) == [.failed])
+        }
+    }
+
+    @Test("cancelling a running execution stops it; the next executions still run")
+    func cancelRunning() async throws {
+        try await withEngine(workers: 1) { engine in
+            let never = DateSchedule(runAt: Date() + 3600)
+            let slow = try await engine.jobs.create(try JobSpec(key: "slow", task: "system.sleep", args: ["seconds": 30], schedule: .date(never)))
+            let quick = try await engine.jobs.create(try JobSpec(key: "quick", task: "system.noop", schedule: .date(never)))
+            let execution = try await engine.jobs.trigger(id: slow.id)
+            for _ in 0..<3 { _ = try await engine.jobs.trigger(id: quick.id) }
+            #expect(try await eventually { try await engine.executions(of: slow).first?.status == .running })
+            _ = try await engine.jobs.cancel(executionId: execution.id)
+            #expect(try await eventually { try await engine.executions(of: quick).filter { $0.status == .succeeded }.count == 3 })
+            let run = try #require(try await engine.executions(of: slow).first)
+            #expect(run.status == .cancelled)
+        }
+    }
+
     @Test("a failing attempt is retried with backoff and the retry can succeed")
     func retries() async throws {
         let attempts = Recorder<Int>()

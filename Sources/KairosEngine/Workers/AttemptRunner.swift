@@ -3,46 +3,112 @@ import KairosCore
 import KairosStore
 import Synchronization
 
+/// A worker slot: one task that runs executions one after another while any are due, so that
+/// a burst of quick executions costs a task per slot, not a task per execution. The slot's
+/// child in the pool's task group waits for ``end``: the slot ran out of due work, or the
+/// attempt running in it was abandoned (its task ignored cancellation), which gives the slot
+/// back at once while the abandoned task is left to return whenever it does.
+final class WorkerSlot: Sendable {
+    enum End: Sendable {
+        case drained
+        case abandoned(RunningAttempts.Attempt)
+    }
+
+    let end = Once<End>()
+    private let work = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+
+    func start(_ task: Task<Void, Never>) {
+        let cancelled = work.withLock { work -> Bool in
+            work.task = task
+            return work.cancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    /// Cancels the slot's task, and so the attempt running in it; cancellation sticks to the
+    /// task, so the slot ends when that attempt returns and a new slot runs what is due next.
+    func cancel() {
+        work.withLock { work -> Task<Void, Never>? in
+            work.cancelled = true
+            return work.task
+        }?.cancel()
+    }
+}
+
 /// The running attempts of one worker pool, so that a timeout, a cancel request or shutdown
 /// can reach them. One timer loop per pool (``runTimers(clock:)``) enforces timeouts and
-/// abandons attempts that ignore cancellation, so an attempt costs one task, not a timer each.
+/// abandons attempts that ignore cancellation, so an attempt costs no timer of its own.
 final class RunningAttempts: Sendable {
     final class Attempt: Sendable {
         struct State {
-            var work: Task<Void, Never>?
             var reason: String?
             var timeoutAt: Date?
             var abandonAt: Date?
+            /// The task returned, or the attempt was abandoned: stopping it is moot.
+            var ended = false
+            var abandoned = false
         }
 
-        let outcome = Once<AttemptResult>()
+        /// How the attempt's task came back.
+        enum Return {
+            case ran
+            case stopped(reason: String)
+            /// Given up on before it returned: its outcome is recorded already.
+            case abandoned
+        }
+
+        let claimed: ClaimedExecution
+        let startedAt: Date
+        let slot: WorkerSlot
         let state: Mutex<State>
 
-        init(timeoutAt: Date?) {
-            state = Mutex(State(timeoutAt: timeoutAt))
+        init(_ claimed: ClaimedExecution, startedAt: Date, slot: WorkerSlot) {
+            self.claimed = claimed
+            self.startedAt = startedAt
+            self.slot = slot
+            state = Mutex(State(timeoutAt: claimed.job.spec.timeout.map { startedAt.addingTimeInterval($0) }))
         }
 
-        var reason: String? { state.withLock { $0.reason } }
+        var id: UUID { claimed.execution.id }
 
-        /// Records why the attempt stops (the first reason wins), cancels its task, and sets
-        /// when it is abandoned if the task ignores the cancellation.
+        /// Records why the attempt stops (the first reason wins), cancels it, and sets when it
+        /// is abandoned if its task ignores the cancellation.
         func requestStop(reason: String, abandonAt: Date) {
-            let work = state.withLock { state -> Task<Void, Never>? in
-                guard state.reason == nil else { return nil }
+            state.withLock { state in
+                guard state.reason == nil, !state.ended else { return }
                 state.reason = reason
                 state.timeoutAt = nil
                 state.abandonAt = abandonAt
-                return state.work
+                // Under the lock, so the slot cannot have moved on to its next attempt.
+                slot.cancel()
             }
-            work?.cancel()
         }
 
-        func start(_ work: Task<Void, Never>) {
-            let stopped = state.withLock { state -> Bool in
-                state.work = work
-                return state.reason != nil
+        func taskReturned() -> Return {
+            state.withLock { state in
+                if state.abandoned { return .abandoned }
+                state.ended = true
+                return state.reason.map { .stopped(reason: $0) } ?? .ran
             }
-            if stopped { work.cancel() }
+        }
+
+        /// Gives up on an attempt whose task ignored cancellation and ends its slot; `false`
+        /// when the task has returned meanwhile.
+        func abandon() -> Bool {
+            let abandoned = state.withLock { state -> Bool in
+                guard !state.ended else { return false }
+                state.ended = true
+                state.abandoned = true
+                return true
+            }
+            if abandoned { slot.end.set(.abandoned(self)) }
+            return abandoned
+        }
+
+        /// The outcome recorded for an abandoned attempt.
+        var abandonedResult: AttemptResult {
+            let reason = state.withLock { $0.reason } ?? ExecutionError.shutdown
+            return AttemptResult(result: .failure(AttemptRunner.stopError(reason: reason, timeout: claimed.job.spec.timeout, abandoned: true)))
         }
     }
 
@@ -57,10 +123,11 @@ final class RunningAttempts: Sendable {
         self.abandonAfter = abandonAfter
     }
 
-    func add(_ id: UUID, timeoutAt: Date?) -> Attempt {
-        let attempt = Attempt(timeoutAt: timeoutAt)
+    func add(_ claimed: ClaimedExecution, startedAt: Date, slot: WorkerSlot) -> Attempt {
+        let attempt = Attempt(claimed, startedAt: startedAt, slot: slot)
+        let timeoutAt = attempt.state.withLock { $0.timeoutAt }
         let signal = state.withLock { state -> Bool in
-            state.attempts[id] = attempt
+            state.attempts[attempt.id] = attempt
             guard let timeoutAt, state.wake.map({ timeoutAt < $0 }) ?? true else { return false }
             state.wake = timeoutAt
             return true
@@ -69,7 +136,12 @@ final class RunningAttempts: Sendable {
         return attempt
     }
 
-    func remove(_ id: UUID) { _ = state.withLock { $0.attempts.removeValue(forKey: id) } }
+    /// Forgets `attempt` (not a later attempt of the same execution that replaced it).
+    func remove(_ attempt: Attempt) {
+        state.withLock { state in
+            if state.attempts[attempt.id] === attempt { state.attempts[attempt.id] = nil }
+        }
+    }
 
     func stop(_ ids: [UUID], reason: String, now: Date) {
         let targets = state.withLock { state in ids.compactMap { state.attempts[$0] } }
@@ -97,8 +169,7 @@ final class RunningAttempts: Sendable {
                 let all = state.withLock { Array($0.attempts.values) }
                 for attempt in all {
                     attempt.requestStop(reason: ExecutionError.shutdown, abandonAt: now)
-                    attempt.outcome.set(
-                        AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.shutdown, message: "abandoned: the engine was cancelled"))))
+                    abandon(attempt)
                 }
                 return
             }
@@ -117,17 +188,21 @@ final class RunningAttempts: Sendable {
                 }
                 if !timedOut.isEmpty { next = min(next ?? now.addingTimeInterval(abandonAfter), now.addingTimeInterval(abandonAfter)) }
                 state.wake = next
-                return state.attempts.isEmpty
+                return state.attempts.count == abandoned.count
             }
             for attempt in timedOut {
                 attempt.requestStop(reason: ExecutionError.timeout, abandonAt: now.addingTimeInterval(abandonAfter))
             }
-            for attempt in abandoned {
-                attempt.outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.cancelled, message: "abandoned"))))
-            }
+            for attempt in abandoned { abandon(attempt) }
             if empty && finished.load(ordering: .relaxed) { return }
             await timers.wait(until: next, clock: clock)
         }
+    }
+
+    /// An abandoned attempt leaves the registry at once: its task may never return.
+    private func abandon(_ attempt: Attempt) {
+        _ = attempt.abandon()
+        remove(attempt)
     }
 }
 
@@ -165,44 +240,49 @@ struct AttemptResult: Sendable {
     var failureResult: String?
 }
 
-/// Runs one attempt of a task with cooperative cancellation: at the timeout (or on a cancel
-/// request or shutdown) the task is cancelled; if it has not returned `abandonAfter` seconds
-/// later it is abandoned and the attempt recorded as failed anyway.
+/// Runs one attempt of a task in the calling worker slot's task, with cooperative
+/// cancellation: at the timeout (or on a cancel request or shutdown) the slot's task is
+/// cancelled; if the attempt has not returned `abandonAfter` seconds later it is abandoned and
+/// recorded as failed anyway (see ``WorkerSlot``).
 struct AttemptRunner: Sendable {
     let attempts: RunningAttempts
 
-    func run(task: any KairosTask, args: JSONValue, context: TaskContext, timeout: TimeInterval?, startedAt: Date) async -> AttemptResult {
-        let attempt = attempts.add(context.executionId, timeoutAt: timeout.map { startedAt.addingTimeInterval($0) })
-        defer { attempts.remove(context.executionId) }
-        let outcome = attempt.outcome
-        // Held by the attempt and cancelled through it; unstructured only so that a task
-        // ignoring cancellation can be abandoned instead of holding a worker slot forever.
-        attempt.start(
-            Task {
-                do {
-                    outcome.set(AttemptResult(result: .success(try await task.run(args: args, context: context))))
-                } catch let failure as TaskFailure {
-                    outcome.set(
-                        AttemptResult(result: .failure(ExecutionError(reason: failure.reason, message: failure.message)), failureResult: failure.result))
-                } catch is CancellationError {
-                    outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.cancelled, message: "the task was cancelled"))))
-                } catch {
-                    outcome.set(AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.exception, message: "\(error)"))))
-                }
-            })
-        let finished = await outcome.value
-        guard case .failure(let error) = finished.result, let reason = attempt.reason else { return finished }
-        // The attempt was stopped: record why (timeout, cancel request, shutdown).
-        let abandoned = error.message == "abandoned" ? "; abandoned after it ignored cancellation" : ""
-        let stopped: ExecutionError
+    /// How the attempt ended; `nil` when it was abandoned meanwhile (its outcome is recorded).
+    func run(_ claimed: ClaimedExecution, task: any KairosTask, context: TaskContext, startedAt: Date, slot: WorkerSlot) async -> AttemptResult? {
+        let attempt = attempts.add(claimed, startedAt: startedAt, slot: slot)
+        defer { attempts.remove(attempt) }
+        let finished: AttemptResult
+        do {
+            finished = AttemptResult(result: .success(try await task.run(args: claimed.job.spec.args, context: context)))
+        } catch let failure as TaskFailure {
+            finished = AttemptResult(result: .failure(ExecutionError(reason: failure.reason, message: failure.message)), failureResult: failure.result)
+        } catch is CancellationError {
+            finished = AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.cancelled, message: "the task was cancelled")))
+        } catch {
+            finished = AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.exception, message: "\(error)")))
+        }
+        switch attempt.taskReturned() {
+        case .abandoned:
+            return nil
+        case .ran:
+            return finished
+        case .stopped(let reason):
+            // The attempt was stopped: a failure is recorded with why (timeout, cancel request, shutdown).
+            guard case .failure = finished.result else { return finished }
+            return AttemptResult(
+                result: .failure(Self.stopError(reason: reason, timeout: claimed.job.spec.timeout, abandoned: false)), failureResult: finished.failureResult)
+        }
+    }
+
+    static func stopError(reason: String, timeout: TimeInterval?, abandoned: Bool) -> ExecutionError {
+        let suffix = abandoned ? "; abandoned after it ignored cancellation" : ""
         switch reason {
         case ExecutionError.timeout:
-            stopped = ExecutionError(reason: ExecutionError.timeout, message: "timed out after \(ArgumentChecker.format(timeout ?? 0)) s" + abandoned)
+            return ExecutionError(reason: ExecutionError.timeout, message: "timed out after \(ArgumentChecker.format(timeout ?? 0)) s" + suffix)
         case ExecutionError.shutdown:
-            stopped = ExecutionError(reason: ExecutionError.shutdown, message: "interrupted: the instance shut down before the attempt finished" + abandoned)
+            return ExecutionError(reason: ExecutionError.shutdown, message: "interrupted: the instance shut down before the attempt finished" + suffix)
         default:
-            stopped = ExecutionError(reason: ExecutionError.cancelled, message: "cancelled on request" + abandoned)
+            return ExecutionError(reason: ExecutionError.cancelled, message: "cancelled on request" + suffix)
         }
-        return AttemptResult(result: .failure(stopped), failureResult: finished.failureResult)
     }
 }

@@ -166,48 +166,83 @@ public final class WorkerPool: Service, Sendable {
         return claimed
     }
 
-    /// Runs `claimed` in a new worker slot, then whatever else is due, until nothing is.
+    /// Runs `claimed`, then whatever else is due, in a new worker slot (see ``WorkerSlot``).
     private func start(_ claimed: ClaimedExecution, group: inout DiscardingTaskGroup) {
         group.addTask {
-            var current = claimed
-            while true {
-                let completion = await self.execute(current)
-                let count = self.pending.withLock { pending -> Int in
-                    pending.completions.append(completion)
-                    return pending.completions.count
-                }
-                if count == 1 { self.flushWakeup.signal() }
-                let duration = completion.finishedAt.timeIntervalSince(completion.startedAt)
-                guard let next = self.state.withLock({ $0.finished(after: duration, thenNextAt: self.clock.now()) }) else { break }
-                current = next
+            let slot = WorkerSlot()
+            // Held by the slot and awaited through it; unstructured only so that a task ignoring
+            // cancellation can be abandoned instead of holding the slot forever.
+            slot.start(Task { await self.runSlot(slot, first: claimed) })
+            if case .abandoned(let attempt) = await slot.end.value {
+                let completion = self.finish(attempt.claimed, startedAt: attempt.startedAt, result: attempt.abandonedResult)
+                self.record(completion)
+                self.state.withLock { $0.finished(after: completion.finishedAt.timeIntervalSince(completion.startedAt)) }
             }
             self.wakeup.signal()
         }
     }
 
-    private func execute(_ claimed: ClaimedExecution) async -> Completion {
-        var execution = claimed.execution
+    private func runSlot(_ slot: WorkerSlot, first: ClaimedExecution) async {
+        var current = first
+        while true {
+            // Abandoned: the slot's group child recorded the attempt and gave the slot back.
+            guard let completion = await execute(current, in: slot) else { return }
+            record(completion)
+            let duration = completion.finishedAt.timeIntervalSince(completion.startedAt)
+            if Task.isCancelled {
+                // The attempt was stopped; a new slot takes what is due next.
+                state.withLock { $0.finished(after: duration) }
+                break
+            }
+            guard let next = state.withLock({ $0.finished(after: duration, thenNextAt: clock.now()) }) else { break }
+            current = next
+        }
+        slot.end.set(.drained)
+    }
+
+    private func record(_ completion: Completion) {
+        let count = pending.withLock { pending -> Int in
+            pending.completions.append(completion)
+            return pending.completions.count
+        }
+        if count == 1 { flushWakeup.signal() }
+    }
+
+    /// Runs one attempt; `nil` when it was abandoned meanwhile.
+    private func execute(_ claimed: ClaimedExecution, in slot: WorkerSlot) async -> Completion? {
         let startedAt = clock.now()
-        execution.status = .running
-        execution.startedAt = startedAt
-        execution.instanceId = configuration.instanceId
-        events.emit(.executionStarted(execution))
-        let context = TaskContext(
-            jobId: execution.jobId, jobKey: execution.jobKey, executionId: execution.id, attempt: execution.attempt,
-            scheduledAt: execution.scheduledAt, logger: logger)
+        events.emit(.executionStarted(running(claimed, startedAt: startedAt)))
         let attemptResult: AttemptResult
         if let task = registry.task(named: claimed.job.spec.task) {
-            attemptResult = await runner.run(
-                task: task, args: claimed.job.spec.args, context: context, timeout: claimed.job.spec.timeout, startedAt: startedAt)
+            let execution = claimed.execution
+            let context = TaskContext(
+                jobId: execution.jobId, jobKey: execution.jobKey, executionId: execution.id, attempt: execution.attempt,
+                scheduledAt: execution.scheduledAt, logger: logger)
+            guard let result = await runner.run(claimed, task: task, context: context, startedAt: startedAt, slot: slot) else { return nil }
+            attemptResult = result
         } else {
             attemptResult = AttemptResult(
                 result: .failure(ExecutionError(reason: "unknown task", message: "task '\(claimed.job.spec.task)' is not registered in instance \(configuration.instanceId)")))
         }
+        return finish(claimed, startedAt: startedAt, result: attemptResult)
+    }
+
+    private func running(_ claimed: ClaimedExecution, startedAt: Date) -> Execution {
+        var execution = claimed.execution
+        execution.status = .running
+        execution.startedAt = startedAt
+        execution.instanceId = configuration.instanceId
+        return execution
+    }
+
+    /// The completion to write for an attempt that ended now, and its event.
+    private func finish(_ claimed: ClaimedExecution, startedAt: Date, result attemptResult: AttemptResult) -> Completion {
         let finishedAt = clock.now()
         var generator = SystemRandomNumberGenerator()
         let completion = AttemptDecision.completion(
             for: claimed, instanceId: configuration.instanceId, startedAt: startedAt, finishedAt: finishedAt,
             result: attemptResult.result, failureResult: attemptResult.failureResult, using: &generator)
+        var execution = running(claimed, startedAt: startedAt)
         execution.finishedAt = finishedAt
         execution.durationMs = Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded())
         switch completion.outcome {
