@@ -4,117 +4,118 @@ import KairosStore
 import Synchronization
 
 /// A worker slot: one task that runs executions one after another while any are due, so that
-/// a burst of quick executions costs a task per slot, not a task per execution. The slot's
-/// child in the pool's task group waits for ``end``: the slot ran out of due work, or the
-/// attempt running in it was abandoned (its task ignored cancellation), which gives the slot
-/// back at once while the abandoned task is left to return whenever it does.
+/// a burst of quick executions costs a task per slot, not a task per execution. The slot also
+/// holds the state of the attempt running in it, so starting an attempt takes no shared lock.
+/// The slot's child in the pool's task group waits for ``end``: the slot ran out of due work,
+/// or its attempt was abandoned (the task ignored cancellation), which gives the slot back at
+/// once while the abandoned task is left to return whenever it does.
 final class WorkerSlot: Sendable {
+    /// The attempt running in a slot.
+    struct Attempt: Sendable {
+        let claimed: ClaimedExecution
+        let startedAt: Date
+        /// Tells this attempt from the slot's earlier ones.
+        let serial: Int
+        var timeoutAt: Date?
+        /// Why it was stopped (timeout, cancel request, shutdown); the first reason wins.
+        var reason: String?
+        /// When it is abandoned if its task ignores the stop.
+        var abandonAt: Date?
+
+        /// The outcome recorded for the attempt when it is abandoned.
+        var abandonedResult: AttemptResult {
+            AttemptResult(
+                result: .failure(AttemptRunner.stopError(reason: reason ?? ExecutionError.shutdown, timeout: claimed.job.spec.timeout, abandoned: true)))
+        }
+    }
+
     enum End: Sendable {
         case drained
-        case abandoned(RunningAttempts.Attempt)
+        case abandoned(Attempt)
+    }
+
+    /// How an attempt's task came back.
+    enum Return {
+        case ran
+        case stopped(reason: String)
+        /// Given up on before it returned: its outcome is recorded already.
+        case abandoned
+    }
+
+    private struct State {
+        var task: Task<Void, Never>?
+        var cancelled = false
+        var attempt: Attempt?
+        var serial = 0
+        var abandoned = false
     }
 
     let end = Once<End>()
-    private let work = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+    private let state = Mutex(State())
 
     func start(_ task: Task<Void, Never>) {
-        let cancelled = work.withLock { work -> Bool in
-            work.task = task
-            return work.cancelled
+        let cancelled = state.withLock { state -> Bool in
+            state.task = task
+            return state.cancelled
         }
         if cancelled { task.cancel() }
     }
 
-    /// Cancels the slot's task, and so the attempt running in it; cancellation sticks to the
-    /// task, so the slot ends when that attempt returns and a new slot runs what is due next.
-    func cancel() {
-        work.withLock { work -> Task<Void, Never>? in
-            work.cancelled = true
-            return work.task
-        }?.cancel()
+    /// An attempt begins in the slot; returns its timeout deadline, if it has one.
+    func begin(_ claimed: ClaimedExecution, startedAt: Date) -> Date? {
+        state.withLock { state in
+            state.serial += 1
+            let attempt = Attempt(
+                claimed: claimed, startedAt: startedAt, serial: state.serial, timeoutAt: claimed.job.spec.timeout.map { startedAt.addingTimeInterval($0) })
+            state.attempt = attempt
+            return attempt.timeoutAt
+        }
+    }
+
+    func taskReturned() -> Return {
+        state.withLock { state in
+            if state.abandoned { return .abandoned }
+            defer { state.attempt = nil }
+            return state.attempt?.reason.map { .stopped(reason: $0) } ?? .ran
+        }
+    }
+
+    /// The running attempt, for the timer loop; `nil` between attempts or once abandoned.
+    var attempt: Attempt? { state.withLock { $0.abandoned ? nil : $0.attempt } }
+
+    /// Stops the running attempt if it matches: cancels the slot's task (cancellation sticks to
+    /// it, so the slot ends when the attempt returns and a new slot runs what is due next).
+    func requestStop(where matches: (Attempt) -> Bool, reason: String, abandonAt: Date) {
+        state.withLock { state in
+            guard !state.abandoned, var attempt = state.attempt, attempt.reason == nil, matches(attempt) else { return }
+            attempt.reason = reason
+            attempt.timeoutAt = nil
+            attempt.abandonAt = abandonAt
+            state.attempt = attempt
+            state.cancelled = true
+            // Under the lock, so the slot cannot have moved on to its next attempt.
+            state.task?.cancel()
+        }
+    }
+
+    /// Gives up on attempt `serial` if it is still running, and ends the slot.
+    func abandon(serial: Int) {
+        let abandoned = state.withLock { state -> Attempt? in
+            guard !state.abandoned, let attempt = state.attempt, attempt.serial == serial else { return nil }
+            state.abandoned = true
+            return attempt
+        }
+        if let abandoned { end.set(.abandoned(abandoned)) }
     }
 }
 
-/// The running attempts of one worker pool, so that a timeout, a cancel request or shutdown
-/// can reach them. One timer loop per pool (``runTimers(clock:)``) enforces timeouts and
-/// abandons attempts that ignore cancellation, so an attempt costs no timer of its own.
+/// The worker slots of one pool, so that a timeout, a cancel request or shutdown can reach the
+/// attempts running in them. One timer loop per pool (``runTimers(clock:)``) enforces timeouts
+/// and abandons attempts that ignore cancellation, so an attempt costs no timer of its own.
 final class RunningAttempts: Sendable {
-    final class Attempt: Sendable {
-        struct State {
-            var reason: String?
-            var timeoutAt: Date?
-            var abandonAt: Date?
-            /// The task returned, or the attempt was abandoned: stopping it is moot.
-            var ended = false
-            var abandoned = false
-        }
-
-        /// How the attempt's task came back.
-        enum Return {
-            case ran
-            case stopped(reason: String)
-            /// Given up on before it returned: its outcome is recorded already.
-            case abandoned
-        }
-
-        let claimed: ClaimedExecution
-        let startedAt: Date
-        let slot: WorkerSlot
-        let state: Mutex<State>
-
-        init(_ claimed: ClaimedExecution, startedAt: Date, slot: WorkerSlot) {
-            self.claimed = claimed
-            self.startedAt = startedAt
-            self.slot = slot
-            state = Mutex(State(timeoutAt: claimed.job.spec.timeout.map { startedAt.addingTimeInterval($0) }))
-        }
-
-        var id: UUID { claimed.execution.id }
-
-        /// Records why the attempt stops (the first reason wins), cancels it, and sets when it
-        /// is abandoned if its task ignores the cancellation.
-        func requestStop(reason: String, abandonAt: Date) {
-            state.withLock { state in
-                guard state.reason == nil, !state.ended else { return }
-                state.reason = reason
-                state.timeoutAt = nil
-                state.abandonAt = abandonAt
-                // Under the lock, so the slot cannot have moved on to its next attempt.
-                slot.cancel()
-            }
-        }
-
-        func taskReturned() -> Return {
-            state.withLock { state in
-                if state.abandoned { return .abandoned }
-                state.ended = true
-                return state.reason.map { .stopped(reason: $0) } ?? .ran
-            }
-        }
-
-        /// Gives up on an attempt whose task ignored cancellation and ends its slot; `false`
-        /// when the task has returned meanwhile.
-        func abandon() -> Bool {
-            let abandoned = state.withLock { state -> Bool in
-                guard !state.ended else { return false }
-                state.ended = true
-                state.abandoned = true
-                return true
-            }
-            if abandoned { slot.end.set(.abandoned(self)) }
-            return abandoned
-        }
-
-        /// The outcome recorded for an abandoned attempt.
-        var abandonedResult: AttemptResult {
-            let reason = state.withLock { $0.reason } ?? ExecutionError.shutdown
-            return AttemptResult(result: .failure(AttemptRunner.stopError(reason: reason, timeout: claimed.job.spec.timeout, abandoned: true)))
-        }
-    }
-
-    /// The attempts, and when the timer loop wakes next (`nil`: only on a signal). One lock, so
-    /// that an attempt added while the loop computes its wake-up is never missed.
-    private let state = Mutex<(attempts: [UUID: Attempt], wake: Date?)>(([:], nil))
+    /// The slots, and when the timer loop wakes next (`nil`: only on a signal). One lock, so
+    /// that a timeout set while the loop computes its wake-up is never missed.
+    private let state = Mutex<(slots: [ObjectIdentifier: WorkerSlot], wake: Date?)>(([:], nil))
     private let timers = Wakeup()
     private let finished = Atomic<Bool>(false)
     let abandonAfter: TimeInterval
@@ -123,37 +124,45 @@ final class RunningAttempts: Sendable {
         self.abandonAfter = abandonAfter
     }
 
-    func add(_ claimed: ClaimedExecution, startedAt: Date, slot: WorkerSlot) -> Attempt {
-        let attempt = Attempt(claimed, startedAt: startedAt, slot: slot)
-        let timeoutAt = attempt.state.withLock { $0.timeoutAt }
+    func register(_ slot: WorkerSlot) {
+        state.withLock { $0.slots[ObjectIdentifier(slot)] = slot }
+    }
+
+    func unregister(_ slot: WorkerSlot) {
+        let empty = state.withLock { state -> Bool in
+            state.slots[ObjectIdentifier(slot)] = nil
+            return state.slots.isEmpty
+        }
+        if empty { timers.signal() }
+    }
+
+    /// An attempt with a timeout began: wakes the timer loop if it is the earliest deadline.
+    func timeoutSet(_ timeoutAt: Date) {
         let signal = state.withLock { state -> Bool in
-            state.attempts[attempt.id] = attempt
-            guard let timeoutAt, state.wake.map({ timeoutAt < $0 }) ?? true else { return false }
+            guard state.wake.map({ timeoutAt < $0 }) ?? true else { return false }
             state.wake = timeoutAt
             return true
         }
         if signal { timers.signal() }
-        return attempt
-    }
-
-    /// Forgets `attempt` (not a later attempt of the same execution that replaced it).
-    func remove(_ attempt: Attempt) {
-        state.withLock { state in
-            if state.attempts[attempt.id] === attempt { state.attempts[attempt.id] = nil }
-        }
     }
 
     func stop(_ ids: [UUID], reason: String, now: Date) {
-        let targets = state.withLock { state in ids.compactMap { state.attempts[$0] } }
-        for attempt in targets { attempt.requestStop(reason: reason, abandonAt: now.addingTimeInterval(abandonAfter)) }
-        timers.signal()
+        let ids = Set(ids)
+        stop(where: { ids.contains($0.claimed.execution.id) }, reason: reason, now: now)
     }
 
     func stopAll(reason: String, now: Date) {
-        stop(state.withLock { Array($0.attempts.keys) }, reason: reason, now: now)
+        stop(where: { _ in true }, reason: reason, now: now)
     }
 
-    /// Ends ``runTimers(clock:)`` once no attempt is left.
+    private func stop(where matches: (WorkerSlot.Attempt) -> Bool, reason: String, now: Date) {
+        for slot in state.withLock({ Array($0.slots.values) }) {
+            slot.requestStop(where: matches, reason: reason, abandonAt: now.addingTimeInterval(abandonAfter))
+        }
+        timers.signal()
+    }
+
+    /// Ends ``runTimers(clock:)`` once no slot is left.
     func finish() {
         finished.store(true, ordering: .relaxed)
         timers.signal()
@@ -166,43 +175,35 @@ final class RunningAttempts: Sendable {
             if Task.isCancelled {
                 // The service group is being torn down (another service failed): no timer can
                 // wait any more, so every attempt is stopped and abandoned now.
-                let all = state.withLock { Array($0.attempts.values) }
-                for attempt in all {
-                    attempt.requestStop(reason: ExecutionError.shutdown, abandonAt: now)
-                    abandon(attempt)
+                for slot in state.withLock({ Array($0.slots.values) }) {
+                    slot.requestStop(where: { _ in true }, reason: ExecutionError.shutdown, abandonAt: now)
+                    if let attempt = slot.attempt { slot.abandon(serial: attempt.serial) }
                 }
                 return
             }
             var next: Date?
-            var timedOut: [Attempt] = []
-            var abandoned: [Attempt] = []
+            var timedOut: [(WorkerSlot, Int)] = []
+            var abandoned: [(WorkerSlot, Int)] = []
             let empty = state.withLock { state -> Bool in
-                for attempt in state.attempts.values {
-                    attempt.state.withLock { attemptState in
-                        if let at = attemptState.timeoutAt {
-                            if at <= now { timedOut.append(attempt) } else { next = min(next ?? at, at) }
-                        } else if let at = attemptState.abandonAt {
-                            if at <= now { abandoned.append(attempt) } else { next = min(next ?? at, at) }
-                        }
+                for slot in state.slots.values {
+                    guard let attempt = slot.attempt else { continue }
+                    if let at = attempt.timeoutAt {
+                        if at <= now { timedOut.append((slot, attempt.serial)) } else { next = min(next ?? at, at) }
+                    } else if let at = attempt.abandonAt {
+                        if at <= now { abandoned.append((slot, attempt.serial)) } else { next = min(next ?? at, at) }
                     }
                 }
                 if !timedOut.isEmpty { next = min(next ?? now.addingTimeInterval(abandonAfter), now.addingTimeInterval(abandonAfter)) }
                 state.wake = next
-                return state.attempts.count == abandoned.count
+                return state.slots.isEmpty
             }
-            for attempt in timedOut {
-                attempt.requestStop(reason: ExecutionError.timeout, abandonAt: now.addingTimeInterval(abandonAfter))
+            for (slot, serial) in timedOut {
+                slot.requestStop(where: { $0.serial == serial }, reason: ExecutionError.timeout, abandonAt: now.addingTimeInterval(abandonAfter))
             }
-            for attempt in abandoned { abandon(attempt) }
+            for (slot, serial) in abandoned { slot.abandon(serial: serial) }
             if empty && finished.load(ordering: .relaxed) { return }
             await timers.wait(until: next, clock: clock)
         }
-    }
-
-    /// An abandoned attempt leaves the registry at once: its task may never return.
-    private func abandon(_ attempt: Attempt) {
-        _ = attempt.abandon()
-        remove(attempt)
     }
 }
 
@@ -249,8 +250,7 @@ struct AttemptRunner: Sendable {
 
     /// How the attempt ended; `nil` when it was abandoned meanwhile (its outcome is recorded).
     func run(_ claimed: ClaimedExecution, task: any KairosTask, context: TaskContext, startedAt: Date, slot: WorkerSlot) async -> AttemptResult? {
-        let attempt = attempts.add(claimed, startedAt: startedAt, slot: slot)
-        defer { attempts.remove(attempt) }
+        if let timeoutAt = slot.begin(claimed, startedAt: startedAt) { attempts.timeoutSet(timeoutAt) }
         let finished: AttemptResult
         do {
             finished = AttemptResult(result: .success(try await task.run(args: claimed.job.spec.args, context: context)))
@@ -261,7 +261,7 @@ struct AttemptRunner: Sendable {
         } catch {
             finished = AttemptResult(result: .failure(ExecutionError(reason: ExecutionError.exception, message: "\(error)")))
         }
-        switch attempt.taskReturned() {
+        switch slot.taskReturned() {
         case .abandoned:
             return nil
         case .ran:

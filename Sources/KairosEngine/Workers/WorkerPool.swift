@@ -170,10 +170,13 @@ public final class WorkerPool: Service, Sendable {
     private func start(_ claimed: ClaimedExecution, group: inout DiscardingTaskGroup) {
         group.addTask {
             let slot = WorkerSlot()
+            self.attempts.register(slot)
             // Held by the slot and awaited through it; unstructured only so that a task ignoring
             // cancellation can be abandoned instead of holding the slot forever.
             slot.start(Task { await self.runSlot(slot, first: claimed) })
-            if case .abandoned(let attempt) = await slot.end.value {
+            let end = await slot.end.value
+            self.attempts.unregister(slot)
+            if case .abandoned(let attempt) = end {
                 let completion = self.finish(attempt.claimed, startedAt: attempt.startedAt, result: attempt.abandonedResult)
                 self.record(completion)
                 self.state.withLock { $0.finished(after: completion.finishedAt.timeIntervalSince(completion.startedAt)) }
