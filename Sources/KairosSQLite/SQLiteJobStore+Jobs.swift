@@ -47,7 +47,7 @@ extension SQLiteJobStore {
     }
 
     func liveJob(key: String, db: Database) throws -> Job? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.jobColumns) FROM jobs WHERE key = ? AND deleted = 0"), arguments: [key]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.liveJobByKeySQL), arguments: [key]) else {
             return nil
         }
         return try decodeJob(row)

@@ -124,8 +124,13 @@ extension SQLiteJobStore {
             version: version, system: row[offset + 16])
     }
 
+    /// Point reads' SQL, built once (they run on the API's hot path).
+    static let jobByIdSQL = "SELECT \(jobColumns) FROM jobs WHERE id = ?"
+    static let liveJobByKeySQL = "SELECT \(jobColumns) FROM jobs WHERE key = ? AND deleted = 0"
+    static let executionByIdSQL = "SELECT \(executionColumns) FROM executions WHERE id = ?"
+
     func fetchJob(id: UUID, db: Database) throws -> Job? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.jobColumns) FROM jobs WHERE id = ?"), arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.jobByIdSQL), arguments: [id]) else {
             return nil
         }
         return try decodeJob(row)
@@ -175,7 +180,7 @@ extension SQLiteJobStore {
     }
 
     func fetchExecution(id: UUID, db: Database) throws -> Execution? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.executionColumns) FROM executions WHERE id = ?"), arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.executionByIdSQL), arguments: [id]) else {
             return nil
         }
         return try decodeExecution(row)

@@ -37,6 +37,33 @@ struct JobsAPITests {
         }
     }
 
+    @Test("a job read again after it ran shows the scheduler's nextRunAt, lastRunAt and lastStatus")
+    func readsFollowTheScheduler() async throws {
+        try await TestServer.with { server in
+            let body = #"{"key": "tick", "task": "system.noop", "schedule": {"type": "interval", "seconds": 1}}"#
+            let created = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: body)
+            let first = try await server.request(.GET, "/api/v1/scheduler/jobs/tick", key: server.viewer)
+            #expect(first.json["lastRunAt"] == .null)
+            #expect(first.json["lastStatus"] == .null)
+            var latest = first
+            #expect(try await eventually(within: 5) {
+                latest = try await server.request(.GET, "/api/v1/scheduler/jobs/tick", key: server.viewer)
+                return latest.json["lastStatus"] == "succeeded"
+            })
+            let lastRunAt = try #require(latest.json["lastRunAt"]?.stringValue)
+            let nextRunAt = try #require(latest.json["nextRunAt"]?.stringValue)
+            #expect(lastRunAt < nextRunAt)
+            // The fires go on: later reads show the later times.
+            #expect(try await eventually(within: 5) {
+                latest = try await server.request(.GET, "/api/v1/scheduler/jobs/tick", key: server.viewer)
+                return (latest.json["nextRunAt"]?.stringValue ?? "") > nextRunAt && (latest.json["lastRunAt"]?.stringValue ?? "") > lastRunAt
+            })
+            #expect(latest.json["version"] == 1)
+            #expect(latest.json["createdAt"] == created.json["createdAt"])
+            #expect(latest.json["id"] == created.json["id"])
+        }
+    }
+
     @Test("bad input gets a 422 problem naming every invalid field")
     func validation() async throws {
         try await TestServer.with { server in

@@ -22,13 +22,12 @@ public final class APIKeyAuthenticator: Sendable {
         guard let authorization, !authorization.isEmpty else {
             throw APIError(.unauthorized, "this route needs an API key: send Authorization: Bearer <key>")
         }
-        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let token = HeaderValue.bearerToken(authorization) else {
             throw APIError(.unauthorized, "the Authorization header must be 'Bearer <key>'")
         }
         // Cached by the secret itself (only in memory, like the request that carries it), so
         // that a hot path skips the SHA-256 too.
-        let secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        let secret = String(token)
         let now = ContinuousClock.now
         if let cached = cache.withLock({ $0[secret] }), cached.checkedAt.duration(to: now) < .seconds(cacheTTL) {
             return cached.record

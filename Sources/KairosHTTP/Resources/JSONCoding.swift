@@ -75,7 +75,7 @@ extension Request {
         guard let contentType = headers[.contentType] else {
             throw APIError(.unsupportedMediaType, "a request body must be JSON with Content-Type: application/json")
         }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { HeaderValue.trimmed($0).lowercased() } ?? ""
         guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
             throw APIError(.unsupportedMediaType, "Content-Type '\(contentType)' is not supported: send application/json")
         }

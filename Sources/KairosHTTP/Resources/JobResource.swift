@@ -6,15 +6,29 @@ import KairosStore
 
 /// Writes jobs as the API shows them: the fields of the ``JobSpec`` plus `id`, `nextRunAt`,
 /// `lastRunAt`, `lastStatus`, `createdAt`, `updatedAt`, `version`, `system` and
-/// `scheduleDescription`. A job's definition only changes with its version, so its JSON (with
-/// the schedule in words) is encoded once per job and version and kept; the fields the
-/// scheduler changes are written on every call (Foundation's encoder of the whole job took
-/// 16 % of the CPU of `GET /jobs/{id}` under wrk; docs/PERFORMANCE.md).
+/// `scheduleDescription`. Everything but the three fields the scheduler changes depends only
+/// on the job's version, so it is encoded once per job and version and kept, with the last
+/// `nextRunAt` and `lastRunAt` written (Foundation's encoder of the whole job took 16 % of the
+/// CPU of `GET /jobs/{id}` under wrk, formatting the four dates 3 %; docs/PERFORMANCE.md).
 final class JobJSONWriter: Sendable {
     private struct Entry {
         var version: Int
-        /// The spec's JSON object without its closing brace, then `scheduleDescription`.
-        var definition: String
+        /// From the opening brace to `id`: the spec's fields, `scheduleDescription`, `id`.
+        var head: String
+        /// From `createdAt` to the closing brace.
+        var tail: String
+        var nextRunAt: FormattedDate
+        var lastRunAt: FormattedDate
+    }
+
+    private struct FormattedDate {
+        var date: Date?
+        var json: String
+
+        init(_ date: Date?) {
+            self.date = date
+            json = date.map { "\"" + Timestamp.formatPrecise($0) + "\"" } ?? "null"
+        }
     }
 
     private let cache = Mutex<[UUID: Entry]>([:])
@@ -25,14 +39,12 @@ final class JobJSONWriter: Sendable {
     }
 
     func json(_ job: Job) throws -> String {
-        var out = try definition(of: job)
-        out += ",\"id\":\"\(job.id.uuidString)\""
-        out += ",\"nextRunAt\":" + Self.date(job.nextRunAt)
-        out += ",\"lastRunAt\":" + Self.date(job.lastRunAt)
+        let entry = try entry(for: job)
+        var out = entry.head
+        out += ",\"nextRunAt\":" + entry.nextRunAt.json
+        out += ",\"lastRunAt\":" + entry.lastRunAt.json
         out += ",\"lastStatus\":" + (job.lastStatus.map { "\"\($0.rawValue)\"" } ?? "null")
-        out += ",\"createdAt\":" + Self.date(job.createdAt)
-        out += ",\"updatedAt\":" + Self.date(job.updatedAt)
-        out += ",\"version\":\(job.version),\"system\":\(job.system)}"
+        out += entry.tail
         return out
     }
 
@@ -42,20 +54,31 @@ final class JobJSONWriter: Sendable {
             + (page.nextCursor.map(JSONValue.quote) ?? "null") + "}"
     }
 
-    private func definition(of job: Job) throws -> String {
-        if let entry = cache.withLock({ $0[job.id] }), entry.version == job.version { return entry.definition }
+    private func entry(for job: Job) throws -> Entry {
+        if var entry = cache.withLock({ $0[job.id] }), entry.version == job.version {
+            guard entry.nextRunAt.date != job.nextRunAt || entry.lastRunAt.date != job.lastRunAt else { return entry }
+            if entry.nextRunAt.date != job.nextRunAt { entry.nextRunAt = FormattedDate(job.nextRunAt) }
+            if entry.lastRunAt.date != job.lastRunAt { entry.lastRunAt = FormattedDate(job.lastRunAt) }
+            store(entry, for: job.id)
+            return entry
+        }
         var spec = String(decoding: try JSONCoding.encoder.encode(job.spec), as: UTF8.self)
         spec.removeLast()  // the closing brace of the spec's object
-        let definition = spec + ",\"scheduleDescription\":" + JSONValue.quote(job.spec.schedule.humanDescription)
-        cache.withLock { cache in
-            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
-            cache[job.id] = Entry(version: job.version, definition: definition)
-        }
-        return definition
+        let entry = Entry(
+            version: job.version,
+            head: spec + ",\"scheduleDescription\":" + JSONValue.quote(job.spec.schedule.humanDescription) + ",\"id\":\"\(job.id.uuidString)\"",
+            tail: ",\"createdAt\":" + FormattedDate(job.createdAt).json + ",\"updatedAt\":" + FormattedDate(job.updatedAt).json
+                + ",\"version\":\(job.version),\"system\":\(job.system)}",
+            nextRunAt: FormattedDate(job.nextRunAt), lastRunAt: FormattedDate(job.lastRunAt))
+        store(entry, for: job.id)
+        return entry
     }
 
-    private static func date(_ date: Date?) -> String {
-        date.map { "\"" + Timestamp.formatPrecise($0) + "\"" } ?? "null"
+    private func store(_ entry: Entry, for id: UUID) {
+        cache.withLock { cache in
+            if cache.count >= capacity, cache[id] == nil { cache.removeAll(keepingCapacity: true) }
+            cache[id] = entry
+        }
     }
 }
 

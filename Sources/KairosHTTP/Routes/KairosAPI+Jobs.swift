@@ -134,8 +134,8 @@ extension KairosAPI {
 
     /// The version an `If-Match` header asks for (`"3"`, `W/"3"` or `3`); `nil` without one.
     static func ifMatch(_ request: Request) throws -> Int? {
-        guard let value = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        var text = Substring(value)
+        guard let value = request.headers[.ifMatch].map({ HeaderValue.trimmed($0[...]) }), !value.isEmpty else { return nil }
+        var text = value
         if text.hasPrefix("W/") { text = text.dropFirst(2) }
         if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = text.dropFirst().dropLast() }
         guard let version = Int(text), version >= 1 else {
