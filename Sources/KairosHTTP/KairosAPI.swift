@@ -37,7 +37,7 @@ public struct KairosAPI: Sendable {
     /// The router with every route, and the route table it was built from.
     public func makeRouter() -> (router: Router<APIRequestContext>, routes: [APIRoute]) {
         let router = Router(context: APIRequestContext.self)
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         let index = RouteIndex()
         router.add(middleware: ProblemMiddleware(routes: index))
         var table = RouteTable(router: router, authenticator: configuration.authEnabled ? authenticator : nil)

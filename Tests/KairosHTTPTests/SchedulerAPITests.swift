@@ -176,12 +176,23 @@ struct SchedulerAPITests {
             #expect(try await eventually(within: 10) {
                 try await server.request(.GET, "/api/v1/scheduler/jobs/metered", key: server.viewer).json["lastStatus"] == "succeeded"
             })
+            #expect(try await server.request(.GET, "/api/v1/scheduler/jobs/no-such-job", key: server.viewer).status == 404)
             let metrics = try await server.request(.GET, "/metrics", key: server.viewer)
             #expect(metrics.status == 200)
             #expect(metrics.contentType?.hasPrefix("text/plain") == true)
             for name in ["kairos_executions_total", "kairos_execution_duration_seconds", "kairos_schedule_lag_seconds", "kairos_queue_depth", "kairos_jobs{state=\"active\"}", "hb_requests"] {
                 #expect(metrics.text.contains(name), "\(name) in /metrics")
             }
+            // HTTP requests by route, method and status, counted and timed.
+            let route = #"http_route="/api/v1/scheduler/jobs/{job}",http_request_method="GET""#
+            for series in [
+                #"hb_requests{\#(route),http_response_status_code="200"}"#, #"hb_requests{\#(route),http_response_status_code="404"}"#,
+                #"http_server_request_duration_count{\#(route),http_response_status_code="200"}"#,
+                #"hb_requests{http_route="/api/v1/scheduler/jobs",http_request_method="POST",http_response_status_code="201"}"#,
+            ] {
+                #expect(metrics.text.contains(series + " "), "\(series) in /metrics")
+            }
+            #expect(!metrics.text.contains(#"error_type="200""#), "no error series for successful requests")
         }
     }
 
