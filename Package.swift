@@ -35,7 +35,7 @@ let package = Package(
         // Embedded default driver: SQLite through GRDB (WAL, DatabasePool).
         .target(
             name: "KairosSQLite",
-            dependencies: ["KairosStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["KairosStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // Scheduler, worker pool, heartbeat and reaper services; task registry and built-in tasks; events.
         .target(

@@ -47,10 +47,7 @@ extension SQLiteJobStore {
     }
 
     func liveJob(key: String, db: Database) throws -> Job? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.liveJobByKeySQL), arguments: [key]) else {
-            return nil
-        }
-        return try decodeJob(row)
+        try db.fetchFirst(Self.liveJobByKeySQL, arguments: [key]) { try decodeJob($0) }
     }
 
     public func listJobs(_ query: JobQuery) async throws -> Page<Job> {

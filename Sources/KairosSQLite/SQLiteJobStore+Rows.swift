@@ -77,11 +77,11 @@ extension SQLiteJobStore {
     }
 
     /// Decodes a job from a row holding ``jobColumns`` starting at column `offset`.
-    func decodeJob(_ row: Row, offset: Int = 0) throws -> Job {
-        guard let id = UUID.fromDatabaseValue(row[offset + 0]) else {
+    func decodeJob(_ row: some ColumnValues, offset: Int = 0) throws -> Job {
+        guard let id = UUID.fromDatabaseValue(row.databaseValue(at: offset + 0)) else {
             throw StoreError(.unavailable, "the SQLite database at '\(path)' holds a job with a malformed id")
         }
-        let version: Int = row[offset + 22]
+        let version: Int = row[column: offset + 22]
         let cached = specCache.withLock { cache -> JobSpec? in
             guard let entry = cache[id], entry.version == version else { return nil }
             return entry.spec
@@ -93,20 +93,20 @@ extension SQLiteJobStore {
             do {
                 // Stored specs are not validated again: a job saved under older, looser rules
                 // stays readable (the schedule and retry policy still decode strictly).
-                var decoded = try JobSpec(key: "stored", task: "stored", schedule: try JSONText.decode(Schedule.self, row[offset + 6]))
-                decoded.key = row[offset + 1]
-                decoded.name = row[offset + 2]
-                decoded.description = row[offset + 3]
-                decoded.task = row[offset + 4]
-                decoded.args = try JSONText.decode(JSONValue.self, row[offset + 5])
-                decoded.priority = row[offset + 7]
-                decoded.maxInstances = row[offset + 8]
-                decoded.misfireGraceTime = row[offset + 9]
-                decoded.coalesce = row[offset + 10]
-                decoded.retry = try JSONText.decode(RetryPolicy.self, row[offset + 11])
-                decoded.timeout = row[offset + 12]
-                decoded.enabled = row[offset + 13]
-                decoded.paused = row[offset + 14]
+                var decoded = try JobSpec(key: "stored", task: "stored", schedule: try JSONText.decode(Schedule.self, row[column: offset + 6]))
+                decoded.key = row[column: offset + 1]
+                decoded.name = row[column: offset + 2]
+                decoded.description = row[column: offset + 3]
+                decoded.task = row[column: offset + 4]
+                decoded.args = try JSONText.decode(JSONValue.self, row[column: offset + 5])
+                decoded.priority = row[column: offset + 7]
+                decoded.maxInstances = row[column: offset + 8]
+                decoded.misfireGraceTime = row[column: offset + 9]
+                decoded.coalesce = row[column: offset + 10]
+                decoded.retry = try JSONText.decode(RetryPolicy.self, row[column: offset + 11])
+                decoded.timeout = row[column: offset + 12]
+                decoded.enabled = row[column: offset + 13]
+                decoded.paused = row[column: offset + 14]
                 spec = decoded
             } catch {
                 throw StoreError(.unavailable, "the SQLite database at '\(path)' holds job '\(id.uuidString)' that cannot be read: \(error)", jobId: id)
@@ -116,12 +116,12 @@ extension SQLiteJobStore {
                 cache[id] = (version, spec)
             }
         }
-        let lastStatus: String? = row[offset + 19]
+        let lastStatus: String? = row[column: offset + 19]
         return Job(
-            id: id, spec: spec, nextRunAt: Micros.date(row[offset + 17] as Int64?), lastRunAt: Micros.date(row[offset + 18] as Int64?),
-            lastStatus: lastStatus.flatMap(ExecutionStatus.init(rawValue:)), deleted: row[offset + 15],
-            createdAt: Micros.date(row[offset + 20] as Int64), updatedAt: Micros.date(row[offset + 21] as Int64),
-            version: version, system: row[offset + 16])
+            id: id, spec: spec, nextRunAt: Micros.date(row[column: offset + 17] as Int64?), lastRunAt: Micros.date(row[column: offset + 18] as Int64?),
+            lastStatus: lastStatus.flatMap(ExecutionStatus.init(rawValue:)), deleted: row[column: offset + 15],
+            createdAt: Micros.date(row[column: offset + 20] as Int64), updatedAt: Micros.date(row[column: offset + 21] as Int64),
+            version: version, system: row[column: offset + 16])
     }
 
     /// Point reads' SQL, built once (they run on the API's hot path).
@@ -130,10 +130,7 @@ extension SQLiteJobStore {
     static let executionByIdSQL = "SELECT \(executionColumns) FROM executions WHERE id = ?"
 
     func fetchJob(id: UUID, db: Database) throws -> Job? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.jobByIdSQL), arguments: [id]) else {
-            return nil
-        }
-        return try decodeJob(row)
+        try db.fetchFirst(Self.jobByIdSQL, arguments: [id]) { try decodeJob($0) }
     }
 
     /// The columns of `executions` in the order ``decodeExecution(_:)`` uses.
@@ -159,31 +156,28 @@ extension SQLiteJobStore {
         return StatementArguments(values)
     }
 
-    func decodeExecution(_ row: Row, offset: Int = 0) throws -> Execution {
-        let triggerText: String = row[offset + 3]
-        let statusText: String = row[offset + 4]
-        guard let id = UUID.fromDatabaseValue(row[offset + 0]), let jobId = UUID.fromDatabaseValue(row[offset + 1]),
+    func decodeExecution(_ row: some ColumnValues, offset: Int = 0) throws -> Execution {
+        let triggerText: String = row[column: offset + 3]
+        let statusText: String = row[column: offset + 4]
+        guard let id = UUID.fromDatabaseValue(row.databaseValue(at: offset + 0)), let jobId = UUID.fromDatabaseValue(row.databaseValue(at: offset + 1)),
             let trigger = ExecutionTrigger(rawValue: triggerText), let status = ExecutionStatus(rawValue: statusText)
         else {
             throw StoreError(.unavailable, "the SQLite database at '\(path)' holds an execution that cannot be read (status '\(statusText)', trigger '\(triggerText)')")
         }
-        let reason: String? = row[offset + 12]
-        let message: String? = row[offset + 13]
+        let reason: String? = row[column: offset + 12]
+        let message: String? = row[column: offset + 13]
         return Execution(
-            id: id, jobId: jobId, jobKey: row[offset + 2], trigger: trigger, status: status,
-            scheduledAt: Micros.date(row[offset + 5] as Int64), runAfter: Micros.date(row[offset + 6] as Int64),
-            priority: row[offset + 7], attempt: row[offset + 8], startedAt: Micros.date(row[offset + 9] as Int64?),
-            finishedAt: Micros.date(row[offset + 10] as Int64?), durationMs: row[offset + 11],
-            error: reason.map { ExecutionError(reason: $0, message: message ?? "") }, result: row[offset + 14],
-            instanceId: row[offset + 15], leaseExpiresAt: Micros.date(row[offset + 16] as Int64?),
-            createdAt: Micros.date(row[offset + 17] as Int64))
+            id: id, jobId: jobId, jobKey: row[column: offset + 2], trigger: trigger, status: status,
+            scheduledAt: Micros.date(row[column: offset + 5] as Int64), runAfter: Micros.date(row[column: offset + 6] as Int64),
+            priority: row[column: offset + 7], attempt: row[column: offset + 8], startedAt: Micros.date(row[column: offset + 9] as Int64?),
+            finishedAt: Micros.date(row[column: offset + 10] as Int64?), durationMs: row[column: offset + 11],
+            error: reason.map { ExecutionError(reason: $0, message: message ?? "") }, result: row[column: offset + 14],
+            instanceId: row[column: offset + 15], leaseExpiresAt: Micros.date(row[column: offset + 16] as Int64?),
+            createdAt: Micros.date(row[column: offset + 17] as Int64))
     }
 
     func fetchExecution(id: UUID, db: Database) throws -> Execution? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.executionByIdSQL), arguments: [id]) else {
-            return nil
-        }
-        return try decodeExecution(row)
+        try db.fetchFirst(Self.executionByIdSQL, arguments: [id]) { try decodeExecution($0) }
     }
 }
 

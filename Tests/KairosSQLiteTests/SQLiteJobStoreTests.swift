@@ -114,6 +114,32 @@ struct SQLiteJobStoreTests {
         expectUnavailable(at: path, mentioning: "v999-from-the-future")
     }
 
+    /// Point reads step statements themselves (``StatementRow``): they must see every commit
+    /// and leave no read transaction open, or the WAL could never be checkpointed.
+    @Test func pointReadsSeeCommitsAndLeaveNoReadTransactionOpen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteJobStore(path: directory.path("reads.db"))
+        let job = try await store.createJob(try spec("point"), now: Self.now)
+        let execution = try await store.trigger(jobId: job.id, now: Self.now)
+        for _ in 0..<3 {
+            #expect(try await store.job(id: job.id) == job)
+            #expect(try await store.job(key: "point") == job)
+            #expect(try await store.execution(id: execution.id) == execution)
+        }
+        #expect(try await store.job(id: UUID()) == nil)
+        #expect(try await store.job(key: "missing") == nil)
+        let paused = try await store.setPaused(id: job.id, true, expectedVersion: nil, now: Self.now)
+        #expect(try await store.job(id: job.id) == paused, "a read after a commit sees it")
+        #expect(try await store.job(key: "point")?.spec.paused == true)
+        let (busy, log, checkpointed) = try await store.pool.writeWithoutTransaction { db in
+            let row = try #require(try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)"))
+            return (row[0] as Int, row[1] as Int, row[2] as Int)
+        }
+        #expect(busy == 0, "no reader holds the WAL open")
+        #expect(log == 0 && checkpointed == 0, "the WAL was truncated")
+    }
+
     @Test func walModeIsOn() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
