@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import KairosHTTP
@@ -23,5 +24,19 @@ struct HeaderValueTests {
     ])
     func trimmed(value: String, expected: String) {
         #expect(HeaderValue.trimmed(value[...]) == expected[...])
+    }
+}
+
+/// Ids in paths parse exactly as `UUID(uuidString:)` parses them.
+@Suite("UUID text")
+struct UUIDTextTests {
+    @Test("parses like Foundation", arguments: [
+        "376D1503-5342-4AE8-8521-D75EBEB15B12", "376d1503-5342-4ae8-8521-d75ebeb15b12", "00000000-0000-0000-0000-000000000000",
+        "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "376D1503-5342-4AE8-8521-D75EBEB15B1", "376D1503-5342-4AE8-8521-D75EBEB15B123",
+        "376D150305342-4AE8-8521-D75EBEB15B12", "376D1503-5342-4AE8-8521-D75EBEB15B1G", "report.daily", "", "----",
+        "376D1503-5342-4AE8-8521-D75EBEB15B1é", "{376D1503-5342-4AE8-8521-D75EBEB15B12}", " 376D1503-5342-4AE8-8521-D75EBEB15B12",
+    ])
+    func parse(text: String) {
+        #expect(UUIDText.parse(text) == UUID(uuidString: text))
     }
 }

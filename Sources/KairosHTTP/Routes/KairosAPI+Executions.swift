@@ -12,7 +12,7 @@ extension KairosAPI {
             try request.checkQuery(allowed: ["limit", "cursor", "status", "jobId"])
             var query = HistoryQuery(statuses: try Self.statuses(request), limit: try Self.limit(request), cursor: request.query("cursor"))
             if let text = request.query("jobId") {
-                guard let id = UUID(uuidString: text) else { throw APIError.badParameter("jobId", "jobId must be a UUID, got '\(text)'") }
+                guard let id = UUIDText.parse(text) else { throw APIError.badParameter("jobId", "jobId must be a UUID, got '\(text)'") }
                 query.jobId = id
             }
             let page = try await store.history(query)
@@ -39,7 +39,7 @@ extension KairosAPI {
 
     func findExecution(_ context: APIRequestContext) async throws -> Execution {
         let reference = context.parameters.get("execution") ?? ""
-        guard let id = UUID(uuidString: reference) else {
+        guard let id = UUIDText.parse(reference) else {
             throw APIError(.notFound, "no execution with id '\(reference)' (an execution id is a UUID)")
         }
         guard let execution = try await store.execution(id: id) else {

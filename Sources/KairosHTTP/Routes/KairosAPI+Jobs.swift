@@ -125,7 +125,7 @@ extension KairosAPI {
     func findJob(_ context: APIRequestContext) async throws -> Job {
         let reference = context.parameters.get("job") ?? ""
         // By id the store also returns deleted jobs (their history stays readable): not here.
-        if let id = UUID(uuidString: reference), let job = try await store.job(id: id), !job.deleted { return job }
+        if let id = UUIDText.parse(reference), let job = try await store.job(id: id), !job.deleted { return job }
         if let job = try await store.job(key: reference) { return job }
         throw APIError(.notFound, "no job with id or key '\(reference)'")
     }

@@ -26,7 +26,7 @@ extension KairosAPI {
         table.add(.delete, keys + "/{key}", .role(.admin)) { request, context in
             try request.checkQuery(allowed: [])
             let text = context.parameters.get("key") ?? ""
-            guard let id = UUID(uuidString: text) else { throw APIError(.notFound, "no API key with id '\(text)' (a key id is a UUID)") }
+            guard let id = UUIDText.parse(text) else { throw APIError(.notFound, "no API key with id '\(text)' (a key id is a UUID)") }
             let active = try await store.listAPIKeys(includeRevoked: false)
             if let target = active.first(where: { $0.id == id }), target.role == .admin, active.filter({ $0.role == .admin }).count == 1 {
                 throw APIError(.conflict, "'\(target.name)' is the last active admin key; create another admin key before revoking it")

@@ -29,7 +29,7 @@ extension KairosAPI {
         table.add(.get, scheduler + "/events", .role(.viewer)) { request, _ in
             try request.checkQuery(allowed: ["jobId"])
             let jobFilter = try request.query("jobId").map { text in
-                guard let id = UUID(uuidString: text) else { throw APIError.badParameter("jobId", "jobId must be a UUID, got '\(text)'") }
+                guard let id = UUIDText.parse(text) else { throw APIError.badParameter("jobId", "jobId must be a UUID, got '\(text)'") }
                 return id
             }
             let events = engine.events.subscribe()
