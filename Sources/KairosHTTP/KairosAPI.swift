@@ -36,7 +36,8 @@ public struct KairosAPI: Sendable {
 
     /// The router with every route, and the route table it was built from.
     public func makeRouter() -> (router: Router<APIRequestContext>, routes: [APIRoute]) {
-        let router = Router(context: APIRequestContext.self)
+        // HEAD on every GET route: the GET handler runs (auth included) and only its head is sent.
+        let router = Router(context: APIRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestMetricsMiddleware())
         let index = RouteIndex()
         router.add(middleware: ProblemMiddleware(routes: index))

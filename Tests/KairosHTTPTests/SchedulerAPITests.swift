@@ -80,12 +80,39 @@ struct SchedulerAPITests {
         try await TestServer.with { server in
             let wrongMethod = try await server.request(.DELETE, "/api/v1/scheduler/status", key: server.admin)
             #expect(wrongMethod.status == 405)
-            #expect(wrongMethod.headers.first(name: "Allow") == "GET")
+            #expect(wrongMethod.headers.first(name: "Allow") == "GET, HEAD")
             #expect(wrongMethod.contentType == "application/problem+json")
             let withParameter = try await server.request(.GET, "/api/v1/scheduler/executions/\(UUID())/cancel", key: server.admin)
             #expect(withParameter.status == 405)
             #expect(withParameter.headers.first(name: "Allow") == "POST")
             #expect(try await server.request(.GET, "/api/v1/scheduler/nothing", key: server.admin).status == 404)
+        }
+    }
+
+    @Test("HEAD answers every GET route with the GET's status and headers and no body, keys checked as for GET")
+    func head() async throws {
+        try await TestServer.with { server in
+            #expect(try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: JobsAPITests.body("headed")).status == 201)
+            let health = try await server.request(.HEAD, "/health", key: nil)
+            #expect(health.status == 200)
+            #expect(health.body.isEmpty)
+            let get = try await server.request(.GET, "/api/v1/scheduler/jobs/headed", key: server.viewer)
+            let head = try await server.request(.HEAD, "/api/v1/scheduler/jobs/headed", key: server.viewer)
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(head.headers.first(name: "ETag") == get.headers.first(name: "ETag"))
+            #expect(head.contentType == "application/json")
+            #expect(try await server.request(.HEAD, "/api/v1/scheduler/jobs/headed", key: nil).status == 401)
+            #expect(try await server.request(.HEAD, "/api/v1/scheduler/jobs/missing", key: server.viewer).status == 404)
+            #expect(try await server.request(.HEAD, "/api/v1/keys", key: server.viewer).status == 403)
+            // The event stream's head only: no subscription is left behind.
+            for _ in 0..<3 {
+                #expect(try await server.request(.HEAD, "/api/v1/scheduler/events", key: server.viewer).status == 200)
+            }
+            #expect(server.engine.events.subscriberCount == 0)
+            // HEAD is not a way around a route's method.
+            let post = try await server.request(.HEAD, "/api/v1/scheduler/executions/\(UUID())/cancel", key: server.admin)
+            #expect(post.status == 405)
         }
     }
 

@@ -59,15 +59,17 @@ final class RouteIndex: Sendable {
 
     func set(_ routes: [APIRoute]) { self.routes.withLock { $0 = routes } }
 
-    /// The methods of the routes whose path pattern (`/jobs/{job}`) matches `path`.
+    /// The methods of the routes whose path pattern (`/jobs/{job}`) matches `path`, with HEAD
+    /// wherever GET is (the router answers HEAD with the GET route's head).
     func methods(matching path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return routes.withLock { routes in
+        let methods = routes.withLock { routes in
             routes.filter { route in
                 let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
                 return pattern.count == segments.count
                     && zip(pattern, segments).allSatisfy { part, segment in (part.hasPrefix("{") && !segment.isEmpty) || part == segment }
             }.map(\.method)
         }
+        return methods.contains(.get) ? methods + [.head] : methods
     }
 }
