@@ -52,33 +52,52 @@ extension SQLiteJobStore {
 
     public func listJobs(_ query: JobQuery) async throws -> Page<Job> {
         let limit = min(max(query.limit, 1), JobQuery.maximumLimit)
+        let order = JobOrder(query.sort)
         var conditions = ["deleted = 0"]
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let cursor = query.cursor {
-            guard let data = Data(base64Encoded: cursor), let key = String(data: data, encoding: .utf8), !key.isEmpty else {
-                throw StoreError(.invalidCursor, "the cursor '\(cursor)' is not a cursor of the job list")
-            }
-            conditions.append("key > ?")
-            arguments.append(key)
+            let position = try JobListCursor(cursor, sort: query.sort)
+            // Keyset: after the last row of the previous page, in this order (key breaks ties).
+            conditions.append("(\(order.expression) \(order.after) ? OR (\(order.expression) = ? AND key \(order.after) ?))")
+            arguments += [position.value.databaseValue, position.value.databaseValue, position.key]
         }
         if let prefix = query.keyPrefix, !prefix.isEmpty {
             conditions.append("key >= ? AND key < ?")
             arguments.append(prefix)
             arguments.append(prefix + "\u{10FFFF}")
         }
+        if let search = query.search, !search.isEmpty {
+            conditions.append("(instr(lower(key), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)")
+            arguments += [search, search]
+        }
         if let task = query.task {
             conditions.append("task = ?")
             arguments.append(task)
         }
+        if let enabled = query.enabled {
+            conditions.append("enabled = ?")
+            arguments.append(enabled)
+        }
+        if let paused = query.paused {
+            conditions.append("paused = ?")
+            arguments.append(paused)
+        }
         if !query.includeSystem { conditions.append("system = 0") }
         if let state = query.state { conditions.append(Self.stateCondition(state)) }
-        let sql = "SELECT \(Self.jobColumns) FROM jobs WHERE \(conditions.joined(separator: " AND ")) ORDER BY key LIMIT ?"
+        let sql = """
+            SELECT \(Self.jobColumns), \(order.expression) FROM jobs WHERE \(conditions.joined(separator: " AND ")) \
+            ORDER BY \(order.expression) \(order.direction), key \(order.direction) LIMIT ?
+            """
         arguments.append(limit + 1)
         let finalArguments = StatementArguments(arguments)
+        let columnCount = Self.jobColumns.split(separator: ",").count
         return try await read { db in
             let rows = try Row.fetchAll(db, sql: sql, arguments: finalArguments)
             let jobs = try rows.prefix(limit).map { try self.decodeJob($0) }
-            let next = rows.count > limit ? jobs.last.map { Data($0.key.utf8).base64EncodedString() } : nil
+            var next: String?
+            if rows.count > limit, let last = rows.prefix(limit).last, let job = jobs.last {
+                next = JobListCursor(sort: query.sort, value: .init(last[columnCount]), key: job.key).text
+            }
             return Page(items: jobs, nextCursor: next)
         }
     }

@@ -14,7 +14,7 @@ public struct Page<Item: Sendable>: Sendable {
 
 extension Page: Equatable where Item: Equatable {}
 
-/// Filters and pagination for job lists. Jobs are ordered by key.
+/// Filters, order and pagination for job lists (SPEC §7). By default jobs are ordered by key.
 public struct JobQuery: Sendable, Hashable {
     public enum State: String, Sendable, Hashable, CaseIterable {
         /// Enabled, not paused, with a next fire.
@@ -25,21 +25,69 @@ public struct JobQuery: Sendable, Hashable {
         case finished
     }
 
+    /// What a list can be ordered by. Ties are broken by key, in the same direction.
+    public enum SortField: String, Sendable, Hashable, CaseIterable {
+        case key, name, priority, createdAt
+        /// Jobs without a next fire come after every other job (before them, descending).
+        case nextRunAt
+        /// Jobs that never ran come before every other job (after them, descending).
+        case lastRunAt
+    }
+
+    /// An order: a field, ascending, or descending when written with a leading `-`
+    /// (`-nextRunAt`).
+    public struct Sort: Sendable, Hashable, CustomStringConvertible {
+        public var field: SortField
+        public var descending: Bool
+
+        public static let key = Sort(field: .key)
+
+        public init(field: SortField, descending: Bool = false) {
+            self.field = field
+            self.descending = descending
+        }
+
+        /// `key`, `-key`, `nextRunAt`, `-nextRunAt` …; `nil` for anything else.
+        public init?(_ text: String) {
+            let descending = text.hasPrefix("-")
+            guard let field = SortField(rawValue: descending ? String(text.dropFirst()) : text) else { return nil }
+            self.init(field: field, descending: descending)
+        }
+
+        public var description: String { (descending ? "-" : "") + field.rawValue }
+
+        /// Every order, as written in a query.
+        public static var allCases: [Sort] { SortField.allCases.flatMap { [Sort(field: $0), Sort(field: $0, descending: true)] } }
+    }
+
     public var state: State?
     public var task: String?
     /// Keys starting with this prefix.
     public var keyPrefix: String?
+    /// Jobs whose key or name contains this text (ASCII letters in either case).
+    public var search: String?
+    public var enabled: Bool?
+    public var paused: Bool?
     public var includeSystem: Bool
+    public var sort: Sort
     public var limit: Int
+    /// From the previous page of the same query (same order); opaque.
     public var cursor: String?
 
     public static let maximumLimit = 500
 
-    public init(state: State? = nil, task: String? = nil, keyPrefix: String? = nil, includeSystem: Bool = true, limit: Int = 100, cursor: String? = nil) {
+    public init(
+        state: State? = nil, task: String? = nil, keyPrefix: String? = nil, search: String? = nil, enabled: Bool? = nil, paused: Bool? = nil,
+        includeSystem: Bool = true, sort: Sort = .key, limit: Int = 100, cursor: String? = nil
+    ) {
         self.state = state
         self.task = task
         self.keyPrefix = keyPrefix
+        self.search = search
+        self.enabled = enabled
+        self.paused = paused
         self.includeSystem = includeSystem
+        self.sort = sort
         self.limit = limit
         self.cursor = cursor
     }

@@ -119,6 +119,48 @@ extension StoreConformance {
             #expect((counts[.finished] ?? 0) == 0)
         },
 
+        StoreConformanceCase("list jobs: search by key or name, enabled and paused filters, every order across pages") { store in
+            var alpha = try intervalSpec("alpha", priority: 5)
+            alpha.name = "Nightly Report"
+            var bravo = try intervalSpec("bravo", seconds: 600, priority: 1, paused: true)
+            bravo.name = "cleanup"
+            var charlie = try intervalSpec("charlie", seconds: 30, priority: 9, enabled: false)
+            charlie.name = "REPORT archive"
+            let specs = [alpha, bravo, charlie, try oneShotSpec("delta", at: at(-10), priority: 3), try intervalSpec("echo", seconds: 90, priority: 5)]
+            for (index, spec) in specs.enumerated() { _ = try await store.createJob(spec, now: at(Double(index))) }
+            // Two jobs ran (at different times); the others never did.
+            for (key, time) in [("echo", 20.0), ("alpha", 30.0)] {
+                let job = try #require(try await store.job(key: key))
+                _ = try await store.trigger(jobId: job.id, now: at(time))
+                let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", horizon: at(time), limit: 1, leaseUntil: at(time + 30)).first)
+                _ = try await store.complete([completion(claimed, startedAt: at(time), finishedAt: at(time + 1), .succeeded(result: nil))], now: at(time + 1))
+            }
+            // The one-shot fires, and has no next fire any more.
+            _ = try await store.claimDueFires(now: at(40), horizon: at(40), limit: 10)
+
+            #expect(try await allJobs(store, JobQuery(search: "report")).map(\.key) == ["alpha", "charlie"], "names, either case")
+            #expect(try await allJobs(store, JobQuery(search: "ECH")).map(\.key) == ["echo"], "keys, either case")
+            #expect(try await allJobs(store, JobQuery(search: "%")).isEmpty, "no wildcards")
+            #expect(try await allJobs(store, JobQuery(enabled: false)).map(\.key) == ["charlie"])
+            #expect(try await allJobs(store, JobQuery(paused: true)).map(\.key) == ["bravo"])
+            #expect(try await allJobs(store, JobQuery(enabled: true, paused: false)).map(\.key) == ["alpha", "delta", "echo"])
+
+            let jobs = try await allJobs(store, JobQuery())
+            #expect(jobs.count == 5)
+            #expect(jobs.filter { $0.lastRunAt != nil }.count == 2)
+            #expect(jobs.filter { $0.nextRunAt == nil }.map(\.key) == ["delta"])
+            for sort in JobQuery.Sort.allCases {
+                let listed = try await allJobs(store, JobQuery(sort: sort, limit: 2)).map(\.key)
+                #expect(listed == expectedOrder(jobs, sort), "sorted by \(sort)")
+            }
+
+            let byPriority = try await store.listJobs(JobQuery(sort: JobQuery.Sort(field: .priority), limit: 2))
+            let cursor = try #require(byPriority.nextCursor)
+            await expectStoreError(.invalidCursor, "a cursor of another order") {
+                try await store.listJobs(JobQuery(sort: .key, limit: 2, cursor: cursor))
+            }
+        },
+
         StoreConformanceCase("replace: version check, schedule change recomputes the next fire, key conflict") { store in
             let job = try await store.createJob(try intervalSpec("replace.me", seconds: 60), now: t0)
             _ = try await store.createJob(try intervalSpec("taken"), now: t0)

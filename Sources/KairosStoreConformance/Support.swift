@@ -73,6 +73,31 @@ func allJobs(_ store: any JobStore, _ query: JobQuery) async throws -> [Job] {
     return items
 }
 
+/// `jobs` in the order a job list sorted by `sort` must have (``JobQuery/SortField``): ties by
+/// key in the same direction, no next fire after everything, never ran before everything.
+func expectedOrder(_ jobs: [Job], _ sort: JobQuery.Sort) -> [String] {
+    func compare(_ a: Job, _ b: Job) -> Int {
+        func order<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
+        // Text compares byte by byte, as SQL's default (binary) collation does.
+        func bytes(_ x: String, _ y: String) -> Int {
+            x.utf8.elementsEqual(y.utf8) ? 0 : (x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1)
+        }
+        switch sort.field {
+        case .key: return bytes(a.key, b.key)
+        case .name: return bytes(a.spec.name, b.spec.name)
+        case .priority: return order(a.spec.priority, b.spec.priority)
+        case .createdAt: return order(a.createdAt, b.createdAt)
+        case .nextRunAt: return order(a.nextRunAt ?? .distantFuture, b.nextRunAt ?? .distantFuture)
+        case .lastRunAt: return order(a.lastRunAt ?? .distantPast, b.lastRunAt ?? .distantPast)
+        }
+    }
+    return jobs.sorted { a, b in
+        let comparison = compare(a, b)
+        if comparison != 0 { return sort.descending ? comparison > 0 : comparison < 0 }
+        return sort.descending ? a.key > b.key : a.key < b.key
+    }.map(\.key)
+}
+
 func completion(_ claimed: ClaimedExecution, instance: String = "worker-a", startedAt: Date, finishedAt: Date, _ outcome: Completion.Outcome) -> Completion {
     Completion(
         executionId: claimed.execution.id, instanceId: instance, attempt: claimed.execution.attempt, startedAt: startedAt,

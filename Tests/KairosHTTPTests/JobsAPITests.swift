@@ -140,9 +140,27 @@ struct JobsAPITests {
             #expect(keys == (0..<7).map { "job-\($0)" })
             let paused = try await server.request(.GET, "/api/v1/scheduler/jobs?status=paused", key: server.viewer)
             #expect((paused.json["items"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue } == ["job-3"])
-            let prefix = try await server.request(.GET, "/api/v1/scheduler/jobs?q=job-1", key: server.viewer)
-            #expect((prefix.json["items"]?.arrayValue ?? []).count == 1)
-            for (query, field) in [("limit=0", "limit"), ("limit=501", "limit"), ("status=sleeping", "status"), ("cursor=%21%21", "cursor"), ("colour=red", "colour")] {
+            func listed(_ query: String) async throws -> [String] {
+                let page = try await server.request(.GET, "/api/v1/scheduler/jobs?" + query, key: server.viewer)
+                #expect(page.status == 200, "\(query): \(page.text)")
+                return (page.json["items"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue }
+            }
+            #expect(try await listed("prefix=job-1") == ["job-1"])
+            #expect(try await listed("q=B-4") == ["job-4"], "q searches keys and names, either case")
+            #expect(try await listed("paused=true") == ["job-3"])
+            #expect(try await listed("paused=false&enabled=true").count == 6)
+            #expect(try await listed("enabled=false").isEmpty)
+            #expect(try await listed("sort=-key&limit=2") == ["job-6", "job-5"])
+            // Pages of a descending order follow each other.
+            let first = try await server.request(.GET, "/api/v1/scheduler/jobs?sort=-key&limit=4", key: server.viewer)
+            let next = try #require(first.json["nextCursor"]?.stringValue)
+            #expect(try await listed("sort=-key&limit=4&cursor=\(next)") == ["job-2", "job-1", "job-0"])
+            let otherOrder = try await server.request(.GET, "/api/v1/scheduler/jobs?sort=name&cursor=\(next)", key: server.viewer)
+            #expect(otherOrder.status == 400, "a cursor belongs to its order: \(otherOrder.text)")
+            for (query, field) in [
+                ("limit=0", "limit"), ("limit=501", "limit"), ("status=sleeping", "status"), ("cursor=%21%21", "cursor"), ("colour=red", "colour"),
+                ("sort=colour", "sort"), ("sort=--key", "sort"), ("enabled=yes", "enabled"), ("paused=1", "paused"),
+            ] {
                 let bad = try await server.request(.GET, "/api/v1/scheduler/jobs?\(query)", key: server.viewer)
                 #expect(bad.status == 400, "\(query): \(bad.text)")
                 #expect(bad.problemFields == [field], "\(query)")

@@ -119,8 +119,32 @@ enum OpenAPIDocument {
                   {
                     "name": "q",
                     "in": "query",
+                    "description": "Only jobs whose key or name contains this text (ASCII letters in either case).",
+                    "schema": {"type": "string"}
+                  },
+                  {
+                    "name": "prefix",
+                    "in": "query",
                     "description": "Only jobs whose key starts with this text.",
                     "schema": {"type": "string"}
+                  },
+                  {
+                    "name": "enabled",
+                    "in": "query",
+                    "description": "Only enabled (true) or disabled (false) jobs.",
+                    "schema": {"type": "boolean"}
+                  },
+                  {
+                    "name": "paused",
+                    "in": "query",
+                    "description": "Only paused (true) or not paused (false) jobs.",
+                    "schema": {"type": "boolean"}
+                  },
+                  {
+                    "name": "sort",
+                    "in": "query",
+                    "description": "Order of the list: a field, descending with a leading '-'. Ties are broken by key. Jobs without a next fire come last by nextRunAt; jobs that never ran come first by lastRunAt. A cursor belongs to the order it was made in.",
+                    "schema": {"type": "string", "enum": ["key", "-key", "name", "-name", "priority", "-priority", "createdAt", "-createdAt", "nextRunAt", "-nextRunAt", "lastRunAt", "-lastRunAt"], "default": "key"}
                   },
                   {
                     "name": "includeSystem",

@@ -16,7 +16,7 @@ extension KairosAPI {
         }
 
         table.add(.get, jobs, .role(.viewer)) { request, _ in
-            try request.checkQuery(allowed: ["limit", "cursor", "status", "task", "q", "includeSystem"])
+            try request.checkQuery(allowed: ["limit", "cursor", "status", "task", "q", "prefix", "enabled", "paused", "sort", "includeSystem"])
             var query = JobQuery(limit: try Self.limit(request))
             query.cursor = request.query("cursor")
             if let status = request.query("status") {
@@ -26,7 +26,16 @@ extension KairosAPI {
                 query.state = state
             }
             query.task = request.query("task")
-            query.keyPrefix = request.query("q")
+            query.search = request.query("q")
+            query.keyPrefix = request.query("prefix")
+            if let enabled = request.query("enabled") { query.enabled = try Self.bool("enabled", enabled) }
+            if let paused = request.query("paused") { query.paused = try Self.bool("paused", paused) }
+            if let sort = request.query("sort") {
+                guard let order = JobQuery.Sort(sort) else {
+                    throw APIError.badParameter("sort", "sort must be one of \(JobQuery.Sort.allCases.map(\.description).joined(separator: ", ")), got '\(sort)'")
+                }
+                query.sort = order
+            }
             if let system = request.query("includeSystem") { query.includeSystem = try Self.bool("includeSystem", system) }
             let page = try await store.listJobs(query)
             return Response.job(try jobJSON.json(page))

@@ -61,6 +61,12 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "Only jobs whose key starts with this text.")
         var prefix: String?
 
+        @Option(help: "Only jobs whose key or name contains this text (ASCII letters in either case).")
+        var search: String?
+
+        @Option(help: "Order: key, name, priority, createdAt, nextRunAt or lastRunAt; a leading - for descending (--sort=-nextRunAt).")
+        var sort: String?
+
         @Option(help: "Jobs per page (1-500).")
         var limit: Int = 100
 
@@ -84,7 +90,9 @@ struct JobsCommand: AsyncParsableCommand {
             var query: [(String, String)] = [("limit", "\(limit)")]
             if let status { query.append(("status", status)) }
             if let task { query.append(("task", task)) }
-            if let prefix { query.append(("q", prefix)) }
+            if let prefix { query.append(("prefix", prefix)) }
+            if let search { query.append(("q", search)) }
+            if let sort { query.append(("sort", sort)) }
             if noSystem { query.append(("includeSystem", "false")) }
             if let cursor { query.append(("cursor", cursor)) }
             let (items, next) = try await APIClient.with(client) { api in
