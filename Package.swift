@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "KairosStore", dependencies: ["KairosCore"]),
         // The conformance suite every store driver passes (test support, uses Swift Testing).
         .target(name: "KairosStoreConformance", dependencies: ["KairosStore"]),
+        // Helpers shared by the test targets (bounded waits).
+        .target(name: "KairosTestSupport"),
         // Embedded default driver: SQLite through GRDB (WAL, DatabasePool).
         .target(
             name: "KairosSQLite",
@@ -91,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "KairosEngineTests",
             dependencies: [
-                "KairosEngine", "KairosSQLite",
+                "KairosEngine", "KairosSQLite", "KairosTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -101,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "KairosHTTPTests",
             dependencies: [
-                "KairosHTTP", "KairosSQLite",
+                "KairosHTTP", "KairosSQLite", "KairosTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,7 +112,7 @@ let package = Package(
             ]
         ),
         // Runs the built `kairos` binary as a user would.
-        .testTarget(name: "KairosCLITests", dependencies: ["kairos", "KairosSQLite"]),
+        .testTarget(name: "KairosCLITests", dependencies: ["kairos", "KairosSQLite", "KairosTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import KairosTestSupport
 import Testing
 
 /// `kairos jobs …`, `kairos status`, `kairos health` against a real `kairos serve` process, and

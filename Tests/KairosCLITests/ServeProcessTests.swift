@@ -2,6 +2,7 @@ import Foundation
 import KairosCore
 import KairosSQLite
 import KairosStore
+import KairosTestSupport
 import Testing
 
 /// `kairos serve` as a process: crash recovery with kill -9, graceful SIGTERM, and clear

@@ -2,6 +2,7 @@ import Foundation
 import KairosCore
 import KairosEngine
 import KairosStore
+import KairosTestSupport
 import Testing
 
 /// The real engine driven by a manual clock: time only moves when the test advances it, so

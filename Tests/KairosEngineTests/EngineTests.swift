@@ -3,6 +3,7 @@ import KairosCore
 import KairosEngine
 import KairosStore
 import Synchronization
+import KairosTestSupport
 import Testing
 
 /// The engine end to end on a real SQLite store with the system clock. Waits are bounded

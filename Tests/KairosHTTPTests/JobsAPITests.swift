@@ -2,6 +2,7 @@ import Foundation
 import KairosCore
 import KairosHTTP
 import KairosStore
+import KairosTestSupport
 import Testing
 
 /// The job routes end to end over loopback: create, read by id and key, list with filters and

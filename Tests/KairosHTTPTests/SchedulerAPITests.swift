@@ -4,6 +4,7 @@ import KairosCore
 import KairosHTTP
 import KairosStore
 import NIOCore
+import KairosTestSupport
 import Testing
 
 /// Executions, status, cron preview, tasks, live events, keys, health, readiness and metrics.

@@ -109,12 +109,3 @@ struct TestResponse: Sendable {
     var problemFields: [String] { (json["errors"]?.arrayValue ?? []).compactMap { $0["field"]?.stringValue }.sorted() }
 }
 
-/// Polls `condition` every 50 ms until it holds or `seconds` pass.
-func eventually(within seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}
