@@ -9,44 +9,17 @@ import Testing
 struct ClientCommandTests {
     /// Runs `kairos` with extra environment variables (KAIROS_SERVER and KAIROS_KEY are not
     /// inherited) and optional standard input; stdout and stderr are read concurrently.
-    static func kairos(_ arguments: [String], env: [String: String] = [:], stdin: String? = nil) throws -> KairosProcess.Result {
-        let process = Process()
-        process.executableURL = KairosProcess.executable
-        process.arguments = arguments
+    static func kairos(_ arguments: [String], env: [String: String] = [:], stdin: String? = nil) async throws -> KairosProcess.Result {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "KAIROS_SERVER")
         environment.removeValue(forKey: "KAIROS_KEY")
         environment.merge(env) { _, new in new }
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
-        }
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errors = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errors.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return KairosProcess.Result(
-            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors.data, as: UTF8.self))
+        return try await KairosProcess.run(arguments, environment: environment, stdin: stdin)
     }
 
     /// `kairos keys create` on the store; answers the secret.
-    static func createKey(_ db: String, role: String, name: String) throws -> (id: String, secret: String) {
-        let result = try kairos(["keys", "create", "--store", "sqlite:\(db)", "--role", role, "--name", name, "--json"])
+    static func createKey(_ db: String, role: String, name: String) async throws -> (id: String, secret: String) {
+        let result = try await kairos(["keys", "create", "--store", "sqlite:\(db)", "--role", role, "--name", name, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let key = try JSONDecoder().decode(KeyOutput.self, from: Data(result.stdout.utf8))
         return (key.id, try #require(key.secret))
@@ -100,11 +73,11 @@ struct ClientCommandTests {
     func jobsLifecycle() async throws {
         let dir = try TemporaryDirectory()
         let db = dir.path("kairos.db")
-        let admin = try Self.createKey(db, role: "admin", name: "test admin")
+        let admin = try await Self.createKey(db, role: "admin", name: "test admin")
         let (server, url) = try await Self.serve(db, in: dir.url)
         let client = ["--server", url, "--key", admin.secret]
-        func jobs(_ arguments: [String], stdin: String? = nil) throws -> KairosProcess.Result {
-            try Self.kairos(["jobs"] + arguments + client, stdin: stdin)
+        func jobs(_ arguments: [String], stdin: String? = nil) async throws -> KairosProcess.Result {
+            try await Self.kairos(["jobs"] + arguments + client, stdin: stdin)
         }
 
         let yaml = try dir.write(
@@ -117,13 +90,13 @@ struct ClientCommandTests {
             schedule: {type: interval, minutes: 5}
             retry: {maxRetries: 0}
             """)
-        var result = try jobs(["create", yaml])
+        var result = try await jobs(["create", yaml])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("created job 'tick' (id "), "\(result.stdout)")
         #expect(result.stdout.contains("version 1"))
 
         // Table for people.
-        result = try jobs(["list"])
+        result = try await jobs(["list"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") == "KEY TASK SCHEDULE NEXT RUN LAST STATUS STATE")
@@ -133,17 +106,17 @@ struct ClientCommandTests {
         #expect(row.hasSuffix("active"))
 
         // JSON for scripts, with the server and key from the environment.
-        result = try Self.kairos(["jobs", "list", "--json"], env: ["KAIROS_SERVER": url + "/", "KAIROS_KEY": admin.secret])
+        result = try await Self.kairos(["jobs", "list", "--json"], env: ["KAIROS_SERVER": url + "/", "KAIROS_KEY": admin.secret])
         #expect(result.status == 0, "\(result.stderr)")
         var list = try JSONDecoder().decode(JobList.self, from: Data(result.stdout.utf8))
         #expect(list.items.map(\.key) == ["system.cleanup-history", "tick"], "system jobs are listed unless --no-system")
         #expect(list.nextCursor == nil)
         let id = try #require(list.items.first { $0.key == "tick" }).id
-        result = try jobs(["list", "--no-system", "--json"])
+        result = try await jobs(["list", "--no-system", "--json"])
         list = try JSONDecoder().decode(JobList.self, from: Data(result.stdout.utf8))
         #expect(list.items.map(\.key) == ["tick"])
 
-        result = try jobs(["get", "tick"])
+        result = try await jobs(["get", "tick"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("tick\n"))
         #expect(result.stdout.contains("  task "))
@@ -151,124 +124,124 @@ struct ClientCommandTests {
         #expect(result.stdout.contains("state") && result.stdout.contains("active"))
         #expect(result.stdout.contains(id))
 
-        result = try jobs(["get", id, "--json"])
+        result = try await jobs(["get", id, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         var job = try JSONDecoder().decode(JobOutput.self, from: Data(result.stdout.utf8))
         #expect(job.key == "tick" && job.version == 1 && job.name == "Tick")
 
         // update with --if-version: the current version succeeds, a stale one is a conflict (6).
         let json = try dir.write("tick.json", #"{"task": "system.noop", "name": "Tick ten", "schedule": {"type": "interval", "minutes": 10}}"#)
-        result = try jobs(["update", "tick", json, "--if-version", "1"])
+        result = try await jobs(["update", "tick", json, "--if-version", "1"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("updated job 'tick' (version 2"), "\(result.stdout)")
-        result = try jobs(["update", "tick", json, "--if-version", "1"])
+        result = try await jobs(["update", "tick", json, "--if-version", "1"])
         #expect(result.status == 6, "\(result)")
         #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)")
         #expect(result.stderr.contains("version"))
 
         // The output of get --json can be edited and sent back (read-only fields are dropped).
-        result = try jobs(["get", "tick", "--json"])
+        result = try await jobs(["get", "tick", "--json"])
         let edited = result.stdout.replacingOccurrences(of: "Tick ten", with: "Tick edited")
-        result = try jobs(["update", "tick", "-", "--json"], stdin: edited)
+        result = try await jobs(["update", "tick", "-", "--json"], stdin: edited)
         #expect(result.status == 0, "\(result.stderr)")
         job = try JSONDecoder().decode(JobOutput.self, from: Data(result.stdout.utf8))
         #expect(job.name == "Tick edited" && job.version == 3)
 
         // trigger, then history shows the execution.
-        result = try jobs(["trigger", "tick"])
+        result = try await jobs(["trigger", "tick"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("triggered 'tick': execution "), "\(result.stdout)")
         let executionId = try #require(result.stdout.split(separator: " ").dropFirst(3).first.map(String.init))
         #expect(UUID(uuidString: executionId) != nil, "\(result.stdout)")
         var history: History?
         let ran = try await eventually(within: 15) {
-            let answer = try jobs(["history", "tick", "--json"])
+            let answer = try await jobs(["history", "tick", "--json"])
             history = try? JSONDecoder().decode(History.self, from: Data(answer.stdout.utf8))
             return history?.items.first?.status == "succeeded"
         }
         #expect(ran, "\(String(describing: history))")
         #expect(history?.items.first?.id == executionId)
         #expect(history?.items.first?.trigger == "manual")
-        result = try jobs(["history", "tick"])
+        result = try await jobs(["history", "tick"])
         #expect(result.status == 0, "\(result.stderr)")
         let historyLines = result.stdout.split(separator: "\n").map(String.init)
         #expect(historyLines.first?.split(separator: " ").joined(separator: " ") == "ID STATUS SCHEDULED DURATION ATTEMPT ERROR")
         let executionRow = try #require(historyLines.first { $0.hasPrefix(executionId) })
         #expect(executionRow.contains("succeeded"), "\(executionRow)")
-        result = try jobs(["history", "tick", "--status", "failed"])
+        result = try await jobs(["history", "tick", "--status", "failed"])
         #expect(result.stdout == "no executions\n", "\(result.stdout)")
 
         // pause, resume, disable (a disabled job cannot be triggered: conflict), enable.
-        func state() throws -> JobOutput {
-            let answer = try jobs(["get", "tick", "--json"])
+        func state() async throws -> JobOutput {
+            let answer = try await jobs(["get", "tick", "--json"])
             return try JSONDecoder().decode(JobOutput.self, from: Data(answer.stdout.utf8))
         }
-        result = try jobs(["pause", "tick"])
+        result = try await jobs(["pause", "tick"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("paused job 'tick' (now paused"), "\(result.stdout)")
-        #expect(try state().paused)
-        result = try jobs(["list"])
+        #expect(try await state().paused)
+        result = try await jobs(["list"])
         #expect(result.stdout.split(separator: "\n").first { $0.hasPrefix("tick ") }?.hasSuffix("paused") == true, "\(result.stdout)")
-        result = try jobs(["resume", "tick"])
+        result = try await jobs(["resume", "tick"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try !state().paused)
-        result = try jobs(["disable", id])
+        #expect(try await !state().paused)
+        result = try await jobs(["disable", id])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try !state().enabled)
-        result = try jobs(["list", "--status", "disabled", "--json"])
+        #expect(try await !state().enabled)
+        result = try await jobs(["list", "--status", "disabled", "--json"])
         list = try JSONDecoder().decode(JobList.self, from: Data(result.stdout.utf8))
         #expect(list.items.map(\.key) == ["tick"])
-        result = try jobs(["trigger", "tick"])
+        result = try await jobs(["trigger", "tick"])
         #expect(result.status == 6, "\(result)")
-        result = try jobs(["enable", "tick", "--json"])
+        result = try await jobs(["enable", "tick", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try JSONDecoder().decode(JobOutput.self, from: Data(result.stdout.utf8)).enabled)
 
         // Pages: --limit, --all, --prefix; stdin (JSON) for create.
         for name in ["batch-a", "batch-b", "batch-c"] {
-            result = try jobs(["create", "-"], stdin: #"{"key": "\#(name)", "task": "system.noop", "schedule": {"type": "interval", "hours": 1}}"#)
+            result = try await jobs(["create", "-"], stdin: #"{"key": "\#(name)", "task": "system.noop", "schedule": {"type": "interval", "hours": 1}}"#)
             #expect(result.status == 0, "\(result.stderr)")
         }
-        result = try jobs(["list", "--limit", "2", "--no-system"])
+        result = try await jobs(["list", "--limit", "2", "--no-system"])
         #expect(result.status == 0)
         #expect(result.stdout.split(separator: "\n").count == 3, "\(result.stdout)")
         #expect(result.stderr.contains("more jobs: --all"), "\(result.stderr)")
-        result = try jobs(["list", "--limit", "2", "--all", "--json", "--no-system"])
+        result = try await jobs(["list", "--limit", "2", "--all", "--json", "--no-system"])
         list = try JSONDecoder().decode(JobList.self, from: Data(result.stdout.utf8))
         #expect(list.items.map(\.key) == ["batch-a", "batch-b", "batch-c", "tick"])
         #expect(list.nextCursor == nil)
-        result = try jobs(["list", "--prefix", "batch-", "--limit", "1", "--all", "--json"])
+        result = try await jobs(["list", "--prefix", "batch-", "--limit", "1", "--all", "--json"])
         list = try JSONDecoder().decode(JobList.self, from: Data(result.stdout.utf8))
         #expect(list.items.map(\.key) == ["batch-a", "batch-b", "batch-c"])
-        result = try jobs(["list", "--search", "TCH-B", "--json"])
+        result = try await jobs(["list", "--search", "TCH-B", "--json"])
         list = try JSONDecoder().decode(JobList.self, from: Data(result.stdout.utf8))
         #expect(list.items.map(\.key) == ["batch-b"])
-        result = try jobs(["list", "--prefix", "batch-", "--sort=-key", "--limit", "2", "--all", "--json"])
+        result = try await jobs(["list", "--prefix", "batch-", "--sort=-key", "--limit", "2", "--all", "--json"])
         list = try JSONDecoder().decode(JobList.self, from: Data(result.stdout.utf8))
         #expect(list.items.map(\.key) == ["batch-c", "batch-b", "batch-a"])
-        result = try jobs(["list", "--sort", "colour"])
+        result = try await jobs(["list", "--sort", "colour"])
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("sort must be one of"), "\(result.stderr)")
-        result = try jobs(["list", "--task", "http.request"])
+        result = try await jobs(["list", "--task", "http.request"])
         #expect(result.stdout == "no jobs\n")
-        result = try jobs(["list", "--status", "sleeping"])
+        result = try await jobs(["list", "--status", "sleeping"])
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("status must be one of"), "\(result.stderr)")
 
         // A second create with the same key is a conflict.
-        result = try jobs(["create", yaml])
+        result = try await jobs(["create", yaml])
         #expect(result.status == 6, "\(result)")
 
         // delete, then the job is not found (3).
-        result = try jobs(["delete", "tick"])
+        result = try await jobs(["delete", "tick"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "deleted job 'tick'\n")
-        result = try jobs(["get", "tick"])
+        result = try await jobs(["get", "tick"])
         #expect(result.status == 3, "\(result)")
         #expect(result.stderr.contains("no job with id or key 'tick'"), "\(result.stderr)")
-        result = try jobs(["delete", "tick"])
+        result = try await jobs(["delete", "tick"])
         #expect(result.status == 3)
-        result = try jobs(["history", "no-such-job"])
+        result = try await jobs(["history", "no-such-job"])
         #expect(result.status == 3)
 
         server.signal(SIGTERM)
@@ -279,34 +252,34 @@ struct ClientCommandTests {
     func errorExitCodes() async throws {
         let dir = try TemporaryDirectory()
         let db = dir.path("kairos.db")
-        let admin = try Self.createKey(db, role: "admin", name: "admin")
-        let viewer = try Self.createKey(db, role: "viewer", name: "viewer")
+        let admin = try await Self.createKey(db, role: "admin", name: "admin")
+        let viewer = try await Self.createKey(db, role: "viewer", name: "viewer")
         let (server, url) = try await Self.serve(db, in: dir.url)
 
-        var result = try Self.kairos(["jobs", "list", "--server", url, "--key", "kairos_not-a-real-key"])
+        var result = try await Self.kairos(["jobs", "list", "--server", url, "--key", "kairos_not-a-real-key"])
         #expect(result.status == 4, "\(result)")
         #expect(result.stderr.contains("error: the API key is not valid"), "\(result.stderr)")
-        result = try Self.kairos(["jobs", "list", "--server", url])
+        result = try await Self.kairos(["jobs", "list", "--server", url])
         #expect(result.status == 4, "\(result)")
         #expect(result.stderr.contains("KAIROS_KEY"), "a hint names the variable: \(result.stderr)")
-        result = try Self.kairos(["status"], env: ["KAIROS_SERVER": url, "KAIROS_KEY": "wrong"])
+        result = try await Self.kairos(["status"], env: ["KAIROS_SERVER": url, "KAIROS_KEY": "wrong"])
         #expect(result.status == 4, "\(result)")
 
         let good = try dir.write("good.yml", "key: nightly\ntask: system.noop\nschedule: {type: cron, expression: '0 2 * * *', timezone: UTC}\n")
-        result = try Self.kairos(["jobs", "create", good, "--server", url, "--key", viewer.secret])
+        result = try await Self.kairos(["jobs", "create", good, "--server", url, "--key", viewer.secret])
         #expect(result.status == 4, "a viewer cannot create jobs (403): \(result)")
-        result = try Self.kairos(["jobs", "list", "--server", url, "--key", viewer.secret])
+        result = try await Self.kairos(["jobs", "list", "--server", url, "--key", viewer.secret])
         #expect(result.status == 0, "\(result)")
 
         // Unreachable: nothing listens on port 1. It must not wait for the whole --timeout.
         let started = Date()
         for arguments in [["jobs", "list"], ["jobs", "get", "x"], ["status"], ["health"]] {
-            result = try Self.kairos(arguments + ["--server", "http://127.0.0.1:1", "--key", admin.secret])
+            result = try await Self.kairos(arguments + ["--server", "http://127.0.0.1:1", "--key", admin.secret])
             #expect(result.status == 5, "\(arguments): \(result)")
             #expect(result.stderr.contains("cannot reach the Kairos server at http://127.0.0.1:1"), "\(result.stderr)")
         }
         #expect(Date().timeIntervalSince(started) < 20)
-        result = try Self.kairos(["jobs", "list", "--server", "ftp://example.com", "--key", admin.secret])
+        result = try await Self.kairos(["jobs", "list", "--server", "ftp://example.com", "--key", admin.secret])
         #expect(result.status == 64, "\(result)")
 
         // Invalid job files: the server's field errors, one per line (2); unreadable or unparsable files (2).
@@ -319,33 +292,33 @@ struct ClientCommandTests {
             schedule: {type: interval, minutes: 5}
             maxInstances: 50
             """)
-        result = try Self.kairos(["jobs", "create", invalid] + client)
+        result = try await Self.kairos(["jobs", "create", invalid] + client)
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)")
         #expect(result.stderr.contains("\n  maxInstances: "), "\(result.stderr)")
         #expect(result.stderr.contains("\n  key: "), "\(result.stderr)")
         let badCron = try dir.write("cron.json", #"{"key": "c", "task": "system.noop", "schedule": {"type": "cron", "expression": "61 * * * *"}}"#)
-        result = try Self.kairos(["jobs", "create", badCron] + client)
+        result = try await Self.kairos(["jobs", "create", badCron] + client)
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("  schedule.expression: "), "\(result.stderr)")
         let broken = try dir.write("broken.yaml", "key: [unclosed\n")
-        result = try Self.kairos(["jobs", "create", broken] + client)
+        result = try await Self.kairos(["jobs", "create", broken] + client)
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("not valid YAML"), "\(result.stderr)")
         let brokenJSON = try dir.write("broken.json", "{\"key\": ")
-        result = try Self.kairos(["jobs", "create", brokenJSON] + client)
+        result = try await Self.kairos(["jobs", "create", brokenJSON] + client)
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("not valid JSON"), "\(result.stderr)")
-        result = try Self.kairos(["jobs", "create", dir.path("missing.yaml")] + client)
+        result = try await Self.kairos(["jobs", "create", dir.path("missing.yaml")] + client)
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("cannot read"), "\(result.stderr)")
         let jobsList = try dir.write("list.yaml", "jobs:\n  - {key: a, task: system.noop, schedule: {type: interval, minutes: 1}}\n")
-        result = try Self.kairos(["jobs", "create", jobsList] + client)
+        result = try await Self.kairos(["jobs", "create", jobsList] + client)
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("jobs list"), "\(result.stderr)")
-        result = try Self.kairos(["jobs", "update", "nightly", good, "--if-version", "1"] + client)
+        result = try await Self.kairos(["jobs", "update", "nightly", good, "--if-version", "1"] + client)
         #expect(result.status == 3, "updating a job that does not exist: \(result)")
-        #expect(try Self.kairos(["jobs", "list", "--limit", "0"] + client).status == 64)
+        #expect(try await Self.kairos(["jobs", "list", "--limit", "0"] + client).status == 64)
 
         server.signal(SIGTERM)
         #expect(try await server.waitForExit(within: 10) == 0)
@@ -357,63 +330,63 @@ struct ClientCommandTests {
         let db = dir.path("kairos.db")
         let store = ["--store", "sqlite:\(db)"]
 
-        var result = try Self.kairos(["keys", "list"] + store)
+        var result = try await Self.kairos(["keys", "list"] + store)
         #expect(result.status == 1, "no store yet: \(result)")
         #expect(result.stderr.contains("no store at"), "\(result.stderr)")
 
         // create makes the database; the secret is the last line, printed once.
-        result = try Self.kairos(["keys", "create", "--role", "admin", "--name", "ops team"] + store)
+        result = try await Self.kairos(["keys", "create", "--role", "admin", "--name", "ops team"] + store)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("created admin key 'ops team' (id "), "\(result.stdout)")
         let adminSecret = try #require(result.stdout.split(separator: "\n").last.map(String.init))
         #expect(adminSecret.hasPrefix("kairos_") && adminSecret.count > 40, "\(adminSecret)")
-        let ci = try Self.createKey(db, role: "operator", name: "ci")
-        let unused = try Self.createKey(db, role: "viewer", name: "unused")
+        let ci = try await Self.createKey(db, role: "operator", name: "ci")
+        let unused = try await Self.createKey(db, role: "viewer", name: "unused")
 
-        result = try Self.kairos(["keys", "list"] + store)
+        result = try await Self.kairos(["keys", "list"] + store)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.split(separator: "\n").first?.split(separator: " ").joined(separator: " ") == "ID NAME ROLE PREFIX CREATED REVOKED")
         #expect(result.stdout.contains("ops team") && result.stdout.contains("operator") && result.stdout.contains("unused"))
         #expect(!result.stdout.contains(adminSecret) && !result.stdout.contains(ci.secret), "secrets are never listed")
-        result = try Self.kairos(["keys", "list", "--json"] + store)
+        result = try await Self.kairos(["keys", "list", "--json"] + store)
         var keys = try JSONDecoder().decode(KeyList.self, from: Data(result.stdout.utf8))
         #expect(keys.items.map(\.name) == ["ops team", "ci", "unused"])
         #expect(keys.items.allSatisfy { $0.secret == nil })
         let adminId = keys.items[0].id
 
-        result = try Self.kairos(["keys", "revoke", unused.id] + store)
+        result = try await Self.kairos(["keys", "revoke", unused.id] + store)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("revoked viewer key 'unused'"), "\(result.stdout)")
-        result = try Self.kairos(["keys", "list", "--json"] + store)
+        result = try await Self.kairos(["keys", "list", "--json"] + store)
         keys = try JSONDecoder().decode(KeyList.self, from: Data(result.stdout.utf8))
         #expect(keys.items.map(\.name) == ["ops team", "ci"])
-        result = try Self.kairos(["keys", "list", "--include-revoked", "--json"] + store)
+        result = try await Self.kairos(["keys", "list", "--include-revoked", "--json"] + store)
         keys = try JSONDecoder().decode(KeyList.self, from: Data(result.stdout.utf8))
         #expect(keys.items.first { $0.name == "unused" }?.revokedAt != nil)
 
-        #expect(try Self.kairos(["keys", "revoke", UUID().uuidString] + store).status == 3)
-        #expect(try Self.kairos(["keys", "revoke", "not-a-uuid"] + store).status == 3)
-        result = try Self.kairos(["keys", "revoke", adminId] + store)
+        #expect(try await Self.kairos(["keys", "revoke", UUID().uuidString] + store).status == 3)
+        #expect(try await Self.kairos(["keys", "revoke", "not-a-uuid"] + store).status == 3)
+        result = try await Self.kairos(["keys", "revoke", adminId] + store)
         #expect(result.status == 6, "the last admin key is kept: \(result)")
         #expect(result.stderr.contains("last active admin key"), "\(result.stderr)")
-        #expect(try Self.kairos(["keys", "create", "--role", "root", "--name", "x"] + store).status == 64)
-        #expect(try Self.kairos(["keys", "create", "--role", "viewer"] + store).status == 64)
+        #expect(try await Self.kairos(["keys", "create", "--role", "root", "--name", "x"] + store).status == 64)
+        #expect(try await Self.kairos(["keys", "create", "--role", "viewer"] + store).status == 64)
 
         // The server accepts the keys made offline and refuses the revoked one.
         let (server, url) = try await Self.serve(db, in: dir.url)
         #expect(!server.stdout.contains("created the first admin API key"), "keys exist, so none is made: \(server.stdout)")
-        result = try Self.kairos(["status", "--server", url, "--key", adminSecret])
+        result = try await Self.kairos(["status", "--server", url, "--key", adminSecret])
         #expect(result.status == 0, "\(result)")
-        result = try Self.kairos(["jobs", "list", "--server", url, "--key", unused.secret])
+        result = try await Self.kairos(["jobs", "list", "--server", url, "--key", unused.secret])
         #expect(result.status == 4, "\(result)")
         #expect(result.stderr.contains("was revoked"), "\(result.stderr)")
 
         // Revoked while the server runs (and has the key cached): refused within its 5 s cache.
-        result = try Self.kairos(["jobs", "list", "--server", url, "--key", ci.secret])
+        result = try await Self.kairos(["jobs", "list", "--server", url, "--key", ci.secret])
         #expect(result.status == 0, "\(result)")
-        #expect(try Self.kairos(["keys", "revoke", ci.id] + store).status == 0)
+        #expect(try await Self.kairos(["keys", "revoke", ci.id] + store).status == 0)
         let refused = try await eventually(within: 12) {
-            try Self.kairos(["jobs", "list", "--server", url, "--key", ci.secret]).status == 4
+            try await Self.kairos(["jobs", "list", "--server", url, "--key", ci.secret]).status == 4
         }
         #expect(refused)
 
@@ -425,41 +398,41 @@ struct ClientCommandTests {
     func healthAndStatus() async throws {
         let dir = try TemporaryDirectory()
         let db = dir.path("kairos.db")
-        let monitor = try Self.createKey(db, role: "viewer", name: "monitor")
+        let monitor = try await Self.createKey(db, role: "viewer", name: "monitor")
         let (server, url) = try await Self.serve(db, in: dir.url)
 
-        var result = try Self.kairos(["health", "--server", url])
+        var result = try await Self.kairos(["health", "--server", url])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.hasPrefix("ok: \(url) is alive (instance "), "\(result.stdout)")
-        result = try Self.kairos(["health", "--json"], env: ["KAIROS_SERVER": url])
+        result = try await Self.kairos(["health", "--json"], env: ["KAIROS_SERVER": url])
         #expect(result.status == 0, "\(result)")
         let health = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(health?["status"] as? String == "ok")
 
-        result = try Self.kairos(["health", "--detailed", "--server", url, "--key", monitor.secret])
+        result = try await Self.kairos(["health", "--detailed", "--server", url, "--key", monitor.secret])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("health  ok"), "\(result.stdout)")
         #expect(result.stdout.contains("ready   ready"), "\(result.stdout)")
         #expect(result.stdout.contains("queue depth"), "\(result.stdout)")
         #expect(result.stdout.contains("(answering)"), "\(result.stdout)")
-        result = try Self.kairos(["health", "--detailed", "--json", "--server", url, "--key", monitor.secret])
+        result = try await Self.kairos(["health", "--detailed", "--json", "--server", url, "--key", monitor.secret])
         #expect(result.status == 0, "\(result)")
         let detailed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect((detailed?["ready"] as? [String: Any])?["status"] as? String == "ready")
         #expect(((detailed?["status"] as? [String: Any])?["instances"] as? [Any])?.isEmpty == false)
-        result = try Self.kairos(["health", "--detailed", "--server", url])
+        result = try await Self.kairos(["health", "--detailed", "--server", url])
         #expect(result.status == 4, "the status needs a key: \(result)")
         #expect(result.stdout.contains("ready   ready"), "health and ready are still shown: \(result.stdout)")
-        #expect(try Self.kairos(["health", "--server", "http://127.0.0.1:1"]).status == 5)
+        #expect(try await Self.kairos(["health", "--server", "http://127.0.0.1:1"]).status == 5)
 
-        result = try Self.kairos(["status", "--server", url, "--key", monitor.secret])
+        result = try await Self.kairos(["status", "--server", url, "--key", monitor.secret])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("queue depth  0"), "\(result.stdout)")
         #expect(result.stdout.contains("INSTANCE"), "\(result.stdout)")
         let instanceRow = try #require(result.stdout.split(separator: "\n").first { $0.contains("(answering)") })
         #expect(instanceRow.contains("api,scheduler,worker") && instanceRow.contains(" yes "), "\(instanceRow)")
         #expect(result.stdout.contains("system.cleanup-history"), "the system job's next fire: \(result.stdout)")
-        result = try Self.kairos(["status", "--json", "--server", url, "--key", monitor.secret])
+        result = try await Self.kairos(["status", "--json", "--server", url, "--key", monitor.secret])
         #expect(result.status == 0, "\(result)")
         let status = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect((status?["instances"] as? [Any])?.count == 1)

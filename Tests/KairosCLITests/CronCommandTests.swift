@@ -19,8 +19,8 @@ struct CronCommandTests {
         ("0 */2 * * *", "2026-03-08T00:30-05:00", ["2026-03-08T04:00:00-04:00"]),
         ("0 * * * *", "2026-11-01T00:30-04:00", ["2026-11-01T01:00:00-04:00", "2026-11-01T01:00:00-05:00", "2026-11-01T02:00:00-05:00"]),
     ])
-    func referenceExamples(expression: String, after: String, expected: [String]) throws {
-        let result = try KairosProcess.run(["cron", "next", expression, "--after", after, "--tz", "America/New_York", "--count", "\(expected.count)", "--json"])
+    func referenceExamples(expression: String, after: String, expected: [String]) async throws {
+        let result = try await KairosProcess.run(["cron", "next", expression, "--after", after, "--tz", "America/New_York", "--count", "\(expected.count)", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let output = try JSONDecoder().decode(NextOutput.self, from: Data(result.stdout.utf8))
         #expect(output.expression == expression)
@@ -29,15 +29,15 @@ struct CronCommandTests {
     }
 
     @Test("cron next prints one time per line, after --after, in --tz")
-    func plainNext() throws {
-        let result = try KairosProcess.run(["cron", "next", "0 9 * * MON", "--after", "2026-11-23T00:00:00Z", "--tz", "Pacific/Chatham", "--count", "2"])
+    func plainNext() async throws {
+        let result = try await KairosProcess.run(["cron", "next", "0 9 * * MON", "--after", "2026-11-23T00:00:00Z", "--tz", "Pacific/Chatham", "--count", "2"])
         #expect(result.status == 0)
         #expect(result.stdout == "2026-11-30T09:00:00+13:45\n2026-12-07T09:00:00+13:45\n")
     }
 
     @Test("cron next without --after starts from now")
-    func defaultsToNow() throws {
-        let result = try KairosProcess.run(["cron", "next", "* * * * *", "--count", "1", "--json"])
+    func defaultsToNow() async throws {
+        let result = try await KairosProcess.run(["cron", "next", "* * * * *", "--count", "1", "--json"])
         #expect(result.status == 0)
         let output = try JSONDecoder().decode(NextOutput.self, from: Data(result.stdout.utf8))
         let fire = try #require(ISO8601DateFormatter().date(from: output.next[0]))
@@ -45,8 +45,8 @@ struct CronCommandTests {
     }
 
     @Test("cron validate accepts a valid expression with a summary")
-    func validateValid() throws {
-        let result = try KairosProcess.run(["cron", "validate", "30 9 * * 1-5"])
+    func validateValid() async throws {
+        let result = try await KairosProcess.run(["cron", "validate", "30 9 * * 1-5"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("At 09:30 on Monday through Friday"))
     }
@@ -62,16 +62,16 @@ struct CronCommandTests {
         (["cron", "next", "0 9 * * *", "--count", "0"], "--count must be between 1 and 10000"),
         (["cron", "explain", "@reboot"], "unknown macro '@reboot'"),
     ])
-    func invalidInput(arguments: [String], message: String) throws {
-        let result = try KairosProcess.run(arguments)
+    func invalidInput(arguments: [String], message: String) async throws {
+        let result = try await KairosProcess.run(arguments)
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains(message), "stderr was: \(result.stderr)")
     }
 
     @Test("cron explain describes the expression and lists five fires")
-    func explain() throws {
-        let result = try KairosProcess.run(["cron", "explain", "0 0 L * *", "--tz", "Europe/London"])
+    func explain() async throws {
+        let result = try await KairosProcess.run(["cron", "explain", "0 0 L * *", "--tz", "Europe/London"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("At 00:00 on the last day of the month"))
         let fireLines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("    20") }
@@ -79,8 +79,8 @@ struct CronCommandTests {
     }
 
     @Test("bench cron prints one JSON line with computations, seconds and perSecond")
-    func bench() throws {
-        let result = try KairosProcess.run(["bench", "cron", "--tz", "America/New_York", "--count", "2000", "0 2 * * *", "*/5 * * * *"])
+    func bench() async throws {
+        let result = try await KairosProcess.run(["bench", "cron", "--tz", "America/New_York", "--count", "2000", "0 2 * * *", "*/5 * * * *"])
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["computations"] as? Int == 4000)

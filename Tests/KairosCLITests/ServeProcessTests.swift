@@ -29,7 +29,7 @@ struct ServeProcessTests {
                 args: {seconds: 30}
                 schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(-1)))"}
                 retry: {maxRetries: 1, backoff: {initial: 0.1, max: 1, multiplier: 2}, jitter: false}
-                timeout: 5
+                timeout: 8
               - key: fragile
                 task: system.sleep
                 args: {seconds: 30}
@@ -49,6 +49,8 @@ struct ServeProcessTests {
                 let fragile = try await history(store, "fragile").first?.status
                 return retried == .running && fragile == .running
             })
+        // The kill must land during the first attempts (a slow machine could see `retried` time out first).
+        #expect(try await history(store, "retried").first?.attempt == 1, "killed during the first attempt")
         first.signal(SIGKILL)
         #expect(try await first.waitForExit(within: 5) != nil)
         try await Task.sleep(for: .seconds(3))  // fires of `tick` older than its 1 s grace time
@@ -60,9 +62,9 @@ struct ServeProcessTests {
         let fragile = try #require(try await history(store, "fragile").first)
         #expect(fragile.error?.reason == "worker lost")
         #expect(fragile.attempt == 1)
-        // `retried` is queued again and its second attempt runs (and times out after 5 s).
+        // `retried` is queued again and its second attempt runs (and times out after 8 s).
         #expect(try await eventually(within: 10) { try await history(store, "retried").first?.attempt == 2 })
-        #expect(try await eventually(within: 15) { try await history(store, "retried").first?.status == .failed })
+        #expect(try await eventually(within: 20) { try await history(store, "retried").first?.status == .failed })
         let retried = try #require(try await history(store, "retried").first)
         #expect(retried.error?.reason == "timeout", "\(String(describing: retried))")
         #expect(try await history(store, "retried").count == 1)
@@ -119,7 +121,7 @@ struct ServeProcessTests {
               - {key: keep, task: system.noop, schedule: {type: interval, minutes: 1}}
               - {key: broken, task: system.noop, schedule: {type: cron, expression: "0 0 30 2 *"}}
             """)
-        let result = try KairosProcess.run(["serve", "--store", "sqlite:\(db)", "--jobs", bad])
+        let result = try await KairosProcess.run(["serve", "--store", "sqlite:\(db)", "--jobs", bad])
         #expect(result.status == 1)
         #expect(result.stderr.contains("broken"))
         #expect(result.stderr.contains("schedule.expression"))
@@ -130,10 +132,10 @@ struct ServeProcessTests {
     }
 
     @Test("a file that is not a database gives a clear error, not a crash")
-    func corruptStore() throws {
+    func corruptStore() async throws {
         let dir = try TemporaryDirectory()
         let db = try dir.write("garbage.db", String(repeating: "this is not an SQLite database\n", count: 200))
-        let result = try KairosProcess.run(["serve", "--store", "sqlite:\(db)"])
+        let result = try await KairosProcess.run(["serve", "--store", "sqlite:\(db)"])
         #expect(result.status == 1)
         #expect(result.stderr.contains(db))
         #expect(!result.stderr.contains("Fatal error"))
@@ -153,21 +155,21 @@ struct ServeProcessTests {
     }
 
     @Test("--no-auth is refused unless the API listens on loopback, and unknown roles are named")
-    func refusedOptions() throws {
+    func refusedOptions() async throws {
         let dir = try TemporaryDirectory()
-        var result = try KairosProcess.run(["serve", "--store", "sqlite:\(dir.path("k.db"))", "--no-auth", "--host", "0.0.0.0"])
+        var result = try await KairosProcess.run(["serve", "--store", "sqlite:\(dir.path("k.db"))", "--no-auth", "--host", "0.0.0.0"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("--no-auth is only allowed when listening on loopback"))
         #expect(!result.stderr.contains("bad-request"))
-        result = try KairosProcess.run(["serve", "--store", "sqlite:\(dir.path("k.db"))", "--roles", "api,cook"])
+        result = try await KairosProcess.run(["serve", "--store", "sqlite:\(dir.path("k.db"))", "--roles", "api,cook"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("unknown role 'cook'"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("k.db")), "nothing was created")
     }
 
     @Test("a store in a missing directory gives a clear error")
-    func missingDirectory() throws {
-        let result = try KairosProcess.run(["serve", "--store", "sqlite:/nonexistent-kairos-dir/x/kairos.db"])
+    func missingDirectory() async throws {
+        let result = try await KairosProcess.run(["serve", "--store", "sqlite:/nonexistent-kairos-dir/x/kairos.db"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("/nonexistent-kairos-dir/x/kairos.db"))
     }
