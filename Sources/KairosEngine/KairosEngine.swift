@@ -124,29 +124,30 @@ public struct JobManager: Sendable {
 
     public func replace(id: UUID, with spec: JobSpec, expectedVersion: Int?) async throws -> Job {
         try engine.registry.validate(spec)
-        let job = try await engine.store.replaceJob(id: id, with: spec, expectedVersion: expectedVersion, now: engine.clock.now())
-        engine.events.emit(.jobModified(jobId: job.id, key: job.key))
-        engine.jobsChanged()
-        return job
+        let now = engine.clock.now()
+        return changed(try await engine.store.replaceJob(id: id, with: spec, expectedVersion: expectedVersion, now: now), at: now)
     }
 
     public func delete(id: UUID, expectedVersion: Int?) async throws -> Job {
-        let job = try await engine.store.deleteJob(id: id, expectedVersion: expectedVersion, now: engine.clock.now())
-        engine.events.emit(.jobRemoved(jobId: job.id, key: job.key))
-        engine.jobsChanged()
-        return job
+        let now = engine.clock.now()
+        return changed(try await engine.store.deleteJob(id: id, expectedVersion: expectedVersion, now: now), at: now)
     }
 
     public func setPaused(id: UUID, _ paused: Bool, expectedVersion: Int? = nil) async throws -> Job {
-        let job = try await engine.store.setPaused(id: id, paused, expectedVersion: expectedVersion, now: engine.clock.now())
-        engine.events.emit(.jobModified(jobId: job.id, key: job.key))
-        engine.jobsChanged()
-        return job
+        let now = engine.clock.now()
+        return changed(try await engine.store.setPaused(id: id, paused, expectedVersion: expectedVersion, now: now), at: now)
     }
 
     public func setEnabled(id: UUID, _ enabled: Bool, expectedVersion: Int? = nil) async throws -> Job {
-        let job = try await engine.store.setEnabled(id: id, enabled, expectedVersion: expectedVersion, now: engine.clock.now())
-        engine.events.emit(.jobModified(jobId: job.id, key: job.key))
+        let now = engine.clock.now()
+        return changed(try await engine.store.setEnabled(id: id, enabled, expectedVersion: expectedVersion, now: now), at: now)
+    }
+
+    /// After a stored change: the event, the local workers' claimed-ahead fires of a job that
+    /// stopped being runnable (the store removed them in the same change), the scheduler's wake-up.
+    private func changed(_ job: Job, at now: Date) -> Job {
+        engine.events.emit(job.deleted ? .jobRemoved(jobId: job.id, key: job.key) : .jobModified(jobId: job.id, key: job.key))
+        if !job.isRunnable { engine.workers?.dropFiresAhead(of: job.id, scheduledAfter: now) }
         engine.jobsChanged()
         return job
     }

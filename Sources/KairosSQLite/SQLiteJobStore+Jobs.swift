@@ -146,6 +146,20 @@ extension SQLiteJobStore {
         return schedule.nextFire(after: now)
     }
 
+    /// When `job` is no longer runnable (paused, disabled or deleted), forgets its fires claimed
+    /// ahead of their time: scheduled after `now`, so not started. The scheduler claims fires up
+    /// to its look-ahead early; a job stopped before a fire's time must not run it (and its
+    /// history shows no trace of a fire that never came). See ``JobStore``.
+    func unclaimFiresAhead(of job: Job, now: Date, db: Database) throws {
+        guard !job.isRunnable else { return }
+        try db.cachedStatement(
+            sql: """
+                DELETE FROM executions
+                WHERE job_id = ? AND trigger = 'scheduled' AND scheduled_at > ? AND status IN ('queued', 'running') AND started_at IS NULL
+                """
+        ).execute(arguments: [job.id, Micros.from(now)])
+    }
+
     /// Loads a live job for a change, checking `expectedVersion`.
     func jobForChange(id: UUID, expectedVersion: Int?, db: Database) throws -> Job {
         guard let job = try fetchJob(id: id, db: db), !job.deleted else {
@@ -169,6 +183,7 @@ extension SQLiteJobStore {
             }
             let job = try self.replaced(existing, with: spec, now: now)
             try self.saveJob(job, insert: false, db: db)
+            try self.unclaimFiresAhead(of: job, now: now, db: db)
             if job.key != existing.key {
                 try db.cachedStatement(sql: "UPDATE executions SET job_key = ? WHERE job_id = ? AND status IN ('queued', 'running')")
                     .execute(arguments: [job.key, id])
@@ -184,6 +199,7 @@ extension SQLiteJobStore {
             job.version += 1
             job.updatedAt = now
             try self.saveJob(job, insert: false, db: db)
+            try self.unclaimFiresAhead(of: job, now: now, db: db)
             try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = 'cancelled', error_reason = ?, error_message = ?, finished_at = ?
@@ -214,6 +230,7 @@ extension SQLiteJobStore {
             spec[keyPath: keyPath] = value
             let changed = try self.replaced(job, with: spec, now: now)
             try self.saveJob(changed, insert: false, db: db)
+            try self.unclaimFiresAhead(of: changed, now: now, db: db)
             return changed
         }
     }

@@ -17,10 +17,16 @@ public protocol JobRepository: Sendable {
     /// The live job with that key; `nil` when none exists or it is deleted (a deleted job's key
     /// can be reused by a new job).
     func job(key: String) async throws -> Job?
-    /// Live (not deleted) jobs ordered by key. `limit` is clamped to `1...JobQuery.maximumLimit`;
-    /// a cursor not produced by this method throws `invalidCursor`.
+    /// Live (not deleted) jobs, filtered and ordered as `query` says (by key by default).
+    /// `limit` is clamped to `1...JobQuery.maximumLimit`; a cursor not produced by this method
+    /// for the same order throws `invalidCursor`.
     func listJobs(_ query: JobQuery) async throws -> Page<Job>
     /// Replaces the spec. A changed schedule recomputes the next fire from `now`.
+    ///
+    /// Every change that leaves a job not runnable (``Job/isRunnable``: paused, disabled,
+    /// deleted) also removes, in the same transaction, its scheduled executions claimed ahead of
+    /// their time (scheduled after `now`, not started): a fire whose time had not come when the
+    /// job was stopped never happens. Manual triggers and fires already due are kept.
     func replaceJob(id: UUID, with spec: JobSpec, expectedVersion: Int?, now: Date) async throws -> Job
     /// Soft delete: the job leaves lists and is never fired; its history stays. Queued
     /// executions of it are cancelled.

@@ -161,6 +161,38 @@ extension StoreConformance {
             }
         },
 
+        StoreConformanceCase("stopping a job removes its fires claimed ahead of their time, nothing else") { store in
+            // Fires at t0+10, claimed at t0+9 with a 2 s look-ahead: queued for the pool or claimed by an instance.
+            var jobs: [String: Job] = [:]
+            for key in ["paused", "disabled", "deleted", "renamed", "due"] {
+                jobs[key] = try await store.createJob(try intervalSpec(key, seconds: 10), now: t0)
+            }
+            let queued = try await store.claimDueFires(now: at(9), horizon: at(11), limit: 3, localClaim: nil)
+            let local = try await store.claimDueFires(
+                now: at(9), horizon: at(11), limit: 10, localClaim: LocalClaim(instanceId: "worker-a", leaseUntil: at(40), limit: 10))
+            #expect(queued.queued.count + local.claimed.count == 5)
+            let manual = try await store.trigger(jobId: try #require(jobs["deleted"]).id, now: at(9.5))
+
+            _ = try await store.setPaused(id: try #require(jobs["paused"]).id, true, expectedVersion: nil, now: at(9.5))
+            _ = try await store.setEnabled(id: try #require(jobs["disabled"]).id, false, expectedVersion: nil, now: at(9.5))
+            _ = try await store.deleteJob(id: try #require(jobs["deleted"]).id, expectedVersion: nil, now: at(9.5))
+            var renamed = try #require(jobs["renamed"]).spec
+            renamed.description = "still runnable"
+            _ = try await store.replaceJob(id: try #require(jobs["renamed"]).id, with: renamed, expectedVersion: nil, now: at(9.5))
+            // Its fire is due (t0+10 is not after t0+10.5): it stays.
+            _ = try await store.setPaused(id: try #require(jobs["due"]).id, true, expectedVersion: nil, now: at(10.5))
+
+            func fires(_ key: String) async throws -> [Execution] {
+                try await store.history(HistoryQuery(jobId: try #require(jobs[key]).id)).items.filter { $0.trigger == .scheduled }
+            }
+            #expect(try await fires("paused").isEmpty)
+            #expect(try await fires("disabled").isEmpty)
+            #expect(try await fires("deleted").isEmpty)
+            #expect(try await fires("renamed").count == 1, "a runnable job keeps its claimed fire")
+            #expect(try await fires("due").count == 1, "a fire already due is not removed")
+            #expect(try await store.execution(id: manual.id)?.status == .cancelled, "manual runs of a deleted job are cancelled, not removed")
+        },
+
         StoreConformanceCase("replace: version check, schedule change recomputes the next fire, key conflict") { store in
             let job = try await store.createJob(try intervalSpec("replace.me", seconds: 60), now: t0)
             _ = try await store.createJob(try intervalSpec("taken"), now: t0)

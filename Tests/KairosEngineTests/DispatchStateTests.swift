@@ -97,6 +97,18 @@ struct DispatchStateTests {
         #expect(started == ["t0", "t1-high", "t1", "t2", "t3"])
     }
 
+    @Test("dropping removes only matching claimed executions that have not started; the running count stays")
+    func drop() throws {
+        var state = DispatchState(capacity: 1, claimBatchSize: 100, prefetchLimit: 100, lookahead: 1)
+        state.received([try claimed("a", runAfter: t0), try claimed("b", runAfter: t0 + 0.5), try claimed("c", runAfter: t0 + 0.6)])
+        _ = state.nextToStart(now: t0)
+        state.drop { $0.execution.jobKey == "a" || $0.execution.jobKey == "b" }
+        #expect(state.inFlight == 1, "a runs on")
+        #expect(state.buffered == 1)
+        state.finished(after: 0.01)
+        #expect(state.nextToStart(now: t0 + 1)?.execution.jobKey == "c")
+    }
+
     @Test("shutdown stops claims and starts and hands back what never started")
     func shutdown() throws {
         var state = DispatchState(capacity: 2, claimBatchSize: 100, prefetchLimit: 100, lookahead: 1)

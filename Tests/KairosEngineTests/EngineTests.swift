@@ -167,6 +167,25 @@ struct EngineTests {
         }
     }
 
+    @Test("a job paused before a fire claimed ahead of its time does not run it", arguments: ["pause", "disable", "delete"])
+    func stopBeforeClaimedFire(action: String) async throws {
+        // A 3 s look-ahead: the next fire is claimed by this instance's workers at once.
+        try await withEngine(configure: { $0.lookahead = 3 }) { engine in
+            let job = try await engine.jobs.create(try JobSpec(key: "ahead", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 2))))
+            #expect(try await eventually { try await engine.executions(of: job).count == 1 }, "the next fire is claimed ahead")
+            let stoppedAt = Date()
+            switch action {
+            case "pause": _ = try await engine.jobs.setPaused(id: job.id, true)
+            case "disable": _ = try await engine.jobs.setEnabled(id: job.id, false)
+            default: _ = try await engine.jobs.delete(id: job.id, expectedVersion: nil)
+            }
+            let fire = try #require(job.nextRunAt)
+            #expect(fire > stoppedAt, "the test stopped the job before its fire")
+            try await Task.sleep(until: .now + .seconds(max(0, fire.timeIntervalSinceNow) + 0.5), clock: .continuous)
+            #expect(try await engine.executions(of: job).isEmpty, "no run and no trace of the fire")
+        }
+    }
+
     @Test("a disabled job is not fired and cannot be triggered; enabling it starts its fires")
     func disabled() async throws {
         try await withEngine { engine in

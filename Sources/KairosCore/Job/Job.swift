@@ -36,5 +36,9 @@ public struct Job: Sendable, Hashable, Identifiable {
     public var key: String { spec.key }
 
     /// Whether the scheduler fires this job on its own.
-    public var isScheduled: Bool { spec.enabled && !spec.paused && !deleted && nextRunAt != nil }
+    public var isScheduled: Bool { isRunnable && nextRunAt != nil }
+
+    /// Enabled, not paused, not deleted: its fires may run. A job that stops being runnable
+    /// loses the fires claimed ahead of their time (``JobStore``).
+    public var isRunnable: Bool { spec.enabled && !spec.paused && !deleted }
 }

@@ -99,6 +99,13 @@ public struct DispatchState: Sendable {
         return a.execution.scheduledAt < b.execution.scheduledAt
     }
 
+    /// Removes claimed executions that have not started and match `predicate`.
+    public mutating func drop(where predicate: (ClaimedExecution) -> Bool) {
+        buffer.removeSubrange(..<head)
+        head = 0
+        buffer.removeAll(where: predicate)
+    }
+
     /// The next execution to start now, if a slot is free and one is due.
     public mutating func nextToStart(now: Date) -> ClaimedExecution? {
         guard !shuttingDown, inFlight < capacity, head < buffer.count, buffer[head].execution.runAfter <= now else { return nil }

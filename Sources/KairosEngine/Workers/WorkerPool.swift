@@ -59,6 +59,12 @@ public final class WorkerPool: Service, Sendable {
         wakeup.signal()
     }
 
+    /// Forgets the claimed, unstarted fires of a job scheduled after `now` (the job was
+    /// paused, disabled or deleted before their time; the store removed them).
+    func dropFiresAhead(of jobId: UUID, scheduledAfter now: Date) {
+        state.withLock { $0.drop { $0.job.id == jobId && $0.execution.trigger == .scheduled && $0.execution.scheduledAt > now } }
+    }
+
     /// Stops running attempts of these executions (cancelled by a user meanwhile).
     func cancelAttempts(_ ids: [UUID]) { attempts.stop(ids, reason: ExecutionError.cancelled, now: clock.now()) }
 
