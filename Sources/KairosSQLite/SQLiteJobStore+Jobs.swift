@@ -90,13 +90,12 @@ extension SQLiteJobStore {
             """
         arguments.append(limit + 1)
         let finalArguments = StatementArguments(arguments)
-        let columnCount = Self.jobColumns.split(separator: ",").count
         return try await read { db in
             let rows = try Row.fetchAll(db, sql: sql, arguments: finalArguments)
             let jobs = try rows.prefix(limit).map { try self.decodeJob($0) }
             var next: String?
             if rows.count > limit, let last = rows.prefix(limit).last, let job = jobs.last {
-                next = JobListCursor(sort: query.sort, value: .init(last[columnCount]), key: job.key).text
+                next = JobListCursor(sort: query.sort, value: .init(last[Self.jobColumnCount]), key: job.key).text
             }
             return Page(items: jobs, nextCursor: next)
         }

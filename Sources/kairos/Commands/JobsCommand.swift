@@ -269,17 +269,25 @@ struct JobsCommand: AsyncParsableCommand {
     // MARK: actions
 
     /// POST /jobs/{job}/action; prints what changed.
-    static func act(_ action: String, _ job: String, client: ClientOptions, version: Int?, json: Bool) async throws {
-        let answer = try await APIClient.with(client) { api in
-            try await api.request(.POST, path(job) + "/action", body: ["action": .string(action)], headers: ifMatch(version))
+    static func act(_ action: String, _ options: JobActionOptions) async throws {
+        let answer = try await APIClient.with(options.client) { api in
+            try await api.request(.POST, path(options.job) + "/action", body: ["action": .string(action)], headers: ifMatch(options.version))
         }
-        if json { return printJSON(answer) }
+        if options.json { return printJSON(answer) }
         if action == "trigger" {
-            print("triggered '\(answer["jobKey"]?.stringValue ?? job)': execution \(answer["id"]?.stringValue ?? "?") (\(answer["status"]?.stringValue ?? "?"))")
+            print("triggered '\(answer["jobKey"]?.stringValue ?? options.job)': execution \(answer["id"]?.stringValue ?? "?") (\(answer["status"]?.stringValue ?? "?"))")
         } else {
             let past = ["pause": "paused", "resume": "resumed", "enable": "enabled", "disable": "disabled"][action] ?? action
             print("\(past) job \(describe(answer)) (now \(state(of: answer)), version \(answer["version"]?.intValue ?? 0))")
         }
+    }
+
+    /// What every action subcommand takes.
+    struct JobActionOptions: ParsableArguments {
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "The job's key or id.") var job: String
+        @Option(name: .customLong("if-version"), help: "Only act if the job is at this version (sent as If-Match).") var version: Int?
+        @Flag(help: "Print the answer's JSON (the job; for trigger, the new execution).") var json = false
     }
 
     struct Trigger: AsyncParsableCommand {
@@ -287,60 +295,45 @@ struct JobsCommand: AsyncParsableCommand {
             abstract: "Run a job now (a manual execution; allowed while paused, not while disabled).",
             discussion: "Prints the new execution's id; `kairos jobs history KEY` shows how it went. \(ClientExit.help)")
 
-        @OptionGroup var client: ClientOptions
-        @Argument(help: "The job's key or id.") var job: String
-        @Option(name: .customLong("if-version"), help: "Only act if the job is at this version (sent as If-Match).") var version: Int?
-        @Flag(help: "Print the execution's JSON.") var json = false
+        @OptionGroup var options: JobActionOptions
 
-        func run() async throws { try await JobsCommand.act("trigger", job, client: client, version: version, json: json) }
+        func run() async throws { try await JobsCommand.act("trigger", options) }
     }
 
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pause a job: no scheduled fires until it is resumed.", discussion: ClientExit.help)
 
-        @OptionGroup var client: ClientOptions
-        @Argument(help: "The job's key or id.") var job: String
-        @Option(name: .customLong("if-version"), help: "Only act if the job is at this version (sent as If-Match).") var version: Int?
-        @Flag(help: "Print the job's JSON.") var json = false
+        @OptionGroup var options: JobActionOptions
 
-        func run() async throws { try await JobsCommand.act("pause", job, client: client, version: version, json: json) }
+        func run() async throws { try await JobsCommand.act("pause", options) }
     }
 
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resume a paused job from now (missed fires are not run).", discussion: ClientExit.help)
 
-        @OptionGroup var client: ClientOptions
-        @Argument(help: "The job's key or id.") var job: String
-        @Option(name: .customLong("if-version"), help: "Only act if the job is at this version (sent as If-Match).") var version: Int?
-        @Flag(help: "Print the job's JSON.") var json = false
+        @OptionGroup var options: JobActionOptions
 
-        func run() async throws { try await JobsCommand.act("resume", job, client: client, version: version, json: json) }
+        func run() async throws { try await JobsCommand.act("resume", options) }
     }
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enable a disabled job.", discussion: ClientExit.help)
 
-        @OptionGroup var client: ClientOptions
-        @Argument(help: "The job's key or id.") var job: String
-        @Option(name: .customLong("if-version"), help: "Only act if the job is at this version (sent as If-Match).") var version: Int?
-        @Flag(help: "Print the job's JSON.") var json = false
+        @OptionGroup var options: JobActionOptions
 
-        func run() async throws { try await JobsCommand.act("enable", job, client: client, version: version, json: json) }
+        func run() async throws { try await JobsCommand.act("enable", options) }
     }
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Disable a job: never fired, cannot be triggered.", discussion: ClientExit.help)
 
-        @OptionGroup var client: ClientOptions
-        @Argument(help: "The job's key or id.") var job: String
-        @Option(name: .customLong("if-version"), help: "Only act if the job is at this version (sent as If-Match).") var version: Int?
-        @Flag(help: "Print the job's JSON.") var json = false
+        @OptionGroup var options: JobActionOptions
 
-        func run() async throws { try await JobsCommand.act("disable", job, client: client, version: version, json: json) }
+        func run() async throws { try await JobsCommand.act("disable", options) }
     }
 
     // MARK: history
