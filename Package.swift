@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "KairosCore", targets: ["KairosCore"]),
         .library(name: "KairosStore", targets: ["KairosStore"]),
         .library(name: "KairosSQLite", targets: ["KairosSQLite"]),
+        .library(name: "MemoryJobStore", targets: ["MemoryJobStore"]),
         .library(name: "KairosEngine", targets: ["KairosEngine"]),
         .library(name: "KairosHTTP", targets: ["KairosHTTP"]),
         .executable(name: "kairos", targets: ["kairos"]),
@@ -34,6 +35,8 @@ let package = Package(
         .target(name: "KairosStoreConformance", dependencies: ["KairosStore"]),
         // Helpers shared by the test targets (bounded waits).
         .target(name: "KairosTestSupport"),
+        // The in-memory driver: the smallest correct store, for tests and embedders.
+        .target(name: "MemoryJobStore", dependencies: ["KairosStore"]),
         // Embedded default driver: SQLite through GRDB (WAL, DatabasePool).
         .target(
             name: "KairosSQLite",
@@ -50,7 +53,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            exclude: ["Maintenance/README.md"]
         ),
         // REST API on Hummingbird: routes, API-key auth, problem bodies, OpenAPI document, metrics.
         .target(
@@ -89,6 +93,7 @@ let package = Package(
             path: "Examples/Embedding"
         ),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore"]),
+        .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "MemoryJobStore", "KairosStoreConformance"]),
         .testTarget(name: "KairosSQLiteTests", dependencies: ["KairosSQLite", "KairosStoreConformance"]),
         .testTarget(
             name: "KairosEngineTests",

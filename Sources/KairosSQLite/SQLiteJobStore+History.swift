@@ -10,21 +10,6 @@ extension SQLiteJobStore {
 
     static let maximumHistoryLimit = 500
 
-    /// History cursors: base64 of `"<scheduledAt micros>:<execution id>"` of the last item.
-    static func historyCursor(_ execution: Execution) -> String {
-        Data("\(Micros.from(execution.scheduledAt)):\(execution.id.uuidString)".utf8).base64EncodedString()
-    }
-
-    static func parseHistoryCursor(_ cursor: String) throws -> (micros: Int64, id: UUID) {
-        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
-            let colon = text.firstIndex(of: ":"), let micros = Int64(text[..<colon]),
-            let id = UUID(uuidString: String(text[text.index(after: colon)...]))
-        else {
-            throw StoreError(.invalidCursor, "the cursor '\(cursor)' is not a cursor of the execution history")
-        }
-        return (micros, id)
-    }
-
     public func history(_ query: HistoryQuery) async throws -> Page<Execution> {
         let limit = min(max(query.limit, 1), Self.maximumHistoryLimit)
         var conditions: [String] = []
@@ -39,9 +24,9 @@ extension SQLiteJobStore {
             arguments += statuses.map { $0 as (any DatabaseValueConvertible)? }
         }
         if let cursor = query.cursor {
-            let (micros, id) = try Self.parseHistoryCursor(cursor)
+            let position = try HistoryCursor(cursor)
             conditions.append("(scheduled_at < ? OR (scheduled_at = ? AND id < ?))")
-            arguments += [micros, micros, id]
+            arguments += [position.micros, position.micros, position.id]
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(Self.executionColumns) FROM executions \(whereClause) ORDER BY scheduled_at DESC, id DESC LIMIT ?"
@@ -50,7 +35,7 @@ extension SQLiteJobStore {
         return try await read { db in
             let rows = try Row.fetchAll(db, sql: sql, arguments: finalArguments)
             let items = try rows.prefix(limit).map { try self.decodeExecution($0) }
-            let next = rows.count > limit ? items.last.map(Self.historyCursor) : nil
+            let next = rows.count > limit ? items.last.map { HistoryCursor(after: $0).text } : nil
             return Page(items: items, nextCursor: next)
         }
     }

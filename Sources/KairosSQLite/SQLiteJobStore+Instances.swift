@@ -80,44 +80,47 @@ extension SQLiteJobStore {
                         LIMIT ?
                         """),
                 arguments: [nowMicros, sparing, sparing, limit])
-            let requeue = try db.cachedStatement(
+            let update = try db.cachedStatement(
                 sql: """
-                    UPDATE executions SET status = 'queued', run_after = ?, attempt = attempt + 1, finished_at = ?, error_reason = ?,
-                      error_message = ?, instance_id = NULL, lease_expires_at = NULL
-                    WHERE id = ?
-                    """)
-            let fail = try db.cachedStatement(
-                sql: """
-                    UPDATE executions SET status = 'failed', finished_at = ?, error_reason = ?, error_message = ?, lease_expires_at = NULL
+                    UPDATE executions SET status = ?, run_after = ?, attempt = ?, finished_at = ?, error_reason = ?,
+                      error_message = ?, instance_id = ?, lease_expires_at = NULL, miss_after = ?
                     WHERE id = ?
                     """)
             let updateJob = try db.cachedStatement(sql: "UPDATE jobs SET last_run_at = ?, last_status = 'failed' WHERE id = ?")
             var generator = SystemRandomNumberGenerator()
             var reaped: [Execution] = []
             for row in rows {
-                var execution = try self.decodeExecution(row)
+                let stored = try self.decodeExecution(row)
                 let job = try self.decodeJob(row, offset: Self.executionColumnCount)
-                let error = ExecutionError(
-                    reason: ExecutionError.workerLost,
-                    message: "instance '\(execution.instanceId ?? "unknown")' stopped renewing the lease of attempt \(execution.attempt)")
-                execution.error = error
-                execution.finishedAt = now
-                execution.leaseExpiresAt = nil
-                if !job.deleted, let delay = job.spec.retry.delay(afterFailedAttempt: execution.attempt, using: &generator) {
-                    let runAfter = now.addingTimeInterval(delay)
-                    try requeue.execute(arguments: [Micros.from(runAfter), nowMicros, error.reason, error.message, execution.id])
-                    execution.status = .queued
-                    execution.runAfter = runAfter
-                    execution.attempt += 1
-                    execution.instanceId = nil
-                } else {
-                    try fail.execute(arguments: [nowMicros, error.reason, error.message, execution.id])
+                let execution = stored.reaped(job: job, now: now, using: &generator)
+                try update.execute(arguments: [
+                    execution.status.rawValue, Micros.from(execution.runAfter), execution.attempt, Micros.optional(execution.finishedAt),
+                    execution.error?.reason, execution.error?.message, execution.instanceId, Micros.optional(execution.missAfter), execution.id,
+                ])
+                if execution.status == .failed {
                     try updateJob.execute(arguments: [Micros.from(execution.startedAt ?? execution.runAfter), execution.jobId])
-                    execution.status = .failed
                 }
                 reaped.append(execution)
             }
             return reaped
+        }
+    }
+
+    public func recoverInstances(otherThan instanceId: String, now: Date) async throws -> [String] {
+        try await write { db in
+            let nowMicros = Micros.from(now)
+            let stopped = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM instances WHERE stopped_at IS NULL AND id != ? ORDER BY id"), arguments: [instanceId])
+            try db.cachedStatement(sql: "UPDATE instances SET stopped_at = ? WHERE stopped_at IS NULL AND id != ?")
+                .execute(arguments: [nowMicros, instanceId])
+            // Expire their leases a microsecond ago: the next reap takes them.
+            try db.cachedStatement(
+                sql: """
+                    UPDATE executions SET lease_expires_at = ?
+                    WHERE lease_expires_at IS NOT NULL AND lease_expires_at >= ? AND (instance_id IS NULL OR instance_id != ?)
+                    """
+            ).execute(arguments: [nowMicros - 1, nowMicros, instanceId])
+            return stopped
         }
     }
 }

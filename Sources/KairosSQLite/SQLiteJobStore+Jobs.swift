@@ -9,13 +9,10 @@ extension SQLiteJobStore {
     }
 
     func insertJob(_ spec: JobSpec, system: Bool, now: Date, db: Database) throws -> Job {
-        try spec.validate()
-        var spec = spec
-        spec.schedule = spec.schedule.anchored(at: now)
+        let job = try Job.created(spec, system: system, now: now)
         if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM jobs WHERE key = ? AND deleted = 0"), arguments: [spec.key]) == true {
-            throw StoreError(.keyConflict, "a job with key '\(spec.key)' already exists", jobKey: spec.key)
+            throw Job.keyConflict(spec.key)
         }
-        let job = Job(id: UUID(), spec: spec, nextRunAt: spec.firstFire(now: now), createdAt: now, updatedAt: now, version: 1, system: system)
         try saveJob(job, insert: true, db: db)
         return job
     }
@@ -26,14 +23,9 @@ extension SQLiteJobStore {
             guard let existing = try self.liveJob(key: spec.key, db: db) else {
                 return (try self.insertJob(spec, system: system, now: now, db: db), true)
             }
-            var normalized = spec
-            normalized.schedule = Self.normalizedSchedule(spec.schedule, existing: existing.spec.schedule, now: now)
-            if normalized == existing.spec && existing.system == system {
-                return (existing, false)
-            }
-            var job = try self.replaced(existing, with: spec, now: now)
-            job.system = system
+            guard let job = existing.upserted(with: spec, system: system, now: now) else { return (existing, false) }
             try self.saveJob(job, insert: false, db: db)
+            try self.unclaimFiresAhead(of: job, now: now, db: db)
             return (job, false)
         }
     }
@@ -110,41 +102,6 @@ extension SQLiteJobStore {
         }
     }
 
-    /// The schedule to store for a new spec of an existing job: the stored one when only the
-    /// (creation-time) interval anchor differs, else the new one anchored at `now`.
-    static func normalizedSchedule(_ schedule: Schedule, existing: Schedule, now: Date) -> Schedule {
-        if schedule == existing { return existing }
-        if case .interval(let new) = schedule, new.startDate == nil, case .interval(let old) = existing, let anchor = old.startDate,
-            schedule.anchored(at: anchor) == existing
-        {
-            return existing
-        }
-        return schedule.anchored(at: now)
-    }
-
-    /// `job` with its spec replaced at `now` (version bumped; next fire recomputed when the schedule changed).
-    func replaced(_ job: Job, with spec: JobSpec, now: Date) throws -> Job {
-        var job = job
-        var spec = spec
-        spec.schedule = Self.normalizedSchedule(spec.schedule, existing: job.spec.schedule, now: now)
-        if spec.schedule != job.spec.schedule {
-            job.nextRunAt = spec.firstFire(now: now)
-        } else if (spec.enabled && !spec.paused) && !(job.spec.enabled && !job.spec.paused) {
-            job.nextRunAt = Self.resumedNextFire(spec.schedule, current: job.nextRunAt, now: now)
-        }
-        job.spec = spec
-        job.version += 1
-        job.updatedAt = now
-        return job
-    }
-
-    /// The next fire when a job resumes at `now`: no backfill. A one-shot that has not fired
-    /// keeps its time (the misfire rules then run it or record it missed).
-    static func resumedNextFire(_ schedule: Schedule, current: Date?, now: Date) -> Date? {
-        if case .date(let date) = schedule { return current == nil ? nil : date.runAt }
-        return schedule.nextFire(after: now)
-    }
-
     /// When `job` is no longer runnable (paused, disabled or deleted), forgets its fires claimed
     /// ahead of their time: scheduled after `now`, so not started. The scheduler claims fires up
     /// to its look-ahead early; a job stopped before a fire's time must not run it (and its
@@ -161,14 +118,7 @@ extension SQLiteJobStore {
 
     /// Loads a live job for a change, checking `expectedVersion`.
     func jobForChange(id: UUID, expectedVersion: Int?, db: Database) throws -> Job {
-        guard let job = try fetchJob(id: id, db: db), !job.deleted else {
-            throw StoreError(.notFound, "no job with id \(id.uuidString)", jobId: id)
-        }
-        if let expectedVersion, expectedVersion != job.version {
-            throw StoreError(
-                .versionMismatch, "job '\(job.key)' is at version \(job.version), not \(expectedVersion)", jobId: id, jobKey: job.key)
-        }
-        return job
+        try Job.forChange(try fetchJob(id: id, db: db), id: id, expectedVersion: expectedVersion)
     }
 
     public func replaceJob(id: UUID, with spec: JobSpec, expectedVersion: Int?, now: Date) async throws -> Job {
@@ -178,9 +128,9 @@ extension SQLiteJobStore {
             if spec.key != existing.key,
                 try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM jobs WHERE key = ? AND deleted = 0"), arguments: [spec.key]) == true
             {
-                throw StoreError(.keyConflict, "a job with key '\(spec.key)' already exists", jobId: id, jobKey: spec.key)
+                throw Job.keyConflict(spec.key, jobId: id)
             }
-            let job = try self.replaced(existing, with: spec, now: now)
+            let job = existing.replaced(with: spec, now: now)
             try self.saveJob(job, insert: false, db: db)
             try self.unclaimFiresAhead(of: job, now: now, db: db)
             if job.key != existing.key {
@@ -193,10 +143,7 @@ extension SQLiteJobStore {
 
     public func deleteJob(id: UUID, expectedVersion: Int?, now: Date) async throws -> Job {
         try await write { db in
-            var job = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db)
-            job.deleted = true
-            job.version += 1
-            job.updatedAt = now
+            let job = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db).deleted(now: now)
             try self.saveJob(job, insert: false, db: db)
             try self.unclaimFiresAhead(of: job, now: now, db: db)
             try db.cachedStatement(
@@ -204,7 +151,7 @@ extension SQLiteJobStore {
                     UPDATE executions SET status = 'cancelled', error_reason = ?, error_message = ?, finished_at = ?
                     WHERE job_id = ? AND status = 'queued'
                     """
-            ).execute(arguments: [ExecutionError.cancelled, "the job '\(job.key)' was deleted", Micros.from(now), id])
+            ).execute(arguments: [ExecutionError.cancelled, job.deletionMessage, Micros.from(now), id])
             return job
         }
     }
@@ -217,17 +164,13 @@ extension SQLiteJobStore {
         try await changeSwitch(id: id, expectedVersion: expectedVersion, now: now, \.enabled, to: enabled)
     }
 
-    /// Flips one of the job's switches (a no-op, without a version bump, when it already has
-    /// that value); `replaced` recomputes the next fire from `now`.
+    /// Flips one of the job's switches (``Job/switched(_:to:now:)``).
     private func changeSwitch(
         id: UUID, expectedVersion: Int?, now: Date, _ keyPath: WritableKeyPath<JobSpec, Bool> & Sendable, to value: Bool
     ) async throws -> Job {
         try await write { db in
             let job = try self.jobForChange(id: id, expectedVersion: expectedVersion, db: db)
-            guard job.spec[keyPath: keyPath] != value else { return job }
-            var spec = job.spec
-            spec[keyPath: keyPath] = value
-            let changed = try self.replaced(job, with: spec, now: now)
+            guard let changed = job.switched(keyPath, to: value, now: now) else { return job }
             try self.saveJob(changed, insert: false, db: db)
             try self.unclaimFiresAhead(of: changed, now: now, db: db)
             return changed

@@ -124,6 +124,19 @@ extension SQLiteJobStore {
                 """)
         }
 
+        migrator.registerMigration("v5-executions-miss-after") { db in
+            // A scheduled fire waiting in the queue past its misfire grace is recorded missed,
+            // not run late: its deadline, the waiting set by deadline (the scheduler's sweep)
+            // and by job (coalescing a job's waiting fires). Fires already waiting get theirs.
+            try db.execute(sql: """
+                ALTER TABLE executions ADD COLUMN miss_after INTEGER;
+                UPDATE executions SET miss_after = run_after + 1000000 * (SELECT misfire_grace_time FROM jobs WHERE jobs.id = executions.job_id)
+                    WHERE status IN ('queued', 'running') AND trigger = 'scheduled' AND attempt = 1;
+                CREATE INDEX executions_waiting ON executions(miss_after) WHERE status = 'queued' AND miss_after IS NOT NULL;
+                CREATE INDEX executions_waiting_by_job ON executions(job_id, scheduled_at) WHERE status = 'queued' AND miss_after IS NOT NULL;
+                """)
+        }
+
         return migrator
     }()
 }

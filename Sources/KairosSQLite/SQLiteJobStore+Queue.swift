@@ -12,11 +12,10 @@ extension SQLiteJobStore {
         LIMIT ? OFFSET ?
         """
 
-    public func claimExecutions(instanceId: String, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution] {
+    public func claimExecutions(instanceId: String, now: Date, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution] {
         guard limit > 0 else { return [] }
         return try await write { db in
-            var running = try Self.runningCounts(db)
-
+            var budget = ClaimBudget(running: try Self.runningCounts(db))
             let candidates = try db.cachedStatement(sql: Self.candidatesSQL)
             let claim = try db.cachedStatement(
                 sql: """
@@ -26,8 +25,8 @@ extension SQLiteJobStore {
                     """)
             let leaseMicros = Micros.from(leaseUntil)
             var claimed: [ClaimedExecution] = []
-            // Candidates skipped because their job is at maxInstances do not count; scan a
-            // bounded number of them.
+            // Candidates skipped (their job is at maxInstances, or a waiting fire past its grace,
+            // left to the scheduler's sweep) do not count; scan a bounded number of them.
             let pageSize = min(max(limit * 2, 64), 1_000)
             let maximumScanned = limit * 8 + 2_000
             // Claimed rows leave the queued set, so the next page starts after the skipped ones only.
@@ -37,28 +36,32 @@ extension SQLiteJobStore {
                 let rows = try Row.fetchAll(candidates, arguments: [Micros.from(horizon), pageSize, skipped])
                 scanned += rows.count
                 for row in rows {
+                    let execution = try self.decodeExecution(row)
                     let maxInstances: Int = row[Self.executionColumnCount + 8]
-                    let current = UUID.fromDatabaseValue(row[1]).map { running[$0, default: 0] } ?? 0
-                    guard current < maxInstances else {
+                    guard execution.isStartable(at: now), budget.admits(jobId: execution.jobId, maxInstances: maxInstances) else {
                         skipped += 1
                         continue
                     }
-                    var execution = try self.decodeExecution(row)
                     let job = try self.decodeJob(row, offset: Self.executionColumnCount)
-                    try claim.execute(arguments: [instanceId, leaseMicros, row[Self.executionColumnCount + 23] as Int64])
-                    running[execution.jobId] = current + 1
-                    execution.status = .running
-                    execution.instanceId = instanceId
-                    execution.leaseExpiresAt = leaseUntil
-                    execution.startedAt = nil
-                    execution.finishedAt = nil
-                    execution.durationMs = nil
-                    claimed.append(ClaimedExecution(execution: execution, job: job))
+                    try claim.execute(arguments: [instanceId, leaseMicros, row[Self.executionColumnCount + Self.jobColumnCount] as Int64])
+                    budget.record(jobId: execution.jobId)
+                    claimed.append(ClaimedExecution(execution: execution.claimed(by: instanceId, leaseUntil: leaseUntil), job: job))
                     if claimed.count == limit { break scan }
                 }
                 if rows.count < pageSize { break }
             }
             return claimed
+        }
+    }
+
+    public func recordStarts(_ starts: [AttemptStart]) async throws {
+        guard !starts.isEmpty else { return }
+        try await write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE executions SET started_at = ? WHERE id = ? AND status = 'running' AND instance_id = ? AND attempt = ?")
+            for start in starts {
+                try statement.execute(arguments: [Micros.from(start.startedAt), start.executionId, start.instanceId, start.attempt])
+            }
         }
     }
 
@@ -90,7 +93,8 @@ extension SQLiteJobStore {
             let retry = try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = 'queued', run_after = ?, attempt = attempt + 1, started_at = ?, finished_at = ?,
-                      duration_ms = ?, error_reason = ?, error_message = ?, result = ?, instance_id = NULL, lease_expires_at = NULL
+                      duration_ms = ?, error_reason = ?, error_message = ?, result = ?, instance_id = NULL, lease_expires_at = NULL,
+                      miss_after = NULL
                     WHERE id = ? AND status = 'running' AND instance_id = ? AND attempt = ?
                     """)
             let release = try db.cachedStatement(
@@ -140,21 +144,10 @@ extension SQLiteJobStore {
 
     public func cancel(executionId: UUID, now: Date) async throws -> Execution {
         try await write { db in
-            guard var execution = try self.fetchExecution(id: executionId, db: db) else {
+            guard let stored = try self.fetchExecution(id: executionId, db: db) else {
                 throw StoreError(.notFound, "no execution with id \(executionId.uuidString)", executionId: executionId)
             }
-            guard !execution.status.isFinal else {
-                throw StoreError(
-                    .invalidState, "execution \(executionId.uuidString) of job '\(execution.jobKey)' is already \(execution.status.rawValue)",
-                    jobId: execution.jobId, jobKey: execution.jobKey, executionId: executionId)
-            }
-            let wasRunning = execution.status == .running
-            execution.status = .cancelled
-            execution.error = ExecutionError(
-                reason: ExecutionError.cancelled, message: wasRunning ? "cancelled while running" : "cancelled before it ran")
-            execution.finishedAt = now
-            // A running attempt keeps its instance and lease until its worker learns of the
-            // cancellation (heartbeat) and reports back.
+            let execution = try stored.cancelled(now: now)
             try db.cachedStatement(
                 sql: "UPDATE executions SET status = 'cancelled', error_reason = ?, error_message = ?, finished_at = ? WHERE id = ?"
             ).execute(arguments: [execution.error?.reason, execution.error?.message, Micros.from(now), executionId])

@@ -136,22 +136,23 @@ extension SQLiteJobStore {
     /// The columns of `executions` in the order ``decodeExecution(_:)`` uses.
     static let executionColumns = """
         id, job_id, job_key, trigger, status, scheduled_at, run_after, priority, attempt, started_at, finished_at, \
-        duration_ms, error_reason, error_message, result, instance_id, lease_expires_at, created_at
+        duration_ms, error_reason, error_message, result, instance_id, lease_expires_at, created_at, miss_after
         """
 
     static func executionColumns(alias: String) -> String {
         executionColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
     }
 
-    static let executionColumnCount = 18
+    static let executionColumnCount = 19
 
-    static let insertExecutionSQL = "INSERT INTO executions (\(executionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertExecutionSQL = "INSERT INTO executions (\(executionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     static func executionArguments(_ e: Execution) -> StatementArguments {
         let values: [(any DatabaseValueConvertible)?] = [
             e.id, e.jobId, e.jobKey, e.trigger.rawValue, e.status.rawValue, Micros.from(e.scheduledAt),
             Micros.from(e.runAfter), e.priority, e.attempt, Micros.optional(e.startedAt), Micros.optional(e.finishedAt), e.durationMs,
             e.error?.reason, e.error?.message, e.result, e.instanceId, Micros.optional(e.leaseExpiresAt), Micros.from(e.createdAt),
+            Micros.optional(e.missAfter),
         ]
         return StatementArguments(values)
     }
@@ -173,30 +174,10 @@ extension SQLiteJobStore {
             finishedAt: Micros.date(row[column: offset + 10] as Int64?), durationMs: row[column: offset + 11],
             error: reason.map { ExecutionError(reason: $0, message: message ?? "") }, result: row[column: offset + 14],
             instanceId: row[column: offset + 15], leaseExpiresAt: Micros.date(row[column: offset + 16] as Int64?),
-            createdAt: Micros.date(row[column: offset + 17] as Int64))
+            missAfter: Micros.date(row[column: offset + 18] as Int64?), createdAt: Micros.date(row[column: offset + 17] as Int64))
     }
 
     func fetchExecution(id: UUID, db: Database) throws -> Execution? {
         try db.fetchFirst(Self.executionByIdSQL, arguments: [id]) { try decodeExecution($0) }
-    }
-}
-
-/// Time-ordered execution ids (UUID version 7: 48 bits of Unix milliseconds, then random
-/// bits): new executions land at the end of the primary-key index instead of on random pages,
-/// which keeps the pages a burst of fires dirties, and the WAL it writes, small.
-enum TimeOrderedID {
-    static func make(at date: Date) -> UUID {
-        var generator = SystemRandomNumberGenerator()
-        let millis = UInt64(max(0, min(date.timeIntervalSince1970 * 1000, Double(UInt64(1) << 47))))
-        let random = generator.next() as UInt64
-        let more = generator.next() as UInt64
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - index))) }
-        for index in 6..<16 { bytes[index] = UInt8(truncatingIfNeeded: (index < 14 ? random : more) >> (8 * (index % 8))) }
-        bytes[6] = 0x70 | (bytes[6] & 0x0F)  // version 7
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)  // RFC 4122 variant
-        return UUID(uuid: (
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 }

@@ -24,8 +24,17 @@ public final class SQLiteJobStore: JobStore, Sendable {
     static let specCacheLimit = 200_000
     /// Read-only connections for point reads on the caller's thread (``pointRead(_:)``).
     let pointReaders: Mutex<[DatabaseQueue]>
+    /// The migrations applied while this handle opened the database.
+    let migrationsApplied: [String]
 
-    public init(path: String) throws {
+    /// Whether this handle holds the database's ``ServingLock``.
+    public var isExclusive: Bool { servingLock != nil }
+    let servingLock: ServingLock?
+
+    /// Opens (creating and migrating) the database at `path`. With `exclusive`, as a serving
+    /// process does, it also takes the file's serving lock, and fails with `unavailable` when
+    /// another process serves the same file.
+    public init(path: String, exclusive: Bool = false) throws {
         self.path = path
         guard !path.isEmpty, path != ":memory:" else {
             throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': give the path of a database file")
@@ -43,6 +52,7 @@ public final class SQLiteJobStore: JobStore, Sendable {
         } else if !FileManager.default.isWritableFile(atPath: directory) {
             throw StoreError(.unavailable, "cannot create the SQLite database at '\(path)': the directory '\(directory)' is read-only")
         }
+        servingLock = exclusive ? try ServingLock(databasePath: path) : nil
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -54,6 +64,7 @@ public final class SQLiteJobStore: JobStore, Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool: DatabasePool
+        let migrationsApplied: [String]
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
@@ -69,13 +80,14 @@ public final class SQLiteJobStore: JobStore, Sendable {
                     .unavailable,
                     "cannot open the SQLite database at '\(path)': its schema is newer than this version of Kairos knows (unknown migrations: \(unknown.joined(separator: ", "))); upgrade Kairos")
             }
-            try migrator.migrate(pool)
+            migrationsApplied = try Self.migrate(pool, with: migrator)
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': \(Self.describe(error))")
         }
         self.pool = pool
+        self.migrationsApplied = migrationsApplied
         var readerConfiguration = Configuration()
         readerConfiguration.readonly = true
         readerConfiguration.busyMode = .timeout(10)
@@ -85,6 +97,27 @@ public final class SQLiteJobStore: JobStore, Sendable {
             readers.append(reader)
         }
         self.pointReaders = Mutex(readers)
+    }
+
+    /// Applies the pending migrations. Each migration commits with its identifier, so when
+    /// another process migrates the same file at the same moment, a migration that fails here
+    /// because the other one just applied it is not an error: look again at what is applied and
+    /// go on from there (bounded). Returns the migrations that were applied meanwhile.
+    static func migrate(_ pool: DatabasePool, with migrator: DatabaseMigrator) throws -> [String] {
+        let before = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        var seen = before
+        for attempt in 1...10 {
+            do {
+                try migrator.migrate(pool)
+                break
+            } catch {
+                let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+                guard attempt < 10, applied != seen else { throw error }
+                seen = applied
+            }
+        }
+        let after = try pool.read { db in try migrator.appliedMigrations(db) }
+        return after.filter { !before.contains($0) }
     }
 
     static func describe(_ error: any Error) -> String {
@@ -143,6 +176,9 @@ public final class SQLiteJobStore: JobStore, Sendable {
     func mapped(_ error: DatabaseError) -> StoreError {
         StoreError(.unavailable, "the SQLite database at '\(path)' failed: \(Self.describe(error))")
     }
+
+    /// Migrations run when the store opens (``init(path:)``); this returns those applied then.
+    public func migrate() async throws -> [String] { migrationsApplied }
 
     public func appliedMigrations() async throws -> [String] {
         let migrator = Self.migrator

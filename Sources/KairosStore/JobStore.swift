@@ -80,11 +80,16 @@ public struct FireBatch: Sendable, Hashable {
 
 /// The scheduler's side: turn due fires into executions, exactly once per (job, fire).
 public protocol FireScheduling: Sendable {
-    /// In one transaction: claims up to `limit` scheduled jobs whose `nextRunAt <= horizon`,
-    /// applies ``FirePlan`` at `now` (misfire, coalesce, look-ahead to `horizon`), inserts the
-    /// executions (`queued` or `missed`) and advances each job's `nextRunAt`. A fire that
-    /// already has an execution is skipped (unique job and scheduled time). With `localClaim`,
-    /// up to its limit of the new runs are inserted running for that instance.
+    /// In one transaction: records `missed` the scheduled fires still waiting in the queue
+    /// that ``WaitingFires`` says are too late (past their grace, or coalesced); claims up to
+    /// `limit` scheduled jobs whose `nextRunAt <= horizon`, applies ``DueJobPlan`` at `now`
+    /// (misfire, coalesce, look-ahead to `horizon`), inserts the executions (`queued` or
+    /// `missed`) and advances each job's `nextRunAt`. A fire that already has an execution is
+    /// skipped (unique job and scheduled time). With `localClaim`, up to its limit of the new
+    /// runs are inserted running for that instance (``ClaimBudget``: `maxInstances` holds),
+    /// unless a queued execution is runnable at `now`: queued work (retries, triggers, fires
+    /// that waited for `maxInstances`) must not be starved by a stream of local claims, so it
+    /// goes through the queue, in priority order.
     func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch
     /// Queues a manual run of the job now. Throws `invalidState` for a disabled job.
     func trigger(jobId: UUID, now: Date) async throws -> Execution
@@ -147,8 +152,12 @@ public struct Completion: Sendable, Hashable {
 public protocol ExecutionQueue: Sendable {
     /// Marks up to `limit` queued executions with `runAfter <= horizon` as running for
     /// `instanceId`, highest priority first, then earliest `runAfter`, never exceeding a job's
-    /// `maxInstances` running at once. Each gets a lease until `leaseUntil`.
-    func claimExecutions(instanceId: String, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution]
+    /// `maxInstances` running at once (``ClaimBudget``) and never a waiting fire past its
+    /// ``Execution/missAfter`` at `now`. Each gets a lease until `leaseUntil`.
+    func claimExecutions(instanceId: String, now: Date, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution]
+    /// Records the starts of attempts (``Execution/started(_:)``); a start for an attempt this
+    /// instance no longer holds is ignored.
+    func recordStarts(_ starts: [AttemptStart]) async throws
     /// The earliest `runAfter` among queued executions, or `nil` if none is queued.
     func earliestQueued() async throws -> Date?
     /// Records outcomes. An outcome for an execution this instance no longer holds (reaped,
@@ -175,6 +184,15 @@ public protocol InstanceRegistry: Sendable {
     /// runs them) are left alone: under load a claim can commit a lease computed before the
     /// reaper's last renewal, and an instance must not reap work it is still running.
     func reapExpiredLeases(now: Date, deadAfter: TimeInterval, limit: Int, sparing: String?) async throws -> [Execution]
+    /// Marks every other instance still recorded running as stopped and expires its leases at
+    /// `now`, so that the next reap releases or fails its attempts at once instead of after a
+    /// lease period. Only for a process that knows it is the store's only user
+    /// (``isExclusive``). Returns the ids of the instances it stopped.
+    func recoverInstances(otherThan instanceId: String, now: Date) async throws -> [String]
+    /// Whether this handle is the only process using the store (an SQLite database opened to
+    /// serve holds a lock no second process gets): every other instance recorded running is
+    /// then dead, and ``recoverInstances(otherThan:now:)`` is safe at start.
+    var isExclusive: Bool { get }
 }
 
 /// Execution history and retention.
@@ -200,4 +218,8 @@ public protocol ExecutionHistory: Sendable {
 public protocol JobStore: JobRepository, FireScheduling, ExecutionQueue, InstanceRegistry, ExecutionHistory, APIKeyStore {
     /// The schema migrations applied, oldest first.
     func appliedMigrations() async throws -> [String]
+    /// Applies the migrations not applied yet (safe when several processes start together);
+    /// returns those this handle applied, including at open. A schema newer than this binary
+    /// knows throws `unavailable`.
+    func migrate() async throws -> [String]
 }

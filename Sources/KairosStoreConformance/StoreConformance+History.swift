@@ -6,7 +6,8 @@ import Testing
 extension StoreConformance {
     static let historyCases: [StoreConformanceCase] = [
         StoreConformanceCase("history: newest first, filters, cursor pagination") { store in
-            let ticking = try await store.createJob(try intervalSpec("ticking", seconds: 60), now: t0)
+            // Its fires wait in the queue for the whole case: a long grace, no coalescing.
+            let ticking = try await store.createJob(try intervalSpec("ticking", seconds: 60, grace: 3600, coalesce: false), now: t0)
             let manual = try await store.createJob(try manualSpec("manual", maxInstances: 10), now: t0)
             for minute in 1...12 {
                 let batch = try await store.claimDueFires(now: at(Double(minute * 60)), horizon: at(Double(minute * 60)), limit: 10)
@@ -16,7 +17,7 @@ extension StoreConformance {
             _ = try await store.trigger(jobId: manual.id, now: at(300))
             _ = try await store.trigger(jobId: manual.id, now: at(300))
             _ = try await store.trigger(jobId: manual.id, now: at(301))
-            let claimed = try await store.claimExecutions(instanceId: "worker-a", horizon: at(1000), limit: 5, leaseUntil: at(1030))
+            let claimed = try await store.claimExecutions(instanceId: "worker-a", now: at(1000), horizon: at(1000), limit: 5, leaseUntil: at(1030))
             #expect(claimed.count == 4, "one of ticking (maxInstances 1) and the three manual runs")
             try await store.complete(
                 claimed.map { completion($0, startedAt: at(1000), finishedAt: at(1001), .succeeded(result: nil)) }, now: at(1001))
@@ -67,7 +68,7 @@ extension StoreConformance {
             var finishedIds: [UUID] = []
             for index in 0..<5 {
                 let execution = try await store.trigger(jobId: job.id, now: at(Double(index)))
-                let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", horizon: at(Double(index)), limit: 1, leaseUntil: at(1000)).first)
+                let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", now: at(Double(index)), horizon: at(Double(index)), limit: 1, leaseUntil: at(1000)).first)
                 #expect(claimed.execution.id == execution.id)
                 try await store.complete(
                     [completion(claimed, startedAt: at(Double(index)), finishedAt: at(Double(100 + index)), .succeeded(result: nil))],

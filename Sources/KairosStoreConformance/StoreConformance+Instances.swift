@@ -30,9 +30,9 @@ extension StoreConformance {
             try await store.registerInstance(instance("worker-b", at: t0))
             let job = try await store.createJob(try manualSpec("leased", maxInstances: 2), now: t0)
             let mine = try await store.trigger(jobId: job.id, now: at(0))
-            _ = try await store.claimExecutions(instanceId: "worker-a", horizon: at(0), limit: 1, leaseUntil: at(30))
+            _ = try await store.claimExecutions(instanceId: "worker-a", now: at(0), horizon: at(0), limit: 1, leaseUntil: at(30))
             let theirs = try await store.trigger(jobId: job.id, now: at(1))
-            _ = try await store.claimExecutions(instanceId: "worker-b", horizon: at(1), limit: 1, leaseUntil: at(31))
+            _ = try await store.claimExecutions(instanceId: "worker-b", now: at(1), horizon: at(1), limit: 1, leaseUntil: at(31))
 
             #expect(try await store.heartbeat(instanceId: "worker-a", now: at(20), leaseUntil: at(50)).isEmpty)
             #expect(try await store.execution(id: mine.id)?.leaseExpiresAt == at(50))
@@ -48,7 +48,7 @@ extension StoreConformance {
             try await store.registerInstance(instance("worker-b", at: t0))
             let job = try await store.createJob(try manualSpec("orphan"), now: t0)
             let queued = try await store.trigger(jobId: job.id, now: at(0))
-            _ = try await store.claimExecutions(instanceId: "worker-a", horizon: at(0), limit: 1, leaseUntil: at(30))
+            _ = try await claimAndStart(store, instanceId: "worker-a", now: at(0), horizon: at(0), limit: 1, leaseUntil: at(30))
             _ = try await store.heartbeat(instanceId: "worker-b", now: at(30), leaseUntil: at(60))
 
             #expect(try await store.reapExpiredLeases(now: at(29), deadAfter: 3600, limit: 10).isEmpty, "lease still valid")
@@ -76,7 +76,7 @@ extension StoreConformance {
         StoreConformanceCase("a reaper spares the expired leases of its own instance") { store in
             let job = try await store.createJob(try manualSpec("own"), now: t0)
             let queued = try await store.trigger(jobId: job.id, now: at(0))
-            _ = try await store.claimExecutions(instanceId: "worker-a", horizon: at(0), limit: 1, leaseUntil: at(30))
+            _ = try await claimAndStart(store, instanceId: "worker-a", now: at(0), horizon: at(0), limit: 1, leaseUntil: at(30))
             #expect(try await store.reapExpiredLeases(now: at(31), deadAfter: 3600, limit: 10, sparing: "worker-a").isEmpty)
             #expect(try await store.execution(id: queued.id)?.status == .running)
             let reaped = try await store.reapExpiredLeases(now: at(31), deadAfter: 3600, limit: 10, sparing: "worker-b")
@@ -87,7 +87,7 @@ extension StoreConformance {
             let retry = try RetryPolicy(maxRetries: 2, backoff: .init(initial: 5, max: 60, multiplier: 2), jitter: false)
             let job = try await store.createJob(try manualSpec("resilient", retry: retry), now: t0)
             let queued = try await store.trigger(jobId: job.id, now: at(0))
-            _ = try await store.claimExecutions(instanceId: "worker-a", horizon: at(0), limit: 1, leaseUntil: at(30))
+            _ = try await claimAndStart(store, instanceId: "worker-a", now: at(0), horizon: at(0), limit: 1, leaseUntil: at(30))
 
             let first = try #require(try await store.reapExpiredLeases(now: at(31), deadAfter: 3600, limit: 10).first)
             #expect(first.status == .queued)
@@ -98,14 +98,14 @@ extension StoreConformance {
             #expect(try await store.execution(id: queued.id)?.status == .queued)
             #expect(try await store.execution(id: queued.id)?.attempt == 2)
 
-            let second = try #require(try await store.claimExecutions(instanceId: "worker-b", horizon: at(36), limit: 1, leaseUntil: at(66)).first)
+            let second = try #require(try await claimAndStart(store, instanceId: "worker-b", now: at(36), horizon: at(36), limit: 1, leaseUntil: at(66)).first)
             #expect(second.execution.attempt == 2)
             let secondReap = try #require(try await store.reapExpiredLeases(now: at(70), deadAfter: 3600, limit: 10).first)
             #expect(secondReap.status == .queued)
             #expect(secondReap.attempt == 3)
             #expect(secondReap.runAfter == at(80), "10 s backoff after the second attempt")
 
-            _ = try await store.claimExecutions(instanceId: "worker-c", horizon: at(80), limit: 1, leaseUntil: at(110))
+            _ = try await claimAndStart(store, instanceId: "worker-c", now: at(80), horizon: at(80), limit: 1, leaseUntil: at(110))
             let last = try #require(try await store.reapExpiredLeases(now: at(111), deadAfter: 3600, limit: 10).first)
             #expect(last.status == .failed, "no retries left after attempt 3")
             #expect(last.attempt == 3)
@@ -116,7 +116,7 @@ extension StoreConformance {
             let job = try await store.createJob(try manualSpec("many", maxInstances: 5), now: t0)
             for second in 0..<5 {
                 _ = try await store.trigger(jobId: job.id, now: at(Double(second)))
-                _ = try await store.claimExecutions(instanceId: "worker-a", horizon: at(Double(second)), limit: 1, leaseUntil: at(Double(30 + second)))
+                _ = try await claimAndStart(store, instanceId: "worker-a", now: at(Double(second)), horizon: at(Double(second)), limit: 1, leaseUntil: at(Double(30 + second)))
             }
             let first = try await store.reapExpiredLeases(now: at(100), deadAfter: 3600, limit: 2)
             #expect(first.count == 2)

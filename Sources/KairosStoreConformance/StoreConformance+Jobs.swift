@@ -132,7 +132,7 @@ extension StoreConformance {
             for (key, time) in [("echo", 20.0), ("alpha", 30.0)] {
                 let job = try #require(try await store.job(key: key))
                 _ = try await store.trigger(jobId: job.id, now: at(time))
-                let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", horizon: at(time), limit: 1, leaseUntil: at(time + 30)).first)
+                let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", now: at(time), horizon: at(time), limit: 1, leaseUntil: at(time + 30)).first)
                 _ = try await store.complete([completion(claimed, startedAt: at(time), finishedAt: at(time + 1), .succeeded(result: nil))], now: at(time + 1))
             }
             // The one-shot fires, and has no next fire any more.
@@ -266,7 +266,7 @@ extension StoreConformance {
         StoreConformanceCase("soft delete hides the job, keeps its history, cancels its queued executions") { store in
             let job = try await store.createJob(try intervalSpec("gone", seconds: 60), now: t0)
             let manual = try await store.trigger(jobId: job.id, now: at(1))
-            let claimed = try await store.claimExecutions(instanceId: "worker-a", horizon: at(1), limit: 10, leaseUntil: at(31))
+            let claimed = try await store.claimExecutions(instanceId: "worker-a", now: at(1), horizon: at(1), limit: 10, leaseUntil: at(31))
             #expect(claimed.map(\.execution.id) == [manual.id])
             try await store.complete([completion(claimed[0], startedAt: at(1), finishedAt: at(2), .succeeded(result: "ok"))], now: at(2))
             let queued = try await store.trigger(jobId: job.id, now: at(3))
@@ -294,7 +294,7 @@ extension StoreConformance {
 
             let batch = try await store.claimDueFires(now: at(600), horizon: at(600), limit: 100)
             #expect(batch.jobsClaimed == 0, "a deleted job is never fired")
-            #expect(try await store.claimExecutions(instanceId: "worker-a", horizon: at(600), limit: 10, leaseUntil: at(630)).isEmpty)
+            #expect(try await store.claimExecutions(instanceId: "worker-a", now: at(600), horizon: at(600), limit: 10, leaseUntil: at(630)).isEmpty)
 
             await expectStoreError(.notFound, "trigger a deleted job") { try await store.trigger(jobId: job.id, now: at(5)) }
             await expectStoreError(.notFound, "pause a deleted job") {

@@ -19,7 +19,7 @@ extension StoreConformance {
 
             var order: [UUID] = []
             for _ in 0..<4 {
-                let claimed = try await store.claimExecutions(instanceId: "worker-a", horizon: at(10), limit: 1, leaseUntil: at(40))
+                let claimed = try await store.claimExecutions(instanceId: "worker-a", now: at(10), horizon: at(10), limit: 1, leaseUntil: at(40))
                 #expect(claimed.count <= 1)
                 order += claimed.map(\.execution.id)
             }
@@ -32,7 +32,7 @@ extension StoreConformance {
         StoreConformanceCase("claims: running state, lease, instance and job are returned") { store in
             let job = try await store.createJob(try manualSpec("claimed", priority: 2), now: t0)
             let queued = try await store.trigger(jobId: job.id, now: at(1))
-            let claimed = try await store.claimExecutions(instanceId: "worker-a", horizon: at(1), limit: 5, leaseUntil: at(31))
+            let claimed = try await store.claimExecutions(instanceId: "worker-a", now: at(1), horizon: at(1), limit: 5, leaseUntil: at(31))
             let first = try #require(claimed.first)
             #expect(claimed.count == 1)
             #expect(first.job.id == job.id)
@@ -56,16 +56,16 @@ extension StoreConformance {
             for second in 0..<4 { _ = try await store.trigger(jobId: job.id, now: at(Double(second))) }
             let otherRun = try await store.trigger(jobId: other.id, now: at(5))
 
-            let first = try await store.claimExecutions(instanceId: "worker-a", horizon: at(10), limit: 10, leaseUntil: at(40))
+            let first = try await store.claimExecutions(instanceId: "worker-a", now: at(10), horizon: at(10), limit: 10, leaseUntil: at(40))
             #expect(first.filter { $0.job.id == job.id }.count == 2, "two of four, its maxInstances")
             #expect(first.contains { $0.execution.id == otherRun.id }, "a job at its limit does not block others")
-            let second = try await store.claimExecutions(instanceId: "worker-b", horizon: at(10), limit: 10, leaseUntil: at(40))
+            let second = try await store.claimExecutions(instanceId: "worker-b", now: at(10), horizon: at(10), limit: 10, leaseUntil: at(40))
             #expect(second.isEmpty, "running executions of another claim count")
             #expect(try await store.queueDepth(now: at(10)) == 2, "the waiting ones stay queued")
 
             let done = try #require(first.first { $0.job.id == job.id })
             try await store.complete([completion(done, startedAt: at(10), finishedAt: at(11), .succeeded(result: nil))], now: at(11))
-            let third = try await store.claimExecutions(instanceId: "worker-b", horizon: at(12), limit: 10, leaseUntil: at(42))
+            let third = try await store.claimExecutions(instanceId: "worker-b", now: at(12), horizon: at(12), limit: 10, leaseUntil: at(42))
             #expect(third.count == 1)
             #expect(third.first?.job.id == job.id)
             #expect(try await store.executionCounts()[.running] == 3)
@@ -76,9 +76,9 @@ extension StoreConformance {
             let other = try await store.createJob(try manualSpec("other", priority: 0), now: t0)
             for index in 0..<150 { _ = try await store.trigger(jobId: busy.id, now: at(Double(index) / 100)) }
             let otherRun = try await store.trigger(jobId: other.id, now: at(2))
-            let first = try await store.claimExecutions(instanceId: "worker-a", horizon: at(10), limit: 1, leaseUntil: at(40))
+            let first = try await store.claimExecutions(instanceId: "worker-a", now: at(10), horizon: at(10), limit: 1, leaseUntil: at(40))
             #expect(first.map(\.job.id) == [busy.id])
-            let second = try await store.claimExecutions(instanceId: "worker-a", horizon: at(10), limit: 1, leaseUntil: at(40))
+            let second = try await store.claimExecutions(instanceId: "worker-a", now: at(10), horizon: at(10), limit: 1, leaseUntil: at(40))
             #expect(second.map(\.execution.id) == [otherRun.id], "found past the 149 waiting executions of the busy job")
             #expect(try await store.queueDepth(now: at(10)) == 149)
         },
@@ -88,7 +88,7 @@ extension StoreConformance {
             let a = try await store.trigger(jobId: job.id, now: at(0))
             let b = try await store.trigger(jobId: job.id, now: at(1))
             let c = try await store.trigger(jobId: job.id, now: at(2))
-            let claimed = try await store.claimExecutions(instanceId: "worker-a", horizon: at(5), limit: 3, leaseUntil: at(35))
+            let claimed = try await store.claimExecutions(instanceId: "worker-a", now: at(5), horizon: at(5), limit: 3, leaseUntil: at(35))
             #expect(claimed.count == 3)
             let byId = Dictionary(uniqueKeysWithValues: claimed.map { ($0.execution.id, $0) })
             let ignored = try await store.complete(
@@ -128,14 +128,14 @@ extension StoreConformance {
             #expect(stored.lastStatus == .failed || stored.lastStatus == .succeeded)
             #expect(stored.lastRunAt == at(5))
             #expect(stored.version == job.version, "outcomes do not change the job's version")
-            #expect(try await store.claimExecutions(instanceId: "worker-a", horizon: at(19), limit: 3, leaseUntil: at(50)).isEmpty)
-            #expect(try await store.claimExecutions(instanceId: "worker-a", horizon: at(20), limit: 3, leaseUntil: at(50)).map(\.execution.id) == [c.id])
+            #expect(try await store.claimExecutions(instanceId: "worker-a", now: at(19), horizon: at(19), limit: 3, leaseUntil: at(50)).isEmpty)
+            #expect(try await store.claimExecutions(instanceId: "worker-a", now: at(20), horizon: at(20), limit: 3, leaseUntil: at(50)).map(\.execution.id) == [c.id])
         },
 
         StoreConformanceCase("complete: a failure with retryAt re-queues the next attempt") { store in
             let job = try await store.createJob(try manualSpec("flaky"), now: t0)
             let queued = try await store.trigger(jobId: job.id, now: at(0))
-            let first = try #require(try await store.claimExecutions(instanceId: "worker-a", horizon: at(0), limit: 1, leaseUntil: at(30)).first)
+            let first = try #require(try await store.claimExecutions(instanceId: "worker-a", now: at(0), horizon: at(0), limit: 1, leaseUntil: at(30)).first)
             let failure = ExecutionError(reason: ExecutionError.timeout, message: "no answer in 5 s")
             try await store.complete(
                 [completion(first, startedAt: at(0), finishedAt: at(5), .failed(failure, result: nil, retryAt: at(15)))], now: at(5))
@@ -149,8 +149,8 @@ extension StoreConformance {
             #expect(requeued.leaseExpiresAt == nil)
             #expect(try await store.job(id: job.id)?.lastStatus == nil, "not a final outcome")
 
-            #expect(try await store.claimExecutions(instanceId: "worker-b", horizon: at(14), limit: 1, leaseUntil: at(44)).isEmpty)
-            let second = try #require(try await store.claimExecutions(instanceId: "worker-b", horizon: at(15), limit: 1, leaseUntil: at(45)).first)
+            #expect(try await store.claimExecutions(instanceId: "worker-b", now: at(14), horizon: at(14), limit: 1, leaseUntil: at(44)).isEmpty)
+            let second = try #require(try await store.claimExecutions(instanceId: "worker-b", now: at(15), horizon: at(15), limit: 1, leaseUntil: at(45)).first)
             #expect(second.execution.id == queued.id)
             #expect(second.execution.attempt == 2)
             #expect(second.execution.instanceId == "worker-b")
@@ -168,11 +168,11 @@ extension StoreConformance {
         StoreConformanceCase("complete: an outcome from a stale instance or attempt is ignored") { store in
             let job = try await store.createJob(try manualSpec("contended", retry: try RetryPolicy(maxRetries: 3, backoff: .init(initial: 0, max: 0), jitter: false)), now: t0)
             let queued = try await store.trigger(jobId: job.id, now: at(0))
-            let byA = try #require(try await store.claimExecutions(instanceId: "worker-a", horizon: at(0), limit: 1, leaseUntil: at(30)).first)
+            let byA = try #require(try await claimAndStart(store, instanceId: "worker-a", now: at(0), horizon: at(0), limit: 1, leaseUntil: at(30)).first)
             let reaped = try await store.reapExpiredLeases(now: at(31), deadAfter: 3600, limit: 10)
             #expect(reaped.map(\.id) == [queued.id])
             #expect(reaped.first?.status == .queued)
-            let byB = try #require(try await store.claimExecutions(instanceId: "worker-b", horizon: at(31), limit: 1, leaseUntil: at(61)).first)
+            let byB = try #require(try await store.claimExecutions(instanceId: "worker-b", now: at(31), horizon: at(31), limit: 1, leaseUntil: at(61)).first)
             #expect(byB.execution.attempt == 2)
 
             let ignored = try await store.complete([completion(byA, startedAt: at(0), finishedAt: at(40), .succeeded(result: "late"))], now: at(40))
@@ -198,13 +198,13 @@ extension StoreConformance {
             #expect(cancelled.error?.reason == ExecutionError.cancelled)
             #expect(cancelled.finishedAt == at(1))
             #expect(try await store.execution(id: queued.id)?.status == .cancelled)
-            #expect(try await store.claimExecutions(instanceId: "worker-a", horizon: at(5), limit: 5, leaseUntil: at(35)).isEmpty)
+            #expect(try await store.claimExecutions(instanceId: "worker-a", now: at(5), horizon: at(5), limit: 5, leaseUntil: at(35)).isEmpty)
             await expectStoreError(.invalidState, "cancel a cancelled execution") { try await store.cancel(executionId: queued.id, now: at(2)) }
             await expectStoreError(.notFound, "cancel an unknown execution") { try await store.cancel(executionId: UUID(), now: at(2)) }
 
             try await store.registerInstance(instance("worker-a", at: t0))
             let running = try await store.trigger(jobId: job.id, now: at(3))
-            let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", horizon: at(3), limit: 5, leaseUntil: at(33)).first)
+            let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", now: at(3), horizon: at(3), limit: 5, leaseUntil: at(33)).first)
             #expect(try await store.heartbeat(instanceId: "worker-a", now: at(4), leaseUntil: at(34)).isEmpty)
             let stopped = try await store.cancel(executionId: running.id, now: at(5))
             #expect(stopped.status == .cancelled)
@@ -217,7 +217,7 @@ extension StoreConformance {
             #expect(try await store.heartbeat(instanceId: "worker-a", now: at(8), leaseUntil: at(38)).isEmpty, "reported once it is acknowledged")
 
             let finished = try await store.trigger(jobId: job.id, now: at(9))
-            let finishedClaim = try #require(try await store.claimExecutions(instanceId: "worker-a", horizon: at(9), limit: 5, leaseUntil: at(39)).first)
+            let finishedClaim = try #require(try await store.claimExecutions(instanceId: "worker-a", now: at(9), horizon: at(9), limit: 5, leaseUntil: at(39)).first)
             try await store.complete([completion(finishedClaim, startedAt: at(9), finishedAt: at(10), .succeeded(result: nil))], now: at(10))
             await expectStoreError(.invalidState, "cancel a succeeded execution") { try await store.cancel(executionId: finished.id, now: at(11)) }
         },

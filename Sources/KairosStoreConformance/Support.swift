@@ -107,3 +107,20 @@ func completion(_ claimed: ClaimedExecution, instance: String = "worker-a", star
 func instance(_ id: String, at date: Date) -> InstanceInfo {
     InstanceInfo(id: id, hostname: "host-\(id)", pid: 42, roles: ["scheduler", "worker"], version: "test", startedAt: date, heartbeatAt: date)
 }
+
+/// Claims like `claimExecutions` and records that each claimed attempt started at `now`: a
+/// worker that took the executions and began running them (a reaper then fails a lost attempt
+/// instead of releasing it).
+func claimAndStart(
+    _ store: any JobStore, instanceId: String, now: Date, horizon: Date, limit: Int, leaseUntil: Date
+) async throws -> [ClaimedExecution] {
+    let claimed = try await store.claimExecutions(instanceId: instanceId, now: now, horizon: horizon, limit: limit, leaseUntil: leaseUntil)
+    try await store.recordStarts(claimed.map {
+        AttemptStart(executionId: $0.execution.id, instanceId: instanceId, attempt: $0.execution.attempt, startedAt: now)
+    })
+    return claimed.map { claimed in
+        var started = claimed
+        started.execution.startedAt = now
+        return started
+    }
+}

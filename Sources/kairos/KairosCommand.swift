@@ -8,7 +8,7 @@ struct KairosCommand: AsyncParsableCommand {
         abstract: "Kairos: a durable cron, interval and one-off job scheduler.",
         version: KairosCommand.version,
         subcommands: [
-            ServeCommand.self, JobsCommand.self, StatusCommand.self, HealthCommand.self, KeysCommand.self, CronCommand.self,
+            ServeCommand.self, MigrateCommand.self, JobsCommand.self, StatusCommand.self, HealthCommand.self, KeysCommand.self, CronCommand.self,
             BenchCommand.self,
         ]
     )

@@ -37,11 +37,14 @@ struct CronCommandTests {
 
     @Test("cron next without --after starts from now")
     func defaultsToNow() async throws {
+        // Bounds taken around the run: a slow start must not carry "now" past the next minute.
+        let before = Date()
         let result = try await KairosProcess.run(["cron", "next", "* * * * *", "--count", "1", "--json"])
+        let after = Date()
         #expect(result.status == 0)
         let output = try JSONDecoder().decode(NextOutput.self, from: Data(result.stdout.utf8))
         let fire = try #require(ISO8601DateFormatter().date(from: output.next[0]))
-        #expect(fire > Date() && fire <= Date().addingTimeInterval(61))
+        #expect(fire > before && fire <= after.addingTimeInterval(60), "the next minute after the command ran")
     }
 
     @Test("cron validate accepts a valid expression with a summary")

@@ -37,7 +37,7 @@ struct SQLiteStoreTimingTests {
 
         var claimed: [ClaimedExecution] = []
         let claim = try await clock.measure {
-            claimed = try await store.claimExecutions(instanceId: "w", horizon: t0 + 3, limit: count, leaseUntil: t0 + 60)
+            claimed = try await store.claimExecutions(instanceId: "w", now: t0 + 3, horizon: t0 + 3, limit: count, leaseUntil: t0 + 60)
         }
         print("claimExecutions: \(claimed.count) in one call (specs decoded, cache cold): \(claim)")
         let complete = try await clock.measure {
@@ -54,7 +54,7 @@ struct SQLiteStoreTimingTests {
         var done = 0
         let rounds = try await clock.measure {
             for _ in 0..<(count / 500 + 2) {
-                let next = try await store.claimExecutions(instanceId: "w", horizon: t0 + 3, limit: 500, leaseUntil: t0 + 60)
+                let next = try await store.claimExecutions(instanceId: "w", now: t0 + 3, horizon: t0 + 3, limit: 500, leaseUntil: t0 + 60)
                 if next.isEmpty { break }
                 done += next.count
                 try await store.complete(

@@ -34,6 +34,8 @@ public struct ExecutionError: Sendable, Hashable, Codable, Error, CustomStringCo
     public static let workerLost = "worker lost"
     public static let cancelled = "cancelled"
     public static let shutdown = "shutdown"
+    /// A scheduled fire recorded `missed` because it waited in the queue beyond its misfire grace.
+    public static let misfire = "misfire"
 
     public var description: String { "\(reason): \(message)" }
 }
@@ -63,13 +65,16 @@ public struct Execution: Sendable, Hashable, Identifiable {
     public var instanceId: String?
     /// Until when the running attempt's instance holds it; after that it may be reaped.
     public var leaseExpiresAt: Date?
+    /// A scheduled fire still waiting (queued) after this instant is recorded `missed`, not run
+    /// late: its `runAfter` plus the job's `misfireGraceTime`. `nil` for manual runs and retries.
+    public var missAfter: Date?
     public var createdAt: Date
 
     public init(
         id: UUID = UUID(), jobId: UUID, jobKey: String, trigger: ExecutionTrigger, status: ExecutionStatus,
         scheduledAt: Date, runAfter: Date, priority: Int = 0, attempt: Int = 1, startedAt: Date? = nil,
         finishedAt: Date? = nil, durationMs: Int? = nil, error: ExecutionError? = nil, result: String? = nil,
-        instanceId: String? = nil, leaseExpiresAt: Date? = nil, createdAt: Date
+        instanceId: String? = nil, leaseExpiresAt: Date? = nil, missAfter: Date? = nil, createdAt: Date
     ) {
         self.id = id
         self.jobId = jobId
@@ -87,6 +92,7 @@ public struct Execution: Sendable, Hashable, Identifiable {
         self.result = result
         self.instanceId = instanceId
         self.leaseExpiresAt = leaseExpiresAt
+        self.missAfter = missAfter
         self.createdAt = createdAt
     }
 }

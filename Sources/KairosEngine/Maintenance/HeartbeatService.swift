@@ -9,7 +9,7 @@ import Synchronization
 /// passes cancel requests to the worker pool, and reaps other instances' expired leases.
 /// See `Maintenance/README.md`.
 public final class HeartbeatService: Service, Sendable {
-    private let store: any JobStore
+    private let store: any InstanceRegistry
     private let clock: any EngineClock
     private let events: EventBus
     private let configuration: EngineConfiguration
@@ -19,7 +19,7 @@ public final class HeartbeatService: Service, Sendable {
     private let wakeup = Wakeup()
     private let stopping = Atomic<Bool>(false)
 
-    init(store: any JobStore, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?, instance: InstanceInfo) {
+    init(store: any InstanceRegistry, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?, instance: InstanceInfo) {
         self.store = store
         self.clock = clock
         self.events = events
@@ -32,6 +32,14 @@ public final class HeartbeatService: Service, Sendable {
     public func run() async throws {
         try await store.registerInstance(instance)
         logger.info("instance registered", metadata: ["instanceId": "\(instance.id)", "roles": "\(instance.roles.joined(separator: ","))"])
+        if store.isExclusive {
+            // The only process on this store: every other instance still recorded running died
+            // (kill -9, power loss). Take its work back now instead of after a lease period.
+            let recovered = try await store.recoverInstances(otherThan: instance.id, now: clock.now())
+            if !recovered.isEmpty {
+                logger.notice("recovered the work of instances that died", metadata: ["instances": "\(recovered.joined(separator: ","))"])
+            }
+        }
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !stopping.load(ordering: .relaxed) {
                 await beat()
@@ -57,7 +65,7 @@ public final class HeartbeatService: Service, Sendable {
             if !cancelled.isEmpty { workers?.cancelAttempts(cancelled) }
             let reaped = try await store.reapExpiredLeases(
                 now: now, deadAfter: configuration.deadInstanceAfter, limit: 1000, sparing: instance.id)
-            for execution in reaped {
+            for execution in reaped where execution.startedAt != nil {
                 events.emit(.executionFailed(execution, willRetry: execution.status == .queued))
             }
             if reaped.contains(where: { $0.status == .queued }) { workers?.workAvailable() }

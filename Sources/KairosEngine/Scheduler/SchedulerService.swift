@@ -9,7 +9,7 @@ import Synchronization
 /// Sleeps until the earliest `nextRunAt` (minus the look-ahead) or until jobs change, never
 /// on a fixed short poll. Stops claiming at graceful shutdown.
 public final class SchedulerService: Service, Sendable {
-    private let store: any JobStore
+    private let store: any FireScheduling & JobRepository
     private let clock: any EngineClock
     private let events: EventBus
     private let logger: Logger
@@ -17,7 +17,7 @@ public final class SchedulerService: Service, Sendable {
     private let workers: WorkerPool?
     private let machine: Mutex<SchedulerStateMachine>
 
-    init(store: any JobStore, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?) {
+    init(store: any FireScheduling & JobRepository, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?) {
         self.store = store
         self.clock = clock
         self.events = events
@@ -44,13 +44,9 @@ public final class SchedulerService: Service, Sendable {
                     action = machine.withLock { $0.start(now: clock.now()) }
                 case .claim(let now, let horizon, let limit):
                     do {
-                        // Fires are taken for this instance's workers only while nothing runnable
-                        // waits in the queue: queued work (retries, triggers, fires whose job was
-                        // at maxInstances) must not be starved by a stream of local claims.
-                        var localClaim = workers?.localClaim(now: now)
-                        if localClaim != nil, let queued = try await store.earliestQueued(), queued <= now {
-                            localClaim = nil
-                        }
+                        // The store takes fires for this instance's workers only while nothing
+                        // runnable waits in the queue (``FireScheduling``).
+                        let localClaim = workers?.localClaim(now: now)
                         let batch = try await store.claimDueFires(now: now, horizon: horizon, limit: limit, localClaim: localClaim)
                         workers?.receive(batch.claimed)
                         if !batch.queued.isEmpty { workers?.workAvailable() }

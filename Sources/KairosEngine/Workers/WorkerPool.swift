@@ -13,7 +13,7 @@ import Synchronization
 /// running ones finish within `shutdownGrace`, then cancel them (recorded failed, reason
 /// `shutdown`, retried if the job allows), flush every outcome and return.
 public final class WorkerPool: Service, Sendable {
-    private let store: any JobStore
+    private let store: any ExecutionQueue
     private let clock: any EngineClock
     private let events: EventBus
     private let registry: TaskRegistry
@@ -22,12 +22,13 @@ public final class WorkerPool: Service, Sendable {
     private let wakeup = Wakeup()
     private let flushWakeup = Wakeup()
     private let state: Mutex<DispatchState>
-    private let pending = Mutex<(completions: [Completion], done: Bool)>(([], false))
+    /// Outcomes and starts waiting for the flush loop.
+    private let pending = Mutex<PendingWrites>(PendingWrites())
     private let shutdownRequested = Atomic<Bool>(false)
     private let attempts: RunningAttempts
     private let runner: AttemptRunner
 
-    init(store: any JobStore, clock: any EngineClock, events: EventBus, registry: TaskRegistry, configuration: EngineConfiguration, logger: Logger) {
+    init(store: any ExecutionQueue, clock: any EngineClock, events: EventBus, registry: TaskRegistry, configuration: EngineConfiguration, logger: Logger) {
         self.store = store
         self.clock = clock
         self.events = events
@@ -166,7 +167,7 @@ public final class WorkerPool: Service, Sendable {
 
     private func claim(_ request: DispatchState.ClaimRequest, now: Date) async throws -> [ClaimedExecution] {
         let claimed = try await store.claimExecutions(
-            instanceId: configuration.instanceId, horizon: request.horizon, limit: request.limit,
+            instanceId: configuration.instanceId, now: now, horizon: request.horizon, limit: request.limit,
             leaseUntil: clock.now().addingTimeInterval(configuration.leaseDuration))
         state.withLock { $0.received(claimed) }
         return claimed
@@ -212,7 +213,15 @@ public final class WorkerPool: Service, Sendable {
     private func record(_ completion: Completion) {
         let count = pending.withLock { pending -> Int in
             pending.completions.append(completion)
-            return pending.completions.count
+            return pending.count
+        }
+        if count == 1 { flushWakeup.signal() }
+    }
+
+    private func record(_ start: AttemptStart) {
+        let count = pending.withLock { pending -> Int in
+            pending.starts.append(start)
+            return pending.count
         }
         if count == 1 { flushWakeup.signal() }
     }
@@ -220,6 +229,7 @@ public final class WorkerPool: Service, Sendable {
     /// Runs one attempt; `nil` when it was abandoned meanwhile.
     private func execute(_ claimed: ClaimedExecution, in slot: WorkerSlot) async -> Completion? {
         let startedAt = clock.now()
+        record(AttemptStart(executionId: claimed.execution.id, instanceId: configuration.instanceId, attempt: claimed.execution.attempt, startedAt: startedAt))
         events.emit(.executionStarted(running(claimed, startedAt: startedAt)))
         let attemptResult: AttemptResult
         if let task = registry.task(named: claimed.job.spec.task) {
@@ -294,36 +304,61 @@ public final class WorkerPool: Service, Sendable {
             let windowEnd = ContinuousClock.now + .milliseconds(250)
             var seen = -1
             while !pending.withLock({ $0.done }), ContinuousClock.now < windowEnd {
-                let count = pending.withLock { $0.completions.count }
+                let count = pending.withLock { $0.count }
                 if count == seen || count >= 5000 { break }
                 seen = count
                 try? await Task.sleep(for: .milliseconds(5))
             }
-            let batch = pending.withLock { pending -> [Completion] in
-                defer { pending.completions.removeAll(keepingCapacity: true) }
-                return pending.completions
-            }
+            let batch = pending.withLock { $0.take() }
             if !batch.isEmpty {
                 do {
-                    try await store.complete(batch, now: clock.now())
+                    try await store.recordStarts(batch.starts)
+                    try await store.complete(batch.completions, now: clock.now())
                     failures = 0
                 } catch {
                     failures += 1
-                    logger.error("recording execution outcomes failed", metadata: ["error": "\(error)", "count": "\(batch.count)"])
+                    logger.error("recording execution outcomes failed", metadata: ["error": "\(error)", "count": "\(batch.completions.count)"])
                     if failures < 50 {
-                        pending.withLock { $0.completions.insert(contentsOf: batch, at: 0) }
+                        pending.withLock { $0.putBack(batch) }
                         try? await Task.sleep(for: .milliseconds(200))
                     } else {
                         // About 10 s of failures: the leases of these attempts expire and the
                         // reaper records them (worker lost, retried where allowed).
-                        logger.critical("giving up on recording outcomes", metadata: ["count": "\(batch.count)"])
+                        logger.critical("giving up on recording outcomes", metadata: ["count": "\(batch.completions.count)"])
                         failures = 0
                     }
                 }
             }
-            let (empty, finished) = pending.withLock { ($0.completions.isEmpty, $0.done) }
+            let (empty, finished) = pending.withLock { ($0.isEmpty, $0.done) }
             if finished && empty { return }
             if !empty { flushWakeup.signal() }
         }
+    }
+}
+
+/// What the flush loop writes next: attempt starts and outcomes, in arrival order.
+struct PendingWrites: Sendable {
+    var starts: [AttemptStart] = []
+    var completions: [Completion] = []
+    var done = false
+
+    var count: Int { starts.count + completions.count }
+    var isEmpty: Bool { starts.isEmpty && completions.isEmpty }
+
+    /// Everything pending, emptied. A start whose outcome is in the same batch is dropped: the
+    /// outcome records the start time itself (quick tasks cost one write, not two).
+    mutating func take() -> PendingWrites {
+        defer {
+            starts.removeAll(keepingCapacity: true)
+            completions.removeAll(keepingCapacity: true)
+        }
+        let finished = Set(completions.lazy.filter { if case .released = $0.outcome { false } else { true } }.map(\.executionId))
+        return PendingWrites(starts: starts.filter { !finished.contains($0.executionId) }, completions: completions)
+    }
+
+    /// A batch that could not be written goes back in front of what came since.
+    mutating func putBack(_ batch: PendingWrites) {
+        starts.insert(contentsOf: batch.starts, at: 0)
+        completions.insert(contentsOf: batch.completions, at: 0)
     }
 }

@@ -6,6 +6,7 @@ import KairosSQLite
 import KairosStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// `kairos bench dispatch`: N `system.noop` interval jobs aligned to the second on a fresh
 /// store, the real engine for a while, then counts from the store: fires expected,
@@ -16,7 +17,7 @@ struct DispatchBench: AsyncParsableCommand {
         abstract: "Run the real engine on N interval jobs and report fires, duplicates, missed and schedule lag."
     )
 
-    @Option(help: "The job store: sqlite:PATH of a new (or empty) database.")
+    @Option(help: "The job store: \(StoreLocation.forms) of a new (or empty) database.")
     var store: String
 
     @Option(help: "Number of system.noop interval jobs.")
@@ -34,25 +35,33 @@ struct DispatchBench: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Flag(help: "Measure capacity (a lone burst of --jobs fires), then run twice that load for --duration s and half of it for --recovery s.")
+    var overload = false
+
+    @Option(help: "With --overload: seconds of reduced load after the overload.")
+    var recovery: Int = 10
+
     func validate() throws {
         guard (1...1_000_000).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 1000000") }
         guard (1...86_400).contains(interval) else { throw ValidationError("--interval must be between 1 and 86400 seconds") }
         guard (1...3600).contains(duration) else { throw ValidationError("--duration must be between 1 and 3600 seconds") }
         if let workers, !(1...1024).contains(workers) { throw ValidationError("--workers must be between 1 and 1024") }
+        guard (1...600).contains(recovery) else { throw ValidationError("--recovery must be between 1 and 600 seconds") }
     }
 
     func run() async throws {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
-        let path = try StoreLocation(store).path
-        let store: SQLiteJobStore
-        do { store = try SQLiteJobStore(path: path) } catch {
+        let location = try StoreLocation(store)
+        let store: any JobStore
+        do { store = try location.open(serving: true) } catch {
             printError("cannot open the store \(self.store): \(error)")
             throw ExitCode(1)
         }
         guard try await store.listJobs(JobQuery(limit: 1)).items.isEmpty else {
-            printError("the store \(path) already holds jobs; give bench dispatch a new file")
+            printError("the store \(location) already holds jobs; give bench dispatch a new file")
             throw ExitCode(1)
         }
+        if overload { return try await runOverload(store: store, location: location) }
 
         // Jobs are created with their first fire far enough ahead that creation is over by then.
         let created = Date()
@@ -100,7 +109,7 @@ struct DispatchBench: AsyncParsableCommand {
         var missed = 0
         var lags: [Double] = []
 
-        static func measure(store: SQLiteJobStore, windowStart: Date, windowEnd: Date, jobs: Int, interval: Int) async throws -> Report {
+        static func measure(store: any JobStore, windowStart: Date, windowEnd: Date, jobs: Int, interval: Int) async throws -> Report {
             var report = Report()
             let firesPerJob = Int((windowEnd.timeIntervalSince(windowStart) / Double(interval)).rounded(.up))
             report.expected = jobs * firesPerJob

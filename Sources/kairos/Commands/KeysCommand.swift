@@ -22,19 +22,19 @@ struct KeysCommand: AsyncParsableCommand {
     )
 
     struct StoreOptions: ParsableArguments {
-        @Option(help: "The job store: sqlite:PATH (the same as kairos serve).")
+        @Option(help: "The job store: \(StoreLocation.forms) (the same as kairos serve).")
         var store = "sqlite:kairos.db"
 
         func validate() throws { _ = try StoreLocation(store) }
 
         /// Opens the store; with `mustExist`, a missing database file is an error (exit 1).
-        func open(mustExist: Bool) throws -> SQLiteJobStore {
-            let path = try StoreLocation(store).path
-            if mustExist, !FileManager.default.fileExists(atPath: path) {
+        func open(mustExist: Bool) throws -> any JobStore {
+            let location = try StoreLocation(store)
+            if mustExist, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
                 throw clientFailure(ClientExit.failure, "no store at \(path) (--store sqlite:PATH names the database of kairos serve)")
             }
             do {
-                return try SQLiteJobStore(path: path)
+                return try location.open(serving: false)
             } catch {
                 throw clientFailure(ClientExit.failure, "cannot open the store \(store): \(error)")
             }

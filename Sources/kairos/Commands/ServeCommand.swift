@@ -108,9 +108,9 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
         let roles = try parsedRoles()
 
-        let store: SQLiteJobStore
+        let store: any JobStore
         do {
-            store = try SQLiteJobStore(path: try StoreLocation(self.store).path)
+            store = try StoreLocation(self.store).open(serving: true)
         } catch {
             printError("cannot open the store \(self.store): \(error)")
             throw ExitCode(1)
@@ -181,18 +181,5 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("stopped", metadata: ["instanceId": "\(configuration.instanceId)"])
-    }
-}
-
-/// A `--store` value: `sqlite:PATH` (the PostgreSQL driver comes later).
-struct StoreLocation {
-    var path: String
-
-    init(_ text: String) throws {
-        guard text.hasPrefix("sqlite:") else {
-            throw ValidationError("--store must be sqlite:PATH (got '\(text)'); the PostgreSQL driver is not built yet")
-        }
-        path = String(text.dropFirst("sqlite:".count))
-        guard !path.isEmpty else { throw ValidationError("--store sqlite:PATH needs a path") }
     }
 }

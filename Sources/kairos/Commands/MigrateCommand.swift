@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import KairosStore
+
+/// `kairos migrate`: applies the store's pending schema migrations and lists the schema.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply the store's pending schema migrations and print them.",
+        discussion: """
+            Migrations also run when kairos serve starts; this runs them ahead of a deployment. \
+            Safe while a server runs and when several processes migrate at once. Exits 1 when the \
+            store cannot be opened, or when its schema is newer than this binary knows.
+            """
+    )
+
+    @Option(help: "The job store: \(StoreLocation.forms).")
+    var store = "sqlite:kairos.db"
+
+    func validate() throws { _ = try StoreLocation(store) }
+
+    func run() async throws {
+        let location = try StoreLocation(store)
+        do {
+            let store = try location.open(serving: false)
+            let applied = try await store.migrate()
+            let all = try await store.appliedMigrations()
+            for migration in applied { print("applied \(migration)") }
+            print("\(location): \(all.count) migration\(all.count == 1 ? "" : "s") applied, latest \(all.last ?? "none")\(applied.isEmpty ? " (up to date)" : "")")
+        } catch {
+            printError("cannot migrate the store \(location): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
