@@ -34,7 +34,7 @@ let package = Package(
         // The conformance suite every store driver passes (test support, uses Swift Testing).
         .target(name: "KairosStoreConformance", dependencies: ["KairosStore"]),
         // Helpers shared by the test targets (bounded waits).
-        .target(name: "KairosTestSupport"),
+        .target(name: "KairosTestSupport", dependencies: ["KairosEngine"]),
         // The in-memory driver: the smallest correct store, for tests and embedders.
         .target(name: "MemoryJobStore", dependencies: ["KairosStore"]),
         // Embedded default driver: SQLite through GRDB (WAL, DatabasePool).
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "KairosEngineTests",
             dependencies: [
-                "KairosEngine", "KairosSQLite", "KairosTestSupport",
+                "KairosEngine", "KairosSQLite", "MemoryJobStore", "KairosTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

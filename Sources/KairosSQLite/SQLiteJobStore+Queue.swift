@@ -65,9 +65,12 @@ extension SQLiteJobStore {
         }
     }
 
-    public func earliestQueued() async throws -> Date? {
+    public func earliestQueued(after: Date) async throws -> Date? {
         try await read { db in
-            Micros.date(try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(run_after) FROM executions WHERE status = 'queued'")))
+            Micros.date(
+                try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT MIN(run_after) FROM executions WHERE status = 'queued' AND run_after > ?"),
+                    arguments: [Micros.from(after)]))
         }
     }
 

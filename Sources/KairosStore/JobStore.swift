@@ -102,6 +102,13 @@ extension InstanceRegistry {
     }
 }
 
+extension ExecutionQueue {
+    /// The earliest `runAfter` among all queued executions.
+    public func earliestQueued() async throws -> Date? {
+        try await earliestQueued(after: .distantPast)
+    }
+}
+
 extension FireScheduling {
     /// Schedules due fires without taking any for this instance.
     public func claimDueFires(now: Date, horizon: Date, limit: Int) async throws -> FireBatch {
@@ -158,8 +165,11 @@ public protocol ExecutionQueue: Sendable {
     /// Records the starts of attempts (``Execution/started(_:)``); a start for an attempt this
     /// instance no longer holds is ignored.
     func recordStarts(_ starts: [AttemptStart]) async throws
-    /// The earliest `runAfter` among queued executions, or `nil` if none is queued.
-    func earliestQueued() async throws -> Date?
+    /// The earliest `runAfter` after `after` among queued executions, or `nil` if none is
+    /// queued then. (A worker pool that just claimed everything runnable up to `after` sleeps
+    /// until the next one; what it could not take — its job at `maxInstances` — is not a reason
+    /// to poll.)
+    func earliestQueued(after: Date) async throws -> Date?
     /// Records outcomes. An outcome for an execution this instance no longer holds (reaped,
     /// cancelled) is ignored; the ids of those are returned.
     @discardableResult

@@ -17,10 +17,14 @@ import Synchronization
 /// `Execution.reaped(job:now:using:)` …), exactly as the SQL drivers use them.
 public final class MemoryJobStore: JobStore, Sendable {
     let state = Mutex(State())
+    public let isExclusive: Bool
 
-    public init() {}
-
-    public var isExclusive: Bool { false }
+    /// A memory store lives in one process: with one engine on it, every other instance it
+    /// records is dead (``isExclusive``, recovered at start). Pass `exclusive: false` to run
+    /// several engines on one store (tests of many instances).
+    public init(exclusive: Bool = true) {
+        isExclusive = exclusive
+    }
 
     /// A stored execution and its insertion order (ties in queue order, as a rowid breaks them).
     struct Row {
@@ -388,8 +392,10 @@ public final class MemoryJobStore: JobStore, Sendable {
         }
     }
 
-    public func earliestQueued() async throws -> Date? {
-        state.withLock { state in state.executions.values.filter { $0.execution.status == .queued }.map(\.execution.runAfter).min() }
+    public func earliestQueued(after: Date) async throws -> Date? {
+        state.withLock { state in
+            state.executions.values.filter { $0.execution.status == .queued && $0.execution.runAfter > after }.map(\.execution.runAfter).min()
+        }
     }
 
     @discardableResult

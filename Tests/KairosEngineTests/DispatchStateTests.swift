@@ -157,3 +157,25 @@ struct DispatchStateTests {
         }
     }
 }
+
+@Suite("Dispatch: when the loop sleeps")
+struct DispatchSleepTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test("with nothing buffered it sleeps until the next queued execution's claim time, capped by the idle poll")
+    func untilTheNextQueued() {
+        let state = DispatchState(capacity: 2, claimBatchSize: 10, prefetchLimit: 100, lookahead: 0.5)
+        #expect(state.sleepDeadline(now: now, nextQueued: now + 3, idlePollInterval: 5) == now + 2.5)
+        #expect(state.sleepDeadline(now: now, nextQueued: now + 30, idlePollInterval: 5) == now + 5)
+        #expect(state.sleepDeadline(now: now, nextQueued: nil, idlePollInterval: 5) == now + 5)
+    }
+
+    @Test("queued work the claims could not take is not a reason to poll: the loop sleeps until a signal or the idle poll")
+    func blockedWorkDoesNotSpin() {
+        // The store answers the earliest queued *after* the look-ahead the claims covered, so a
+        // due execution blocked by maxInstances never makes the deadline `now`.
+        let state = DispatchState(capacity: 2, claimBatchSize: 10, prefetchLimit: 100, lookahead: 0.5)
+        let deadline = state.sleepDeadline(now: now, nextQueued: nil, idlePollInterval: 5)
+        #expect(deadline > now, "never a busy loop")
+    }
+}

@@ -138,6 +138,19 @@ public struct DispatchState: Sendable {
         return buffer[head].execution.runAfter
     }
 
+    /// Until when the loop sleeps when it has nothing to start or claim now: the next buffered
+    /// start (if a slot is free for it), the next queued execution's claim time (`nextQueued`,
+    /// the earliest queued after the look-ahead the claims just covered, minus the look-ahead),
+    /// capped by the idle poll interval. Queued work the claims could not take (its job at
+    /// `maxInstances`, or held elsewhere) is not polled for: a completion written, or new work,
+    /// wakes the loop.
+    public func sleepDeadline(now: Date, nextQueued: Date?, idlePollInterval: TimeInterval) -> Date {
+        var deadline = now.addingTimeInterval(idlePollInterval)
+        if let next = nextDeadline() { deadline = min(deadline, next) }
+        if buffered == 0, let queued = nextQueued { deadline = min(deadline, max(now, queued.addingTimeInterval(-lookahead))) }
+        return deadline
+    }
+
     /// Stops claiming and starting; returns the claimed executions that never started, to
     /// release back to the queue.
     public mutating func shutdown() -> [ClaimedExecution] {

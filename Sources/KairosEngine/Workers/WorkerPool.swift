@@ -150,16 +150,17 @@ public final class WorkerPool: Service, Sendable {
             if claimedAny || fullBatch { continue }
 
             // Every slot busy: the next completion wakes the loop (no timer, no store read).
-            let (next, busy, buffered) = state.withLock { ($0.nextDeadline(), $0.inFlight >= $0.capacity, $0.buffered) }
+            let (busy, buffered) = state.withLock { ($0.inFlight >= $0.capacity, $0.buffered) }
             if busy {
                 await wakeup.wait()
                 continue
             }
-            // Otherwise sleep until the next buffered start, the next queued execution, or a signal.
-            var deadline = clock.now().addingTimeInterval(configuration.idlePollInterval)
-            if let next { deadline = min(deadline, next) }
-            if buffered == 0, let queued = try? await store.earliestQueued() {
-                deadline = min(deadline, max(clock.now(), queued.addingTimeInterval(-configuration.lookahead)))
+            // Otherwise sleep until the next buffered start, the next queued execution after
+            // what the claims just looked at, or a signal (a completion written, new work).
+            let sleepNow = clock.now()
+            let queued = buffered == 0 ? try? await store.earliestQueued(after: sleepNow.addingTimeInterval(configuration.lookahead)) : nil
+            let deadline = state.withLock {
+                $0.sleepDeadline(now: sleepNow, nextQueued: queued, idlePollInterval: configuration.idlePollInterval)
             }
             await wakeup.wait(until: deadline, clock: clock)
         }
@@ -315,6 +316,8 @@ public final class WorkerPool: Service, Sendable {
                     try await store.recordStarts(batch.starts)
                     try await store.complete(batch.completions, now: clock.now())
                     failures = 0
+                    // A job that was at maxInstances may have queued work to start now.
+                    if !batch.completions.isEmpty { wakeup.signal() }
                 } catch {
                     failures += 1
                     logger.error("recording execution outcomes failed", metadata: ["error": "\(error)", "count": "\(batch.completions.count)"])

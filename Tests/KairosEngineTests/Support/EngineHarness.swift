@@ -7,9 +7,10 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Runs a real engine on a fresh SQLite file for the duration of `body`, then shuts it down
-/// gracefully and waits for it.
+/// Runs a real engine on `store` (default: a fresh SQLite file) for the duration of `body`,
+/// then shuts it down gracefully and waits for it.
 func withEngine(
+    store given: (any JobStore)? = nil,
     workers: Int = 4,
     clock: any EngineClock = SystemClock(),
     prepare: (any JobStore) async throws -> Void = { _ in },
@@ -20,7 +21,7 @@ func withEngine(
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-engine-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try SQLiteJobStore(path: directory.appendingPathComponent("test.db").path)
+    let store = try given ?? SQLiteJobStore(path: directory.appendingPathComponent("test.db").path)
     try await prepare(store)
     var registry = TaskRegistry.builtIn(httpClient: .shared, history: store, allowShellTasks: false)
     register(&registry)

@@ -1,0 +1,107 @@
+import Foundation
+import KairosCore
+@testable import KairosSQLite
+import KairosStore
+import KairosTestSupport
+import Testing
+
+/// Restarts and starts of `kairos serve` on one SQLite file: a killed instance's claims that
+/// never started are released (not failed) and every job resumes at once; two processes
+/// starting together never trip over migrations; a second serving process is refused.
+@Suite("kairos serve restarts (process)", .serialized)
+struct RestartProcessTests {
+    @Test("kill -9 with fires claimed ahead, then restart: nothing fails as 'worker lost' without having started, every job resumes within seconds")
+    func restartResumesAtOnce() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("kairos.db")
+        let count = 60
+        let jobs = try dir.write(
+            "jobs.yaml",
+            "jobs:\n" + (1...count).map { "  - {key: tick-\($0), task: system.noop, schedule: {type: interval, seconds: 1}}\n" }.joined())
+        // The default lease (30 s): the restart must not wait for it.
+        let first = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", jobs, "--log-level", "warning"], in: dir.url)
+        #expect(try await first.waitUntilServing())
+        let store = try SQLiteJobStore(path: db)
+        #expect(try await eventually(within: 15) { try await store.executionCounts()[.succeeded, default: 0] >= 2 * count })
+        first.signal(SIGKILL)
+        #expect(try await first.waitForExit(within: 5) != nil)
+
+        let second = try ServeProcess(["--store", "sqlite:\(db)", "--log-level", "warning"], in: dir.url)
+        #expect(try await second.waitUntilServing())
+        let serving = Date()
+        // Every job runs a fire scheduled after the restart within a few seconds.
+        let resumed = try await eventually(within: 10) {
+            var keys = Set<String>()
+            var cursor: String?
+            for _ in 0..<100 {
+                let page = try await store.history(HistoryQuery(statuses: [.succeeded], limit: 500, cursor: cursor))
+                for execution in page.items where execution.scheduledAt >= serving { keys.insert(execution.jobKey) }
+                guard let next = page.nextCursor, let last = page.items.last, last.scheduledAt >= serving else { break }
+                cursor = next
+            }
+            return keys.count == count
+        }
+        #expect(resumed, "every job ran again after the restart")
+        let resumedAfter = Date().timeIntervalSince(serving)
+        #expect(resumedAfter < 4, "resumed \(resumedAfter) s after the restart, not after a lease period")
+        let lost = try await store.history(HistoryQuery(statuses: [.failed], limit: 500)).items
+        #expect(lost.allSatisfy { $0.startedAt != nil }, "no claim that never started is failed: \(lost.prefix(3))")
+        #expect(!(try await store.listInstances()).contains { $0.stoppedAt == nil && !second.stdout.contains($0.id) },
+                "the killed instance is recorded stopped")
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit(within: 10) == 0)
+    }
+
+    @Test("two kairos serve on one fresh file at the same moment: one serves, the other exits 1 naming the file, never a migration error")
+    func twoServersAtOnce() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("fresh.db")
+        let a = try ServeProcess(["--store", "sqlite:\(db)", "--log-level", "warning"], in: dir.url)
+        let b = try ServeProcess(["--store", "sqlite:\(db)", "--log-level", "warning"], in: dir.url)
+        let servingA = try await a.waitUntilServing()
+        let servingB = try await b.waitUntilServing()
+        #expect(servingA != servingB, "exactly one serves")
+        let refused = servingA ? b : a
+        #expect(try await refused.waitForExit(within: 10) == 1)
+        #expect(refused.stderr.contains("already served by another kairos process"), "\(refused.stderr)")
+        #expect(refused.stderr.contains(db))
+        #expect(!refused.stderr.contains("already exists"), "not a migration race: \(refused.stderr)")
+        let winner = servingA ? a : b
+        winner.signal(SIGTERM)
+        #expect(try await winner.waitForExit(within: 10) == 0)
+    }
+
+    @Test("kairos migrate beside a starting server, at the same moment: both succeed; migrate lists the schema")
+    func migrateBesideServe() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("both.db")
+        let server = try ServeProcess(["--store", "sqlite:\(db)", "--log-level", "warning"], in: dir.url)
+        let migrate = try await KairosProcess.run(["migrate", "--store", "sqlite:\(db)"])
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        #expect(migrate.stdout.contains("migrations applied, latest v5-executions-miss-after"), "\(migrate.stdout)")
+        #expect(try await server.waitUntilServing())
+        let again = try await KairosProcess.run(["migrate", "--store", "sqlite:\(db)"])
+        #expect(again.stdout.contains("(up to date)"), "\(again.stdout)")
+        #expect(!again.stdout.contains("applied v"), "nothing applied twice")
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit(within: 10) == 0)
+    }
+
+    @Test("kairos migrate refuses a schema newer than it knows, and a bad --store names the accepted forms")
+    func migrateRefusals() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("newer.db")
+        let store = try SQLiteJobStore(path: db)
+        try await store.pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')") }
+        let newer = try await KairosProcess.run(["migrate", "--store", "sqlite:\(db)"])
+        #expect(newer.status == 1)
+        #expect(newer.stderr.contains("newer than this version of Kairos knows"), "\(newer.stderr)")
+        #expect(newer.stderr.contains("v99-from-the-future"))
+        let bad = try await KairosProcess.run(["migrate", "--store", "mysql://x"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--store must be sqlite:PATH"), "\(bad.stderr)")
+        let postgres = try await KairosProcess.run(["migrate", "--store", "postgres://u:secret@localhost/db"])
+        #expect(postgres.stderr.contains("PostgreSQL driver is not built yet"), "\(postgres.stderr)")
+        #expect(!postgres.stderr.contains("secret"), "the password is never printed")
+    }
+}
