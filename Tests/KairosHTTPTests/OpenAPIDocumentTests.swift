@@ -1,11 +1,12 @@
 import Foundation
 import KairosCore
+import KairosEngine
 import KairosHTTP
 import KairosStore
 import Testing
 
-/// The OpenAPI document served at `/openapi.json` against the route table the router is built
-/// from: the same operations (none missing, none extra), an operationId each, the bearer
+/// The OpenAPI document served at `/openapi.json` (the resource `OpenAPI/openapi.json` of
+/// KairosHTTP) against the route table the router is built from: the same operations (none missing, none extra), an operationId each, the bearer
 /// security, 401 and 403 where the access rule says, and references that resolve. Whether
 /// live responses match its schemas is checked by `scripts/schemathesis`.
 @Suite("OpenAPI document")
@@ -43,6 +44,19 @@ struct OpenAPIDocumentTests {
         #expect(document["info"]?["version"]?.stringValue?.isEmpty == false)
         #expect((document["paths"]?.objectValue?.count ?? 0) > 0)
         #expect(document["components"]?["schemas"]?["Problem"] != nil)
+    }
+
+    @Test("the served document is the resource openapi.json with info.version set to KairosEngine.version")
+    func servedFromTheResource() async throws {
+        let resource = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/KairosHTTP/OpenAPI/openapi.json")
+        let text = try String(contentsOf: resource, encoding: .utf8)
+        #expect(text.components(separatedBy: "\"version\": \"${KAIROS_VERSION}\"").count == 2, "info.version must be the placeholder, once")
+        let served = try await TestServer.with { server in try await server.request(.GET, "/openapi.json", key: nil).text }
+        #expect(served == text.replacingOccurrences(of: "${KAIROS_VERSION}", with: KairosEngine.version))
+        let document = try JSONDecoder().decode(JSONValue.self, from: Data(served.utf8))
+        #expect(document["info"]?["version"]?.stringValue == KairosEngine.version)
     }
 
     @Test("every route of the table is an operation of the document, and every operation is a route")
