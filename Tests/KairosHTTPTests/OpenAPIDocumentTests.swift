@@ -147,6 +147,17 @@ struct OpenAPIDocumentTests {
         }
     }
 
+    @Test("error responses are the Problem schema itself, and no two schemas share a title (so generators keep every response and model)")
+    func generatorFriendly() async throws {
+        let (document, _) = try await Self.load()
+        for (name, response) in document["components"]?["responses"]?.objectValue ?? [:] {
+            guard let problem = response["content"]?["application/problem+json"] else { continue }
+            #expect(problem["schema"] == ["$ref": "#/components/schemas/Problem"], "\(name) narrows Problem")
+        }
+        let titles = (document["components"]?["schemas"]?.objectValue ?? [:]).values.compactMap { $0["title"]?.stringValue }
+        #expect(Set(titles).count == titles.count, "schema titles used twice: \(titles.sorted())")
+    }
+
     /// The value a `$ref` (`#/components/…`) points to, or `nil`.
     static func pointer(_ reference: String, in document: JSONValue) -> JSONValue? {
         guard reference.hasPrefix("#/") else { return nil }
