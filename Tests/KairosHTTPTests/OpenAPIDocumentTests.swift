@@ -147,6 +147,31 @@ struct OpenAPIDocumentTests {
         }
     }
 
+    @Test(
+        "a job's members are written once, in JobFields: the create, replace and patch bodies and the Job resource are allOf it",
+        arguments: [
+            ("JobSpec", ["key", "task", "schedule"]), ("JobReplacement", ["task", "schedule"]), ("JobPatch", []),
+            ("Job", ["key", "name", "description", "task", "args", "schedule", "priority", "maxInstances", "misfireGraceTime",
+                "coalesce", "retry", "enabled", "paused", "id", "nextRunAt", "lastRunAt", "lastStatus", "createdAt", "updatedAt",
+                "version", "system", "scheduleDescription"]),
+        ])
+    func jobSchemasShareJobFields(name: String, required: [String]) async throws {
+        let (document, _) = try await Self.load()
+        let schemas = try #require(document["components"]?["schemas"])
+        let shared = Set(try #require(schemas["JobFields"]?["properties"]?.objectValue).keys)
+        #expect(shared.isSuperset(of: ["key", "name", "task", "args", "priority", "timeout", "enabled", "paused"]))
+        let schema = try #require(schemas[name])
+        let parts = try #require(schema["allOf"]?.arrayValue)
+        #expect(parts.first == ["$ref": "#/components/schemas/JobFields"])
+        #expect(schema["unevaluatedProperties"] == false, "\(name) refuses members it does not list")
+        #expect(schema["properties"] == nil && schema["required"] == nil, "\(name) lists its own members in its allOf")
+        let own = parts.dropFirst()
+        let declared = own.flatMap { $0["required"]?.arrayValue ?? [] }.compactMap(\.stringValue)
+        #expect(declared == required, "\(name) requires \(declared)")
+        let redefined = Set(own.flatMap { ($0["properties"]?.objectValue ?? [:]).keys }).intersection(shared)
+        #expect(redefined.isEmpty, "\(name) redefines members of JobFields: \(redefined.sorted())")
+    }
+
     @Test("error responses are the Problem schema itself, and no two schemas share a title (so generators keep every response and model)")
     func generatorFriendly() async throws {
         let (document, _) = try await Self.load()
