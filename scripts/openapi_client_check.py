@@ -1,7 +1,7 @@
 """Drives a live `kairos serve` through the Python client that openapi-python-client generated
-from its /openapi.json (scripts/openapi-client runs it): create, get, list, trigger, pause, patch
-and delete a job, then an invalid create answered with a 422 problem. Every answer is parsed by the
-generated models; any unexpected status or field fails an assert.
+from its /openapi.json (scripts/openapi-client runs it): create, get, list, trigger, pause,
+replace, patch and delete a job, then an invalid create answered with a 422 problem. Every
+answer is parsed by the generated models; any unexpected status or field fails an assert.
 
     python3 openapi_client_check.py BASE_URL API_KEY    # with the generated kairos_client importable
 """
@@ -9,7 +9,7 @@ generated models; any unexpected status or field fails an assert.
 import sys
 
 from kairos_client import AuthenticatedClient
-from kairos_client.api.jobs import create_job, delete_job, get_job, job_action, list_jobs, patch_job
+from kairos_client.api.jobs import create_job, delete_job, get_job, job_action, list_jobs, patch_job, replace_job
 from kairos_client.models import (
     ActionRequest,
     ActionRequestAction,
@@ -20,6 +20,7 @@ from kairos_client.models import (
     Job,
     JobList,
     JobPatch,
+    JobReplacement,
     JobSpec,
     Problem,
     ProblemCode,
@@ -44,9 +45,10 @@ def main(base_url: str, api_key: str) -> None:
         assert created.status_code == 201, created
         job = created.parsed
         assert isinstance(job, Job), job
-        assert (job.key, job.name, job.task, job.priority) == ("client-check", "Generated client check", "system.noop", 7)
+        assert (job.key, job.name) == ("client-check", "Generated client check"), job
+        assert (job.task, job.priority, job.timeout) == ("system.noop", 7, 30), job
         assert isinstance(job.schedule, IntervalSchedule) and job.schedule.minutes == 5, job.schedule
-        assert job.timeout == 30 and job.version == 1 and not job.paused and job.enabled and job.next_run_at is not None, job
+        assert job.version == 1 and job.enabled and not job.paused and job.next_run_at is not None, job
         assert created.headers["ETag"] == '"1"', created.headers
 
         fetched = get_job.sync(job.key, client=client)
@@ -56,7 +58,9 @@ def main(base_url: str, api_key: str) -> None:
         assert isinstance(listed, JobList), listed
         assert [item.key for item in listed.items] == ["client-check"] and listed.next_cursor is None, listed
 
-        triggered = job_action.sync_detailed(job.id, client=client, body=ActionRequest(action=ActionRequestAction.TRIGGER))
+        triggered = job_action.sync_detailed(
+            job.id, client=client, body=ActionRequest(action=ActionRequestAction.TRIGGER)
+        )
         assert triggered.status_code == 202, triggered
         execution = triggered.parsed
         assert isinstance(execution, Execution), execution
@@ -66,11 +70,19 @@ def main(base_url: str, api_key: str) -> None:
         assert paused.status_code == 200, paused
         assert isinstance(paused.parsed, Job) and paused.parsed.paused and paused.parsed.version == 2, paused.parsed
 
+        replacement = JobReplacement(
+            task="system.noop", schedule=IntervalScheduleInput(type_="interval", hours=1), timeout=45, paused=True
+        )
+        replaced = replace_job.sync(job.key, client=client, body=replacement)
+        assert isinstance(replaced, Job) and replaced.version == 3 and replaced.paused, replaced
+        assert isinstance(replaced.schedule, IntervalSchedule) and replaced.schedule.hours == 1, replaced.schedule
+        assert (replaced.name, replaced.priority, replaced.timeout) == ("client-check", 0, 45), replaced
+
         # RFC 7396: null removes a member; JobPatch has no null in its types, so it goes as an additional property.
         patch = JobPatch(priority=8)
         patch["timeout"] = None
-        patched = patch_job.sync(job.key, client=client, body=patch, if_match='"2"')
-        assert isinstance(patched, Job) and patched.priority == 8 and patched.version == 3, patched
+        patched = patch_job.sync(job.key, client=client, body=patch, if_match='"3"')
+        assert isinstance(patched, Job) and patched.priority == 8 and patched.version == 4, patched
         assert isinstance(patched.timeout, Unset) and patched.paused, patched
 
         deleted = delete_job.sync_detailed(job.key, client=client)
@@ -96,7 +108,9 @@ def main(base_url: str, api_key: str) -> None:
         assert sorted(issue.field for issue in problem.errors) == ["maxInstances", "priority"], problem.errors
         assert all(issue.code == "outOfRange" and issue.message for issue in problem.errors), problem.errors
         assert get_job.sync_detailed("client-invalid", client=client).status_code == 404
-    print("openapi-client check: create, get, list, trigger, pause, patch, delete and a 422 problem through the generated client")
+    print(
+        "openapi-client check: create, get, list, trigger, pause, replace, patch, delete and a 422 problem through the generated client"
+    )
 
 
 if __name__ == "__main__":

@@ -2,13 +2,13 @@ import Foundation
 import KairosEngine
 import NIOCore
 
-/// The OpenAPI 3.1 document served at `/openapi.json`: every route of ``KairosAPI/routes`` with
-/// its parameters, request bodies, responses (problems as `application/problem+json`) and the
-/// bearer security of the routes that need a key. Hand-written JSON in the resource
-/// `OpenAPI/openapi.json`, read from `Bundle.module` once, with `${KAIROS_VERSION}` replaced by
-/// ``KairosEngine/version``. `OpenAPIDocumentTests` fails when it and the route table disagree,
-/// `scripts/schemathesis` checks live responses against it and `scripts/openapi-client`
-/// generates a Python client from it.
+/// The OpenAPI 3.1 document served at `/openapi.json`, hand-written in the resource
+/// `OpenAPI/openapi.json` and read from `Bundle.module` once, with `${KAIROS_VERSION}` set to
+/// ``KairosEngine/version``. A job's members are written once, in `JobFields` (the job bodies
+/// and `Job` are `allOf` it). Keep error responses plain `Problem` references and schema titles
+/// unique: openapi-python-client drops what it cannot merge. Checked by `OpenAPIDocumentTests`
+/// (against the route table), `scripts/schemathesis` (live answers) and `scripts/openapi-client`
+/// (a generated client).
 enum OpenAPIDocument {
     /// Stands for the API version in the resource.
     static let versionPlaceholder = "${KAIROS_VERSION}"
