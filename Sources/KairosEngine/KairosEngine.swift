@@ -19,6 +19,10 @@ import ServiceLifecycle
 /// try await group.run()
 /// ```
 public final class KairosEngine: Sendable {
+    /// The version of Kairos: the default an instance reports, `kairos --version` and the
+    /// OpenAPI document's `info.version`.
+    public static let version = "0.1.0"
+
     public let store: any JobStore
     public let registry: TaskRegistry
     public let configuration: EngineConfiguration
@@ -31,7 +35,7 @@ public final class KairosEngine: Sendable {
 
     public init(
         store: any JobStore, registry: TaskRegistry, configuration: EngineConfiguration = EngineConfiguration(),
-        clock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "kairos"), version: String = "0.1.0"
+        clock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "kairos"), version: String = KairosEngine.version
     ) {
         self.store = store
         self.registry = registry

@@ -1,11 +1,12 @@
 import Foundation
 import KairosCore
+import KairosEngine
 import KairosHTTP
 import KairosStore
 import Testing
 
-/// The OpenAPI document served at `/openapi.json` against the route table the router is built
-/// from: the same operations (none missing, none extra), an operationId each, the bearer
+/// The OpenAPI document served at `/openapi.json` (the resource `OpenAPI/openapi.json` of
+/// KairosHTTP) against the route table the router is built from: the same operations (none missing, none extra), an operationId each, the bearer
 /// security, 401 and 403 where the access rule says, and references that resolve. Whether
 /// live responses match its schemas is checked by `scripts/schemathesis`.
 @Suite("OpenAPI document")
@@ -43,6 +44,19 @@ struct OpenAPIDocumentTests {
         #expect(document["info"]?["version"]?.stringValue?.isEmpty == false)
         #expect((document["paths"]?.objectValue?.count ?? 0) > 0)
         #expect(document["components"]?["schemas"]?["Problem"] != nil)
+    }
+
+    @Test("the served document is the resource openapi.json with info.version set to KairosEngine.version")
+    func servedFromTheResource() async throws {
+        let resource = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/KairosHTTP/OpenAPI/openapi.json")
+        let text = try String(contentsOf: resource, encoding: .utf8)
+        #expect(text.components(separatedBy: "\"version\": \"${KAIROS_VERSION}\"").count == 2, "info.version must be the placeholder, once")
+        let served = try await TestServer.with { server in try await server.request(.GET, "/openapi.json", key: nil).text }
+        #expect(served == text.replacingOccurrences(of: "${KAIROS_VERSION}", with: KairosEngine.version))
+        let document = try JSONDecoder().decode(JSONValue.self, from: Data(served.utf8))
+        #expect(document["info"]?["version"]?.stringValue == KairosEngine.version)
     }
 
     @Test("every route of the table is an operation of the document, and every operation is a route")
@@ -131,6 +145,42 @@ struct OpenAPIDocumentTests {
                 #expect(mentionsProblem, "\(method.uppercased()) \(path) \(status) does not use the Problem schema")
             }
         }
+    }
+
+    @Test(
+        "a job's members are written once, in JobFields: the create, replace and patch bodies and the Job resource are allOf it",
+        arguments: [
+            ("JobSpec", ["key", "task", "schedule"]), ("JobReplacement", ["task", "schedule"]), ("JobPatch", []),
+            ("Job", ["key", "name", "description", "task", "args", "schedule", "priority", "maxInstances", "misfireGraceTime",
+                "coalesce", "retry", "enabled", "paused", "id", "nextRunAt", "lastRunAt", "lastStatus", "createdAt", "updatedAt",
+                "version", "system", "scheduleDescription"]),
+        ])
+    func jobSchemasShareJobFields(name: String, required: [String]) async throws {
+        let (document, _) = try await Self.load()
+        let schemas = try #require(document["components"]?["schemas"])
+        let shared = Set(try #require(schemas["JobFields"]?["properties"]?.objectValue).keys)
+        #expect(shared.isSuperset(of: ["key", "name", "task", "args", "priority", "timeout", "enabled", "paused"]))
+        let schema = try #require(schemas[name])
+        let parts = try #require(schema["allOf"]?.arrayValue)
+        #expect(parts.first == ["$ref": "#/components/schemas/JobFields"])
+        #expect(schema["unevaluatedProperties"] == false, "\(name) refuses members it does not list")
+        #expect(schema["properties"] == nil && schema["required"] == nil, "\(name) lists its own members in its allOf")
+        let own = parts.dropFirst()
+        let declared = own.flatMap { $0["required"]?.arrayValue ?? [] }.compactMap(\.stringValue)
+        #expect(declared == required, "\(name) requires \(declared)")
+        let redefined = Set(own.flatMap { ($0["properties"]?.objectValue ?? [:]).keys }).intersection(shared)
+        #expect(redefined.isEmpty, "\(name) redefines members of JobFields: \(redefined.sorted())")
+    }
+
+    @Test("error responses are the Problem schema itself, and no two schemas share a title (so generators keep every response and model)")
+    func generatorFriendly() async throws {
+        let (document, _) = try await Self.load()
+        for (name, response) in document["components"]?["responses"]?.objectValue ?? [:] {
+            guard let problem = response["content"]?["application/problem+json"] else { continue }
+            #expect(problem["schema"] == ["$ref": "#/components/schemas/Problem"], "\(name) narrows Problem")
+        }
+        let titles = (document["components"]?["schemas"]?.objectValue ?? [:]).values.compactMap { $0["title"]?.stringValue }
+        #expect(Set(titles).count == titles.count, "schema titles used twice: \(titles.sorted())")
     }
 
     /// The value a `$ref` (`#/components/…`) points to, or `nil`.

@@ -31,9 +31,11 @@ extension KairosAPI {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
 
+        // Read when the router is built, so that a missing resource stops the server at its start.
+        let document = OpenAPIDocument.json
         table.add(.get, "/openapi.json", .open) { request, _ in
             try request.checkQuery(allowed: [])
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: document))
         }
     }
 

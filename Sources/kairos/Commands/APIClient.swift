@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import KairosCore
+import KairosEngine
 import NIOCore
 import NIOHTTP1
 
@@ -145,7 +146,7 @@ final class APIClient: Sendable {
         var request = HTTPClientRequest(url: url(path, query: query))
         request.method = method
         request.headers.add(name: "Accept", value: "application/json, application/problem+json")
-        request.headers.add(name: "User-Agent", value: "kairos-cli/\(KairosCommand.version)")
+        request.headers.add(name: "User-Agent", value: "kairos-cli/\(KairosEngine.version)")
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {

@@ -135,7 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.leaseDuration = leaseDuration
         configuration.heartbeatInterval = heartbeatInterval
         configuration.deadInstanceAfter = max(2 * leaseDuration, 4 * heartbeatInterval)
-        let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger, version: KairosCommand.version)
+        let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger)
         do {
             let results = try await engine.jobs.upsert(specs)
             try await engine.installSystemJobs()
