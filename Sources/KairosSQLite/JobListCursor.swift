@@ -11,7 +11,8 @@ struct JobOrder {
     let direction: String
     /// The comparison that means "after" in this direction.
     let after: String
-    let isKey: Bool
+    let field: JobQuery.SortField
+    var isKey: Bool { field == .key }
 
     init(_ sort: JobQuery.Sort) {
         switch sort.field {
@@ -19,10 +20,10 @@ struct JobOrder {
         case .name: (expression, index) = ("name", "jobs_by_name")
         case .priority: (expression, index) = ("priority", "jobs_by_priority")
         case .createdAt: (expression, index) = ("created_at", "jobs_by_created_at")
-        case .nextRunAt: (expression, index) = ("next_run_order", "jobs_by_next_run_order")
+        case .nextRunAt: (expression, index) = ("next_run_order", "jobs_idle_by_next_run_order")
         case .lastRunAt: (expression, index) = ("last_run_order", "jobs_by_last_run_order")
         }
-        isKey = sort.field == .key
+        field = sort.field
         direction = sort.descending ? "DESC" : "ASC"
         after = sort.descending ? "<" : ">"
     }

@@ -30,8 +30,11 @@ struct JobListPlan: Sendable {
     }
 
     let order: JobOrder
+    /// The filters, without the cursor's position.
     let conditions: [String]
     let arguments: StatementArguments
+    /// The cursor's position: sort value and key.
+    let position: StatementArguments?
     let narrowings: [Narrowing]
     let limit: Int
 
@@ -49,10 +52,7 @@ struct JobListPlan: Sendable {
             return Narrowing(access: "INDEXED BY \(index)", condition: nil, conditionArguments: [], probe: probe, probeArguments: StatementArguments(values))
         }
 
-        if let cursor = query.cursor {
-            conditions.append(order.keyset)
-            arguments += order.keysetArguments(try JobListCursor(cursor, sort: query.sort))
-        }
+        let position = try query.cursor.map { StatementArguments(order.keysetArguments(try JobListCursor($0, sort: query.sort))) }
         if let prefix = query.keyPrefix, !prefix.isEmpty {
             let values: [(any DatabaseValueConvertible)?] = [prefix, prefix + "\u{10FFFF}"]
             conditions.append("key >= ? AND key < ?")
@@ -91,13 +91,15 @@ struct JobListPlan: Sendable {
         if !stateTerms.isEmpty {
             conditions += stateTerms
             arguments += stateValues
-            narrowings.append(indexed("jobs_by_state", stateTerms, stateValues))
+            let index = query.state == .active ? "jobs_due_by_key" : query.state == .finished ? "jobs_finished" : "jobs_by_state"
+            narrowings.append(indexed(index, stateTerms, stateValues))
         }
         if !query.includeSystem { conditions.append("system = 0") }
 
         self.order = order
         self.conditions = conditions
         self.arguments = StatementArguments(arguments)
+        self.position = position
         self.narrowings = narrowings
         self.limit = limit
     }
@@ -140,11 +142,42 @@ struct JobListPlan: Sendable {
             conditions.append(condition)
             arguments += narrowing?.conditionArguments ?? []
         }
+        if narrowing == nil, order.field == .nextRunAt { return merged(conditions, arguments) }
+        if let position {
+            conditions.append(order.keyset)
+            arguments += position
+        }
         arguments += [limit + 1]
         let sql = """
             SELECT \(SQLiteJobStore.jobColumns), \(order.expression) FROM jobs \(narrowing?.access ?? "INDEXED BY \(order.index)") \
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order.orderBy) LIMIT ?
             """
         return (sql, arguments)
+    }
+
+    /// The nextRunAt walk: two index walks merged (SQLite's `MERGE (UNION ALL)`), jobs that fire
+    /// in `jobs_due_by_key` and the others in `jobs_idle_by_next_run_order`, so that a fire,
+    /// which moves its job in the due index anyway, moves no entry for this order.
+    private func merged(_ conditions: [String], _ arguments: StatementArguments) -> (sql: String, arguments: StatementArguments) {
+        let firing = "enabled = 1 AND paused = 0 AND next_run_at IS NOT NULL"
+        var due = conditions + [firing]
+        var idle = conditions + ["NOT (\(firing))"]
+        var dueArguments = arguments
+        var idleArguments = arguments
+        if let position {
+            due.append("(next_run_at, key) \(order.after) (?, ?)")
+            idle.append("(next_run_order, key) \(order.after) (?, ?)")
+            dueArguments += position
+            idleArguments += position
+        }
+        let sql = """
+            SELECT \(SQLiteJobStore.jobColumns), next_run_at AS sort_value FROM jobs INDEXED BY jobs_due_by_key \
+            WHERE \(due.joined(separator: " AND ")) \
+            UNION ALL \
+            SELECT \(SQLiteJobStore.jobColumns), next_run_order AS sort_value FROM jobs INDEXED BY jobs_idle_by_next_run_order \
+            WHERE \(idle.joined(separator: " AND ")) \
+            ORDER BY sort_value \(order.direction), key \(order.direction) LIMIT ?
+            """
+        return (sql, dueArguments + idleArguments + [limit + 1])
     }
 }

@@ -136,23 +136,32 @@ extension SQLiteJobStore {
             try db.execute(sql: """
                 ALTER TABLE jobs ADD COLUMN next_run_order INTEGER GENERATED ALWAYS AS (IFNULL(next_run_at, 9223372036854775807)) VIRTUAL;
                 ALTER TABLE jobs ADD COLUMN last_run_order INTEGER GENERATED ALWAYS AS (IFNULL(last_run_at, -9223372036854775808)) VIRTUAL;
-                CREATE INDEX jobs_by_key ON jobs(key, enabled, paused, system) WHERE deleted = 0;
-                CREATE INDEX jobs_by_name ON jobs(name, key, enabled, paused, system) WHERE deleted = 0;
-                CREATE INDEX jobs_by_priority ON jobs(priority, key, enabled, paused, system) WHERE deleted = 0;
-                CREATE INDEX jobs_by_created_at ON jobs(created_at, key, enabled, paused, system) WHERE deleted = 0;
-                CREATE INDEX jobs_by_next_run_order ON jobs(next_run_order, key, enabled, paused, system) WHERE deleted = 0;
-                CREATE INDEX jobs_by_last_run_order ON jobs(last_run_order, key, enabled, paused, system) WHERE deleted = 0;
-                CREATE INDEX jobs_by_task ON jobs(task) WHERE deleted = 0;
-                CREATE INDEX jobs_by_state ON jobs(enabled, paused, next_run_at) WHERE deleted = 0;
-                -- Due jobs with key as tiebreak: the scheduler's claims and /scheduler/status's
-                -- next fires (soonest first, ties by key) both walk it.
-                CREATE INDEX jobs_due_by_key ON jobs(next_run_at, key)
+                CREATE INDEX jobs_by_key ON jobs(key, enabled, paused, system, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_by_name ON jobs(name, key, enabled, paused, system, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_by_priority ON jobs(priority, key, enabled, paused, system, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_by_created_at ON jobs(created_at, key, enabled, paused, system, deleted) WHERE deleted = 0;
+                -- The nextRunAt order of jobs that do not fire (paused, disabled, finished); the
+                -- list merges it with jobs_due_by_key, so that a fire moves no entry of it.
+                CREATE INDEX jobs_idle_by_next_run_order ON jobs(next_run_order, key, enabled, paused, system, deleted)
+                    WHERE deleted = 0 AND NOT (enabled = 1 AND paused = 0 AND next_run_at IS NOT NULL);
+                CREATE INDEX jobs_by_last_run_order ON jobs(last_run_order, key, enabled, paused, system, deleted) WHERE deleted = 0;
+                -- Filters (also ending with deleted, which SQLite otherwise reads from the row).
+                -- Neither holds next_run_at: a fire, which moves it, does not touch them.
+                CREATE INDEX jobs_by_task ON jobs(task, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_by_state ON jobs(enabled, paused, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_finished ON jobs(enabled, paused, deleted) WHERE deleted = 0 AND next_run_at IS NULL;
+                -- Due jobs with key as tiebreak: the scheduler's claims, /scheduler/status's next
+                -- fires (soonest first, ties by key) and the active state filter walk it.
+                CREATE INDEX jobs_due_by_key ON jobs(next_run_at, key, enabled, paused, deleted)
                     WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL;
                 DROP INDEX jobs_due;
 
-                -- Live jobs per state (SPEC: active, paused, disabled, finished), kept by triggers
-                -- in the transaction of every write to jobs, so that status and metrics read four
-                -- rows instead of counting a million.
+                -- Live jobs per state (SPEC: active, paused, disabled, finished), kept in the
+                -- transaction of every write to jobs, so that status and metrics read four rows
+                -- instead of counting a million: by triggers on inserts, deletes and spec changes
+                -- (which write enabled, paused and deleted), and by claimDueFires for the one
+                -- change a fire makes (active to finished when a job has no next fire): a
+                -- trigger on next_run_at would run for every fire.
                 CREATE TABLE job_counts (state TEXT PRIMARY KEY NOT NULL, jobs INTEGER NOT NULL) WITHOUT ROWID;
                 INSERT INTO job_counts (state, jobs) VALUES ('active', 0), ('paused', 0), ('disabled', 0), ('finished', 0);
                 UPDATE job_counts SET jobs = (
@@ -162,7 +171,7 @@ extension SQLiteJobStore {
                     UPDATE job_counts SET jobs = jobs + 1 WHERE state = CASE
                         WHEN NEW.enabled = 0 THEN 'disabled' WHEN NEW.paused = 1 THEN 'paused' WHEN NEW.next_run_at IS NULL THEN 'finished' ELSE 'active' END;
                 END;
-                CREATE TRIGGER jobs_count_update AFTER UPDATE OF enabled, paused, deleted, next_run_at ON jobs
+                CREATE TRIGGER jobs_count_update AFTER UPDATE OF enabled, paused, deleted ON jobs
                 WHEN (CASE WHEN OLD.deleted = 1 THEN NULL WHEN OLD.enabled = 0 THEN 'disabled' WHEN OLD.paused = 1 THEN 'paused'
                         WHEN OLD.next_run_at IS NULL THEN 'finished' ELSE 'active' END)
                     IS NOT (CASE WHEN NEW.deleted = 1 THEN NULL WHEN NEW.enabled = 0 THEN 'disabled' WHEN NEW.paused = 1 THEN 'paused'
