@@ -58,7 +58,7 @@ struct JobListPlan: Sendable {
             conditions.append("key >= ? AND key < ?")
             arguments += values
             // Sorted by key, the walk already seeks to the prefix.
-            if !order.isKey { narrowings.append(indexed("jobs_key_live", ["key >= ? AND key < ?"], values)) }
+            if !order.isKey { narrowings.append(indexed("jobs_by_key", ["key >= ? AND key < ?"], values)) }
         }
         if let search = query.search, !search.isEmpty {
             conditions.append("(instr(lower(key), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)")
