@@ -2,12 +2,13 @@ import Foundation
 import GRDB
 import KairosStore
 
-/// How SQLite reads one page of the job list (docs/STORE.md, "Job list"). Two ways:
+/// How SQLite reads one page of the job list (docs/STORE.md, "How a page is read"). Two ways:
 ///
 /// - *walk*: the index of the sort order, from the cursor on, testing the filters on each row
 ///   until `limit + 1` match. Cheap when matches are dense (or there is no filter).
-/// - *narrow*: the index of one filter (task, state/enabled/paused, key prefix, or the search's
-///   trigram index), then sort its matches. Cheap when that filter matches few jobs.
+/// - *narrow*: the index of one filter (task; state, enabled, paused, with the due index for
+///   active jobs and a partial index for finished ones; key prefix; or the search's trigram
+///   index), then sort its matches. Cheap when that filter matches few jobs.
 ///
 /// Before a page with filters, each filter with an index counts its matches up to a bound
 /// (an index-only probe of at most `bound` entries); when the smallest count is under the
