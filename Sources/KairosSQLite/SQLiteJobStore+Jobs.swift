@@ -44,46 +44,10 @@ extension SQLiteJobStore {
 
     public func listJobs(_ query: JobQuery) async throws -> Page<Job> {
         let limit = min(max(query.limit, 1), JobQuery.maximumLimit)
-        let order = JobOrder(query.sort)
-        var conditions = ["deleted = 0"]
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let cursor = query.cursor {
-            let position = try JobListCursor(cursor, sort: query.sort)
-            // Keyset: after the last row of the previous page, in this order (key breaks ties).
-            conditions.append("(\(order.expression) \(order.after) ? OR (\(order.expression) = ? AND key \(order.after) ?))")
-            arguments += [position.value.databaseValue, position.value.databaseValue, position.key]
-        }
-        if let prefix = query.keyPrefix, !prefix.isEmpty {
-            conditions.append("key >= ? AND key < ?")
-            arguments.append(prefix)
-            arguments.append(prefix + "\u{10FFFF}")
-        }
-        if let search = query.search, !search.isEmpty {
-            conditions.append("(instr(lower(key), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)")
-            arguments += [search, search]
-        }
-        if let task = query.task {
-            conditions.append("task = ?")
-            arguments.append(task)
-        }
-        if let enabled = query.enabled {
-            conditions.append("enabled = ?")
-            arguments.append(enabled)
-        }
-        if let paused = query.paused {
-            conditions.append("paused = ?")
-            arguments.append(paused)
-        }
-        if !query.includeSystem { conditions.append("system = 0") }
-        if let state = query.state { conditions.append(Self.stateCondition(state)) }
-        let sql = """
-            SELECT \(Self.jobColumns), \(order.expression) FROM jobs WHERE \(conditions.joined(separator: " AND ")) \
-            ORDER BY \(order.expression) \(order.direction), key \(order.direction) LIMIT ?
-            """
-        arguments.append(limit + 1)
-        let finalArguments = StatementArguments(arguments)
+        let plan = try JobListPlan(query, limit: limit)
         return try await read { db in
-            let rows = try Row.fetchAll(db, sql: sql, arguments: finalArguments)
+            let (sql, arguments) = plan.statement(try plan.choose(db))
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             let jobs = try rows.prefix(limit).map { try self.decodeJob($0) }
             var next: String?
             if rows.count > limit, let last = rows.prefix(limit).last, let job = jobs.last {
@@ -181,14 +145,17 @@ extension SQLiteJobStore {
         try await read { db in
             let micros = try Int64.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT MIN(next_run_at) FROM jobs WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL"))
+                    sql: """
+                        SELECT next_run_at FROM jobs INDEXED BY jobs_due_by_key
+                        WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1
+                        """))
             return Micros.date(micros)
         }
     }
 
     public func upcomingJobs(limit: Int) async throws -> [Job] {
         let sql = """
-            SELECT \(Self.jobColumns) FROM jobs
+            SELECT \(Self.jobColumns) FROM jobs INDEXED BY jobs_due_by_key
             WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL
             ORDER BY next_run_at, key LIMIT ?
             """
@@ -197,21 +164,14 @@ extension SQLiteJobStore {
         }
     }
 
+    /// Read from `job_counts`, which triggers keep in the transaction of every write to `jobs`
+    /// (migration v6): exact, never stale.
     public func jobCounts() async throws -> [JobQuery.State: Int] {
         try await read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT
-                      SUM(CASE WHEN \(Self.stateCondition(.active)) THEN 1 ELSE 0 END),
-                      SUM(CASE WHEN \(Self.stateCondition(.paused)) THEN 1 ELSE 0 END),
-                      SUM(CASE WHEN \(Self.stateCondition(.disabled)) THEN 1 ELSE 0 END),
-                      SUM(CASE WHEN \(Self.stateCondition(.finished)) THEN 1 ELSE 0 END)
-                    FROM jobs WHERE deleted = 0
-                    """)
             var counts: [JobQuery.State: Int] = [:]
-            for (index, state) in [JobQuery.State.active, .paused, .disabled, .finished].enumerated() {
-                counts[state] = (row?[index] as Int?) ?? 0
+            for state in JobQuery.State.allCases { counts[state] = 0 }
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, jobs FROM job_counts")) {
+                if let state = JobQuery.State(rawValue: row[0]) { counts[state] = row[1] }
             }
             return counts
         }

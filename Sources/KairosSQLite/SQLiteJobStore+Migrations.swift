@@ -137,6 +137,88 @@ extension SQLiteJobStore {
                 """)
         }
 
+        migrator.registerMigration("v6-jobs-list-indexes-counts-search") { db in
+            // A million jobs (docs/PERFORMANCE.md): every list order walks an index of live jobs
+            // (key breaks ties, so a keyset cursor seeks into it, in either direction) instead of
+            // sorting every row; filters have indexes of their own for when they select few jobs.
+            // Missing run times sort last (next) or first (last): virtual columns hold the value
+            // sorted by, because SQLite seeks an index by a row value (`(a, key) > (?, ?)`) on
+            // columns only, not on expressions. The order indexes end with enabled, paused and
+            // system (which only change with the spec, never with a fire), so that a walk tests
+            // those filters in the index instead of reading the row of every job it skips.
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN next_run_order INTEGER GENERATED ALWAYS AS (IFNULL(next_run_at, 9223372036854775807)) VIRTUAL;
+                ALTER TABLE jobs ADD COLUMN last_run_order INTEGER GENERATED ALWAYS AS (IFNULL(last_run_at, -9223372036854775808)) VIRTUAL;
+                CREATE INDEX jobs_by_key ON jobs(key, enabled, paused, system, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_by_name ON jobs(name, key, enabled, paused, system, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_by_priority ON jobs(priority, key, enabled, paused, system, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_by_created_at ON jobs(created_at, key, enabled, paused, system, deleted) WHERE deleted = 0;
+                -- The nextRunAt order of jobs that do not fire (paused, disabled, finished); the
+                -- list merges it with jobs_due_by_key, so that a fire moves no entry of it.
+                CREATE INDEX jobs_idle_by_next_run_order ON jobs(next_run_order, key, enabled, paused, system, deleted)
+                    WHERE deleted = 0 AND NOT (enabled = 1 AND paused = 0 AND next_run_at IS NOT NULL);
+                CREATE INDEX jobs_by_last_run_order ON jobs(last_run_order, key, enabled, paused, system, deleted) WHERE deleted = 0;
+                -- Filters (also ending with deleted, which SQLite otherwise reads from the row).
+                -- Neither holds next_run_at: a fire, which moves it, does not touch them.
+                CREATE INDEX jobs_by_task ON jobs(task, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_by_state ON jobs(enabled, paused, deleted) WHERE deleted = 0;
+                CREATE INDEX jobs_finished ON jobs(enabled, paused, deleted) WHERE deleted = 0 AND next_run_at IS NULL;
+                -- Due jobs with key as tiebreak: the scheduler's claims, /scheduler/status's next
+                -- fires (soonest first, ties by key) and the active state filter walk it.
+                CREATE INDEX jobs_due_by_key ON jobs(next_run_at, key, enabled, paused, deleted)
+                    WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL;
+                DROP INDEX jobs_due;
+
+                -- Live jobs per state (SPEC: active, paused, disabled, finished), kept in the
+                -- transaction of every write to jobs, so that status and metrics read four rows
+                -- instead of counting a million: by triggers on inserts, deletes and spec changes
+                -- (which write enabled, paused and deleted), and by claimDueFires for the one
+                -- change a fire makes (active to finished when a job has no next fire): a
+                -- trigger on next_run_at would run for every fire.
+                CREATE TABLE job_counts (state TEXT PRIMARY KEY NOT NULL, jobs INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO job_counts (state, jobs) VALUES ('active', 0), ('paused', 0), ('disabled', 0), ('finished', 0);
+                UPDATE job_counts SET jobs = (
+                    SELECT COUNT(*) FROM jobs WHERE deleted = 0 AND job_counts.state = CASE
+                        WHEN enabled = 0 THEN 'disabled' WHEN paused = 1 THEN 'paused' WHEN next_run_at IS NULL THEN 'finished' ELSE 'active' END);
+                CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs WHEN NEW.deleted = 0 BEGIN
+                    UPDATE job_counts SET jobs = jobs + 1 WHERE state = CASE
+                        WHEN NEW.enabled = 0 THEN 'disabled' WHEN NEW.paused = 1 THEN 'paused' WHEN NEW.next_run_at IS NULL THEN 'finished' ELSE 'active' END;
+                END;
+                CREATE TRIGGER jobs_count_update AFTER UPDATE OF enabled, paused, deleted ON jobs
+                WHEN (CASE WHEN OLD.deleted = 1 THEN NULL WHEN OLD.enabled = 0 THEN 'disabled' WHEN OLD.paused = 1 THEN 'paused'
+                        WHEN OLD.next_run_at IS NULL THEN 'finished' ELSE 'active' END)
+                    IS NOT (CASE WHEN NEW.deleted = 1 THEN NULL WHEN NEW.enabled = 0 THEN 'disabled' WHEN NEW.paused = 1 THEN 'paused'
+                        WHEN NEW.next_run_at IS NULL THEN 'finished' ELSE 'active' END)
+                BEGIN
+                    UPDATE job_counts SET jobs = jobs - 1 WHERE state = CASE WHEN OLD.deleted = 1 THEN NULL
+                        WHEN OLD.enabled = 0 THEN 'disabled' WHEN OLD.paused = 1 THEN 'paused' WHEN OLD.next_run_at IS NULL THEN 'finished' ELSE 'active' END;
+                    UPDATE job_counts SET jobs = jobs + 1 WHERE state = CASE WHEN NEW.deleted = 1 THEN NULL
+                        WHEN NEW.enabled = 0 THEN 'disabled' WHEN NEW.paused = 1 THEN 'paused' WHEN NEW.next_run_at IS NULL THEN 'finished' ELSE 'active' END;
+                END;
+                CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs WHEN OLD.deleted = 0 BEGIN
+                    UPDATE job_counts SET jobs = jobs - 1 WHERE state = CASE
+                        WHEN OLD.enabled = 0 THEN 'disabled' WHEN OLD.paused = 1 THEN 'paused' WHEN OLD.next_run_at IS NULL THEN 'finished' ELSE 'active' END;
+                END;
+
+                -- Search (q: key or name contains the text): a trigram index of live jobs' keys and
+                -- names (contentless, no positions: it only yields candidate rowids, which the list
+                -- checks again with the exact ASCII case-insensitive test).
+                CREATE VIRTUAL TABLE jobs_search USING fts5(key, name, content = '', tokenize = 'trigram', detail = none, columnsize = 0);
+                INSERT INTO jobs_search (rowid, key, name) SELECT rowid, key, name FROM jobs WHERE deleted = 0;
+                CREATE TRIGGER jobs_search_insert AFTER INSERT ON jobs WHEN NEW.deleted = 0 BEGIN
+                    INSERT INTO jobs_search (rowid, key, name) VALUES (NEW.rowid, NEW.key, NEW.name);
+                END;
+                CREATE TRIGGER jobs_search_update AFTER UPDATE OF key, name, deleted ON jobs
+                WHEN OLD.key IS NOT NEW.key OR OLD.name IS NOT NEW.name OR OLD.deleted IS NOT NEW.deleted BEGIN
+                    INSERT INTO jobs_search (jobs_search, rowid, key, name) SELECT 'delete', OLD.rowid, OLD.key, OLD.name WHERE OLD.deleted = 0;
+                    INSERT INTO jobs_search (rowid, key, name) SELECT NEW.rowid, NEW.key, NEW.name WHERE NEW.deleted = 0;
+                END;
+                CREATE TRIGGER jobs_search_delete AFTER DELETE ON jobs WHEN OLD.deleted = 0 BEGIN
+                    INSERT INTO jobs_search (jobs_search, rowid, key, name) VALUES ('delete', OLD.rowid, OLD.key, OLD.name);
+                END;
+                """)
+        }
+
         return migrator
     }()
 }

@@ -4,9 +4,11 @@ import KairosCore
 import KairosStore
 
 extension SQLiteJobStore {
+    /// Walks the due index in fire order (named: the filter indexes of migration v6 would let
+    /// SQLite pick an equality on enabled and paused, then sort every active job).
     static let dueJobsSQL = """
         SELECT \(jobColumns), rowid
-        FROM jobs
+        FROM jobs INDEXED BY jobs_due_by_key
         WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL AND next_run_at <= ?
         ORDER BY next_run_at
         LIMIT ?
@@ -53,6 +55,7 @@ extension SQLiteJobStore {
             let advanceMissed = try db.cachedStatement(sql: "UPDATE jobs SET next_run_at = ?, last_run_at = ?, last_status = 'missed' WHERE rowid = ?")
             let rows = try Row.fetchAll(select, arguments: [Micros.from(horizon), limit])
             batch.jobsClaimed = rows.count
+            var finished = 0
             var budget: ClaimBudget?
             var localRoom = 0
             if let localClaim, localClaim.limit > 0, !rows.isEmpty, try !self.hasRunnableQueued(now: now, db: db) {
@@ -88,11 +91,19 @@ extension SQLiteJobStore {
                     }
                 }
                 let next = Micros.optional(plan.nextRunAt)
+                if next == nil { finished += 1 }
                 if let lastMissed = plan.lastMissed {
                     try advanceMissed.execute(arguments: [next, Micros.from(lastMissed), rowid])
                 } else {
                     try advance.execute(arguments: [next, rowid])
                 }
+            }
+            // Due jobs are active; those left without a next fire are now finished (job_counts,
+            // migration v6: no trigger watches next_run_at, which every fire moves).
+            if finished > 0 {
+                try db.cachedStatement(
+                    sql: "UPDATE job_counts SET jobs = jobs + CASE state WHEN 'finished' THEN ? ELSE -? END WHERE state IN ('active', 'finished')"
+                ).execute(arguments: [finished, finished])
             }
             return batch
         }

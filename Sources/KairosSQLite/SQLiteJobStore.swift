@@ -19,9 +19,14 @@ public final class SQLiteJobStore: JobStore, Sendable {
     public let path: String
     let pool: DatabasePool
     /// Decoded specs by job id and version (a spec only changes with a version bump), so
-    /// that claims of thousands of executions do not decode the same JSON again.
+    /// that claims of thousands of executions do not decode the same JSON again. Emptied when
+    /// full: 20,000 specs (about 10 scheduler batches) keep the memory bounded with a million
+    /// jobs, where 200,000 took more than the whole process should.
     let specCache = Mutex<[UUID: (version: Int, spec: JobSpec)]>([:])
-    static let specCacheLimit = 200_000
+    static let specCacheLimit = 20_000
+    /// Page cache sizes (`PRAGMA cache_size`, negative: KiB) of the writer and of each reader.
+    static let writerCacheSize = -65536
+    static let readerCacheSize = -8192
     /// Read-only connections for point reads on the caller's thread (``pointRead(_:)``).
     let pointReaders: Mutex<[DatabaseQueue]>
     /// The migrations applied while this handle opened the database.
@@ -57,10 +62,12 @@ public final class SQLiteJobStore: JobStore, Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // WAL makes NORMAL durable against crashes of the process (a power loss may lose
-            // the last commits, never corrupt the file); a larger page cache keeps the pages of
-            // a burst of thousands of fires in memory until commit.
+            // the last commits, never corrupt the file); the writer's larger page cache keeps
+            // the pages of a burst of thousands of fires in memory until commit. Readers (up to
+            // five) read a page of a list or a point at a time: 8 MB each bounds the memory a
+            // large database can take (docs/PERFORMANCE.md, a million jobs).
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? Self.readerCacheSize : Self.writerCacheSize)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool: DatabasePool

@@ -50,5 +50,5 @@ public struct StoreConformanceCase: Sendable, CustomTestStringConvertible {
 /// The conformance suite of the store protocols (SPEC §4 and §6).
 public enum StoreConformance {
     public static let cases: [StoreConformanceCase] =
-        jobCases + schedulingCases + queueCases + instanceCases + historyCases + apiKeyCases + waitingCases + raceCases
+        jobCases + jobListCases + schedulingCases + queueCases + instanceCases + historyCases + apiKeyCases + waitingCases + raceCases
 }

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks.",
-        subcommands: [Cron.self, DispatchBench.self]
+        subcommands: [Cron.self, DispatchBench.self, SeedBench.self]
     )
 
     struct Cron: AsyncParsableCommand {

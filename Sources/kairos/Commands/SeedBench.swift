@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import KairosCore
+import KairosSQLite
+import KairosStore
+
+/// `kairos bench seed`: stores N `system.noop` jobs in a SQLite database through the store
+/// (batched transactions, no HTTP), for measuring the API and the store at scale.
+///
+/// The jobs are `seed-0000001` …, named `<word> <n>` (so that name order differs from key
+/// order), priorities 0–9, 1 % paused and 1 % disabled. Each fires once a day, at times spread
+/// evenly over the day: cron `M H * * *`, or an interval of 86,400 s with starts a second apart
+/// (about 12 fires a second per million jobs either way).
+struct SeedBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed",
+        abstract: "Store N jobs through the store and print {\"jobs\", \"seconds\", \"perSecond\"} as one JSON line."
+    )
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case cron, interval
+    }
+
+    @Option(help: "The job store: sqlite:PATH of a new (or empty) database.")
+    var store: String
+
+    @Option(help: "Number of jobs.")
+    var jobs: Int = 1_000_000
+
+    @Option(help: "Schedule of the jobs: cron or interval.")
+    var kind: Kind = .cron
+
+    @Option(help: "Jobs per transaction.")
+    var batch: Int = 10_000
+
+    static let words = ["backup", "report", "sync", "cleanup", "invoice", "digest", "export", "reindex", "mailer", "audit"]
+
+    func validate() throws {
+        guard (1...10_000_000).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 10000000") }
+        guard (1...100_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 100000") }
+    }
+
+    func run() async throws {
+        // Batched creation is the SQLite driver's (createJobs); other drivers add theirs.
+        let path: String
+        switch try StoreLocation(store) {
+        case .sqlite(let file): path = file
+        }
+        let store: SQLiteJobStore
+        do { store = try SQLiteJobStore(path: path) } catch {
+            printError("cannot open the store \(self.store): \(error)")
+            throw ExitCode(1)
+        }
+        guard try await store.listJobs(JobQuery(limit: 1)).items.isEmpty else {
+            printError("the store \(path) already holds jobs; give bench seed a new file")
+            throw ExitCode(1)
+        }
+        let started = Date()
+        let day = (started.timeIntervalSince1970 / 86_400).rounded(.up) * 86_400
+        // 1,440 distinct cron expressions: each is parsed once.
+        var crons: [Int: Schedule] = [:]
+        var index = 0
+        while index < jobs {
+            let count = min(batch, jobs - index)
+            let specs = try (index..<index + count).map { try spec($0, day: day, crons: &crons) }
+            _ = try await store.createJobs(specs, now: Date())
+            index += count
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print("{\"jobs\": \(jobs), \"kind\": \"\(kind.rawValue)\", \"seconds\": \(String(format: "%.2f", seconds)), \"perSecond\": \(Int((Double(jobs) / seconds).rounded()))}")
+    }
+
+    /// Job `index` (0-based): see the type's documentation.
+    func spec(_ index: Int, day: Double, crons: inout [Int: Schedule]) throws -> JobSpec {
+        let number = index + 1
+        let key = "seed-" + String(repeating: "0", count: max(0, 7 - String(number).count)) + String(number)
+        let schedule: Schedule
+        switch kind {
+        case .cron:
+            let minuteOfDay = index % 1440
+            if let parsed = crons[minuteOfDay] {
+                schedule = parsed
+            } else {
+                schedule = .cron(try CronSchedule(expression: "\(minuteOfDay % 60) \(minuteOfDay / 60) * * *"))
+                crons[minuteOfDay] = schedule
+            }
+        case .interval:
+            schedule = .interval(try IntervalSchedule(seconds: 86_400, startDate: Date(timeIntervalSince1970: day + Double(index % 86_400))))
+        }
+        return try JobSpec(
+            key: key, name: "\(Self.words[(index / 7) % Self.words.count]) \(number)", task: "system.noop", schedule: schedule,
+            priority: index % 10, enabled: index % 100 != 2, paused: index % 100 == 1)
+    }
+}
