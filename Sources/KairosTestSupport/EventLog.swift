@@ -2,7 +2,7 @@ import Foundation
 import KairosEngine
 import Synchronization
 
-/// Everything an engine emits, recorded from the moment it is made, so that a test waits for
+/// Everything an engine emits, recorded (synchronously, through ``EventBus/listen(_:)``) from the moment it is made, so that a test waits for
 /// events instead of sleeping or polling the store:
 ///
 /// ```swift
@@ -16,24 +16,21 @@ public final class EventLog: Sendable {
     }
 
     private let storage = Storage()
-    private let reader: Task<Void, Never>
+    private let listener: EventListener
 
     public init(_ bus: EventBus) {
-        let stream = bus.subscribe(bufferSize: 100_000)
         let storage = self.storage
-        reader = Task {
-            for await event in stream {
-                let waiters = storage.state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                    state.events.append(event)
-                    defer { state.waiters.removeAll() }
-                    return Array(state.waiters.values)
-                }
-                for waiter in waiters { waiter.resume() }
+        listener = bus.listen { event in
+            let waiters = storage.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.events.append(event)
+                defer { state.waiters.removeAll() }
+                return Array(state.waiters.values)
             }
+            for waiter in waiters { waiter.resume() }
         }
     }
 
-    deinit { reader.cancel() }
+    deinit { listener.cancel() }
 
     public var events: [EngineEvent] { storage.state.withLock { $0.events } }
 

@@ -71,8 +71,7 @@ struct EngineMemoryTests {
                 now: t0 + 0.5, horizon: t0 + 1, limit: 10, localClaim: LocalClaim(instanceId: "dead", leaseUntil: t0 + 30.5, limit: 10))
             #expect(batch.claimed.count == 5)
             clock.advance(to: t0 + 1.2)
-        }) { engine in
-            let log = EventLog(engine.events)
+        }) { engine, log in
             // No lease period passes: the claims are released at start and run now.
             #expect(await log.wait { $0.filter { $0.name == "execution.succeeded" && $0.execution?.scheduledAt == t0 + 1 }.count == 5 })
             #expect(log.count("execution.failed") == 0, "nothing failed as 'worker lost'")

@@ -3,6 +3,7 @@ import KairosCore
 import KairosEngine
 import KairosSQLite
 import KairosStore
+import KairosTestSupport
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -17,6 +18,22 @@ func withEngine(
     register: (inout TaskRegistry) -> Void = { _ in },
     configure: (inout EngineConfiguration) -> Void = { _ in },
     _ body: (KairosEngine) async throws -> Void
+) async throws {
+    try await withEngine(store: given, workers: workers, clock: clock, prepare: prepare, register: register, configure: configure) { engine, _ in
+        try await body(engine)
+    }
+}
+
+/// The same, with an ``EventLog`` of the engine made before it starts (no event is missed).
+@_disfavoredOverload
+func withEngine(
+    store given: (any JobStore)? = nil,
+    workers: Int = 4,
+    clock: any EngineClock = SystemClock(),
+    prepare: (any JobStore) async throws -> Void = { _ in },
+    register: (inout TaskRegistry) -> Void = { _ in },
+    configure: (inout EngineConfiguration) -> Void = { _ in },
+    _ body: (KairosEngine, EventLog) async throws -> Void
 ) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-engine-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -33,11 +50,12 @@ func withEngine(
     var logger = Logger(label: "kairos-test") { JSONLogHandler(label: $0) }
     logger.logLevel = ProcessInfo.processInfo.environment["KAIROS_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
     let engine = KairosEngine(store: store, registry: registry, configuration: configuration, clock: clock, logger: logger)
+    let log = EventLog(engine.events)
     let group = ServiceGroup(services: engine.services, logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         do {
-            try await body(engine)
+            try await body(engine, log)
         } catch {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
