@@ -67,7 +67,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.copy("OpenAPI/openapi.json")]
+            resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
         // The thin command-line executable.
         .executableTarget(

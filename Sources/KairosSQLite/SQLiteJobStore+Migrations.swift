@@ -219,6 +219,14 @@ extension SQLiteJobStore {
                 """)
         }
 
+        migrator.registerMigration("v7-executions-queued-unbounded") { db in
+            // Queued work without a grace deadline (retries, manual runs): while any is runnable,
+            // new fires go through the queue instead of to the scheduler's own workers.
+            try db.execute(sql: """
+                CREATE INDEX executions_queued_unbounded ON executions(run_after) WHERE status = 'queued' AND miss_after IS NULL;
+                """)
+        }
+
         return migrator
     }()
 }

@@ -7,7 +7,7 @@ extension SQLiteJobStore {
     static let candidatesSQL = """
         SELECT \(executionColumns(alias: "e")), \(jobColumns(alias: "j")), e.rowid
         FROM executions e INDEXED BY executions_queue_order JOIN jobs j ON j.id = e.job_id
-        WHERE e.status = 'queued' AND e.run_after <= ? AND j.deleted = 0
+        WHERE e.status = 'queued' AND e.run_after <= ? AND j.deleted = 0 AND (e.miss_after IS NULL OR e.miss_after >= ?)
         ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC
         LIMIT ? OFFSET ?
         """
@@ -33,7 +33,8 @@ extension SQLiteJobStore {
             var skipped = 0
             var scanned = 0
             scan: while claimed.count < limit, scanned < maximumScanned {
-                let rows = try Row.fetchAll(candidates, arguments: [Micros.from(horizon), pageSize, skipped])
+                // Waiting fires past their grace are left out in SQL too (the sweep records them).
+                let rows = try Row.fetchAll(candidates, arguments: [Micros.from(horizon), Micros.from(now), pageSize, skipped])
                 scanned += rows.count
                 for row in rows {
                     let execution = try self.decodeExecution(row)

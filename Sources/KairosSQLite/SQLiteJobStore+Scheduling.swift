@@ -109,10 +109,12 @@ extension SQLiteJobStore {
         }
     }
 
-    /// Whether a queued execution is runnable at `now` (then new fires go through the queue).
+    /// Whether queued work without a grace deadline (a retry, a manual run) is runnable at
+    /// `now`: then new fires go through the queue, behind it (``FireScheduling``).
     func hasRunnableQueued(now: Date, db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM executions WHERE status = 'queued' AND run_after <= ? LIMIT 1"),
+            db.cachedStatement(
+                sql: "SELECT 1 FROM executions INDEXED BY executions_queued_unbounded WHERE status = 'queued' AND miss_after IS NULL AND run_after <= ? LIMIT 1"),
             arguments: [Micros.from(now)]) == true
     }
 

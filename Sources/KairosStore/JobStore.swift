@@ -87,9 +87,12 @@ public protocol FireScheduling: Sendable {
     /// `missed`) and advances each job's `nextRunAt`. A fire that already has an execution is
     /// skipped (unique job and scheduled time). With `localClaim`, up to its limit of the new
     /// runs are inserted running for that instance (``ClaimBudget``: `maxInstances` holds),
-    /// unless a queued execution is runnable at `now`: queued work (retries, triggers, fires
-    /// that waited for `maxInstances`) must not be starved by a stream of local claims, so it
-    /// goes through the queue, in priority order.
+    /// unless queued work without a grace deadline (a retry, a manual run) is runnable at
+    /// `now`: it must not be starved by a stream of local claims, so new fires then go through
+    /// the queue, in priority order. Waiting scheduled fires do not stop local claims: their
+    /// grace bounds how long they wait, and under overload taking new fires for the local
+    /// workers in the scheduler's own write (one write per fire instead of two) is what keeps
+    /// throughput at capacity (docs/PERFORMANCE.md).
     func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch
     /// Queues a manual run of the job now. Throws `invalidState` for a disabled job.
     func trigger(jobId: UUID, now: Date) async throws -> Execution

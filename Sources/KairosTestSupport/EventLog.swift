@@ -35,8 +35,10 @@ public final class EventLog: Sendable {
     public var events: [EngineEvent] { storage.state.withLock { $0.events } }
 
     /// Waits until `condition` holds for the events so far, at most `seconds` of real time;
-    /// returns whether it held.
-    public func wait(within seconds: Double = 5, until condition: @escaping @Sendable ([EngineEvent]) -> Bool) async -> Bool {
+    /// returns whether it held. The bound only guards against a hang (a passing wait returns at
+    /// the event), so it is generous: CPU-bound suites running beside can starve the
+    /// cooperative pool for seconds.
+    public func wait(within seconds: Double = 30, until condition: @escaping @Sendable ([EngineEvent]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if condition(events) { return true }

@@ -70,7 +70,7 @@ public final class ManualClock: EngineClock {
     /// The earliest deadline anyone sleeps until, once at least `count` sleepers wait (a bounded
     /// real-time wait for the engine's loops to go to sleep); `nil` when they do not within
     /// `seconds`.
-    public func nextSleeper(count: Int = 1, within seconds: Double = 5) async throws -> Date? {
+    public func nextSleeper(count: Int = 1, within seconds: Double = 30) async throws -> Date? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             let next = state.withLock { state -> Date? in
@@ -84,7 +84,7 @@ public final class ManualClock: EngineClock {
 
     /// Advances to the earliest sleeper's deadline (see ``nextSleeper(count:within:)``); returns it.
     @discardableResult
-    public func advanceToNextSleeper(count: Int = 1, within seconds: Double = 5) async throws -> Date? {
+    public func advanceToNextSleeper(count: Int = 1, within seconds: Double = 30) async throws -> Date? {
         guard let next = try await nextSleeper(count: count, within: seconds) else { return nil }
         advance(to: next)
         return next

@@ -310,7 +310,9 @@ public final class MemoryJobStore: JobStore, Sendable {
             batch.jobsClaimed = due.count
             var localRoom = 0
             var budget: ClaimBudget?
-            let runnableQueued = state.executions.values.contains { $0.execution.status == .queued && $0.execution.runAfter <= now }
+            let runnableQueued = state.executions.values.contains {
+                $0.execution.status == .queued && $0.execution.missAfter == nil && $0.execution.runAfter <= now
+            }
             if let localClaim, localClaim.limit > 0, !due.isEmpty, !runnableQueued {
                 localRoom = localClaim.limit
                 budget = ClaimBudget(running: state.runningCounts())

@@ -179,3 +179,99 @@ struct DispatchSleepTests {
         #expect(deadline > now, "never a busy loop")
     }
 }
+
+@Suite("Dispatch: graceful shutdown and claim backoff")
+struct DispatchShutdownTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func running(_ count: Int) throws -> DispatchState {
+        var state = DispatchState(capacity: 4, claimBatchSize: 10, prefetchLimit: 100, lookahead: 0)
+        let job = try Job.created(
+            try JobSpec(key: "j", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1)), maxInstances: 10), system: false, now: now)
+        state.received((0..<count).map { index in
+            ClaimedExecution(
+                execution: Execution(
+                    jobId: job.id, jobKey: "j", trigger: .manual, status: .running, scheduledAt: now, runAfter: now + Double(index) * 0.001,
+                    createdAt: now),
+                job: job)
+        })
+        for _ in 0..<count { _ = state.nextToStart(now: now + 1) }
+        return state
+    }
+
+    @Test("drain until the grace ends, then cancel the running attempts once, then wait for them in real time; finished when none runs")
+    func phases() throws {
+        var state = try running(2)
+        #expect(state.shutdownStep(now: now, cancelled: false) == nil, "no shutdown under way")
+        #expect(state.beginShutdown(now: now, grace: 30)?.isEmpty == true, "nothing buffered to release")
+        #expect(state.beginShutdown(now: now + 1, grace: 30) == nil, "begins once")
+        #expect(state.dueClaim(now: now) == nil, "no claims while shutting down")
+        #expect(state.shutdownStep(now: now + 10, cancelled: false) == .drain(until: now + 30))
+        #expect(state.shutdownStep(now: now + 30, cancelled: false) == .cancelRunning)
+        #expect(state.shutdownStep(now: now + 31, cancelled: false) == .awaitReturn(seconds: 0.25), "cancelled once")
+        state.finished(after: 1)
+        state.finished(after: 1)
+        #expect(state.shutdownStep(now: now + 32, cancelled: false) == .finished)
+    }
+
+    @Test("a cancelled pool abandons what still runs")
+    func cancelled() throws {
+        var state = try running(1)
+        _ = state.beginShutdown(now: now, grace: 30)
+        #expect(state.shutdownStep(now: now, cancelled: true) == .abandon(patience: 5))
+    }
+
+    @Test("buffered executions that never started are handed back at the start of a shutdown")
+    func releasesBuffered() throws {
+        var state = DispatchState(capacity: 1, claimBatchSize: 10, prefetchLimit: 100, lookahead: 1)
+        let job = try Job.created(try JobSpec(key: "k", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1))), system: false, now: now)
+        state.received([ClaimedExecution(
+            execution: Execution(jobId: job.id, jobKey: "k", trigger: .manual, status: .running, scheduledAt: now + 5, runAfter: now + 5, createdAt: now),
+            job: job)])
+        #expect(state.beginShutdown(now: now, grace: 30)?.count == 1)
+        #expect(state.shutdownStep(now: now, cancelled: false) == .finished, "nothing was running")
+    }
+
+    @Test("claim failures back off 50 ms more each time, at most a second, and reset on success")
+    func backoff() {
+        var state = DispatchState(capacity: 1, claimBatchSize: 10, prefetchLimit: 100, lookahead: 0)
+        #expect(state.claimFailed() == 0.05)
+        #expect(state.claimFailed() == 0.1)
+        for _ in 0..<30 { _ = state.claimFailed() }
+        #expect(state.claimFailed() == 1)
+        state.claimSucceeded()
+        #expect(state.claimFailed() == 0.05)
+    }
+}
+
+@Suite("Dispatch: local claims")
+struct DispatchLocalClaimTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func buffered(_ state: inout DispatchState, due count: Int) throws {
+        let job = try Job.created(try JobSpec(key: "k", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1))), system: false, now: now)
+        state.received((0..<count).map { index in
+            ClaimedExecution(
+                execution: Execution(jobId: job.id, jobKey: "k", trigger: .manual, status: .running, scheduledAt: now, runAfter: now - Double(index) * 0.001, createdAt: now),
+                job: job)
+        })
+    }
+
+    @Test("quick work: the scheduler keeps feeding the pool while its due backlog is under the target")
+    func quickWorkKeepsComing() throws {
+        var state = DispatchState(capacity: 2, claimBatchSize: 1000, prefetchLimit: 5000, lookahead: 0.8)
+        try buffered(&state, due: 60)
+        // 50 quick executions run through the two slots: the recent pace is microseconds.
+        for _ in 0..<50 { if state.nextToStart(now: now) != nil { state.finished(after: 0.000_01) } }
+        #expect(state.buffered == 10)
+        #expect(state.localClaimRoom(now: now) == 4990, "10 due buffered is far under the target for quick work")
+    }
+
+    @Test("slow work: no local claims once the slots are spoken for, so the backlog stays in the store")
+    func slowWorkStaysInTheStore() throws {
+        var state = DispatchState(capacity: 2, claimBatchSize: 1000, prefetchLimit: 5000, lookahead: 0.8)
+        #expect(state.localClaimRoom(now: now) == 5000, "an idle pool takes up to the prefetch limit")
+        try buffered(&state, due: 2)
+        #expect(state.localClaimRoom(now: now) == 0)
+    }
+}

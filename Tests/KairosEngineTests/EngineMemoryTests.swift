@@ -45,7 +45,7 @@ struct EngineMemoryTests {
             for second in 1...20 {
                 clock.advance(to: t0 + Double(second))
                 // The pass for this second has run once the job's next fire is after it.
-                #expect(try await eventually { try await store.job(id: job.id)?.nextRunAt ?? .distantPast > t0 + Double(second) })
+                #expect(try await eventually(within: 30) { try await store.job(id: job.id)?.nextRunAt ?? .distantPast > t0 + Double(second) })
             }
             let runs = try await engine.executions(of: job)
             let queued = runs.filter { $0.status == .queued }
@@ -76,7 +76,7 @@ struct EngineMemoryTests {
             #expect(await log.wait { $0.filter { $0.name == "execution.succeeded" && $0.execution?.scheduledAt == t0 + 1 }.count == 5 })
             #expect(log.count("execution.failed") == 0, "nothing failed as 'worker lost'")
             for id in ids {
-                #expect(try await eventually {
+                #expect(try await eventually(within: 30) {
                     try await engine.store.history(HistoryQuery(jobId: id)).items.first { $0.scheduledAt == t0 + 1 }?.status == .succeeded
                 })
                 let fire = try #require(try await engine.store.history(HistoryQuery(jobId: id)).items.first { $0.scheduledAt == t0 + 1 })
@@ -99,7 +99,7 @@ struct EngineMemoryTests {
             let job = try await engine.jobs.create(try interval("observed", task: "test.blocked"))
             clock.advance(to: t0 + 1)
             #expect(await log.wait { $0.contains { $0.name == "execution.started" } })
-            #expect(try await eventually { try await engine.executions(of: job).first?.startedAt == t0 + 1 }, "recorded within a flush")
+            #expect(try await eventually(within: 30) { try await engine.executions(of: job).first?.startedAt == t0 + 1 }, "recorded within a flush")
             #expect(try await engine.executions(of: job).first?.status == .running)
             gate.release()
             #expect(await log.wait { $0.contains { $0.name == "execution.succeeded" } })

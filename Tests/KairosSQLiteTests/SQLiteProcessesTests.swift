@@ -97,7 +97,7 @@ struct SQLiteProcessesTests {
             }
         }
         let store = try SQLiteJobStore(path: path)
-        #expect(store.migrationsApplied == ["v5-executions-miss-after", "v6-jobs-list-indexes-counts-search"])
+        #expect(store.migrationsApplied == ["v5-executions-miss-after", "v6-jobs-list-indexes-counts-search", "v7-executions-queued-unbounded"])
         let waiting = try #require(try await store.history(HistoryQuery()).items.first)
         #expect(waiting.missAfter == Date(timeIntervalSince1970: 35), "runAfter + 30 s of grace")
     }

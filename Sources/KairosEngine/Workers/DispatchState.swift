@@ -73,10 +73,15 @@ public struct DispatchState: Sendable {
         return room > 0 ? ClaimRequest(horizon: now.addingTimeInterval(lookahead), limit: min(room, claimBatchSize)) : nil
     }
 
-    /// How many fires the scheduler may take for this pool in its own transaction (the same
-    /// rule as prefetching, without the per-claim batch bound).
+    /// How many fires the scheduler may take for this pool in its own transaction: up to the
+    /// prefetch limit, while the due work held stays under ``dueTarget`` (the slots plus about
+    /// 50 ms of work at the recent pace, as for due claims). So quick work keeps coming in the
+    /// scheduler's own write even when the pool is behind (under overload this is what holds
+    /// throughput: a fire claimed through the queue costs a second write), while slow work stays
+    /// in the store for any instance.
     public func localClaimRoom(now: Date) -> Int {
-        guard !shuttingDown, capacity - inFlight - dueBuffered(now: now) > 0 else { return 0 }
+        let target = dueTarget
+        guard !shuttingDown, target - inFlight - dueBuffered(now: now, upTo: target) > 0 else { return 0 }
         return max(0, prefetchLimit - buffered - inFlight)
     }
 
@@ -150,6 +155,59 @@ public struct DispatchState: Sendable {
         if buffered == 0, let queued = nextQueued { deadline = min(deadline, max(now, queued.addingTimeInterval(-lookahead))) }
         return deadline
     }
+
+    /// What the pool does next while it shuts down.
+    public enum ShutdownStep: Sendable, Hashable {
+        /// Nothing runs any more: stop.
+        case finished
+        /// Running attempts may finish until `deadline` (engine clock); wait for them.
+        case drain(until: Date)
+        /// The grace period is over: cancel the running attempts (failed `shutdown`, retried
+        /// where the job allows).
+        case cancelRunning
+        /// Cancelled attempts are returning (or being abandoned): look again in `seconds` of
+        /// real time.
+        case awaitReturn(seconds: TimeInterval)
+        /// The pool's task itself was cancelled: stop every attempt and give their workers
+        /// `patience` seconds of real time to return, then stop regardless.
+        case abandon(patience: TimeInterval)
+    }
+
+    /// When a graceful shutdown began and whether running attempts were cancelled since.
+    public private(set) var shutdownDeadline: Date?
+    private var cancelledRunning = false
+    private var claimFailures = 0
+
+    /// Begins a graceful shutdown at `now` (once; `nil` afterwards): stops claiming and
+    /// starting, lets running attempts finish for `grace`, and returns the claimed executions
+    /// that never started, to release back to the queue.
+    public mutating func beginShutdown(now: Date, grace: TimeInterval) -> [ClaimedExecution]? {
+        guard shutdownDeadline == nil else { return nil }
+        shutdownDeadline = now.addingTimeInterval(grace)
+        return shutdown()
+    }
+
+    /// The next step of a shutdown begun with ``beginShutdown(now:grace:)`` (drain → cancel →
+    /// abandon), or `nil` while none is under way. `cancelled`: the pool's task was cancelled.
+    public mutating func shutdownStep(now: Date, cancelled: Bool) -> ShutdownStep? {
+        guard let deadline = shutdownDeadline else { return nil }
+        if inFlight == 0 { return .finished }
+        if cancelled { return .abandon(patience: 5) }
+        if now >= deadline, !cancelledRunning {
+            cancelledRunning = true
+            return .cancelRunning
+        }
+        return cancelledRunning ? .awaitReturn(seconds: 0.25) : .drain(until: deadline)
+    }
+
+    /// After a claim failed (a store error): how long to back off, growing with consecutive
+    /// failures up to a second.
+    public mutating func claimFailed() -> TimeInterval {
+        claimFailures += 1
+        return min(1, 0.05 * Double(claimFailures))
+    }
+
+    public mutating func claimSucceeded() { claimFailures = 0 }
 
     /// Stops claiming and starting; returns the claimed executions that never started, to
     /// release back to the queue.

@@ -86,35 +86,29 @@ public final class WorkerPool: Service, Sendable {
     }
 
     private func dispatchLoop(group: inout DiscardingTaskGroup) async {
-        var shutdownDeadline: Date?
-        var stoppedAll = false
-        var claimFailures = 0
         while true {
             let now = clock.now()
-            if shutdownRequested.load(ordering: .relaxed) || Task.isCancelled, shutdownDeadline == nil {
-                let unstarted = state.withLock { $0.shutdown() }
+            if shutdownRequested.load(ordering: .relaxed) || Task.isCancelled, let unstarted = state.withLock({ $0.beginShutdown(now: now, grace: configuration.shutdownGrace) }) {
                 release(unstarted, now: now)
-                shutdownDeadline = now.addingTimeInterval(configuration.shutdownGrace)
                 logger.info("worker pool draining", metadata: ["running": "\(state.withLock { $0.inFlight })", "released": "\(unstarted.count)"])
             }
-            if let deadline = shutdownDeadline {
-                if state.withLock({ $0.inFlight }) == 0 { return }
-                if Task.isCancelled {
+            if let step = state.withLock({ $0.shutdownStep(now: now, cancelled: Task.isCancelled) }) {
+                switch step {
+                case .finished:
+                    return
+                case .abandon(let patience):
                     // Cancelled, not asked to stop: nothing can wait any more. The timer loop
                     // abandons running attempts; give their workers a moment to return.
                     attempts.stopAll(reason: ExecutionError.shutdown, now: now)
-                    let giveUp = ContinuousClock.now + .seconds(5)
+                    let giveUp = ContinuousClock.now + .seconds(patience)
                     while state.withLock({ $0.inFlight }) > 0, ContinuousClock.now < giveUp { await Task.yield() }
                     return
-                }
-                if now >= deadline, !stoppedAll {
+                case .cancelRunning:
                     attempts.stopAll(reason: ExecutionError.shutdown, now: now)
-                    stoppedAll = true
-                }
-                if stoppedAll {
+                case .awaitReturn(let seconds):
                     // Waiting for stopped attempts to return (or be abandoned): real time.
-                    await wakeup.wait(until: Date().addingTimeInterval(0.25), clock: SystemClock())
-                } else {
+                    await wakeup.wait(until: Date().addingTimeInterval(seconds), clock: SystemClock())
+                case .drain(let deadline):
                     await wakeup.wait(until: deadline, clock: clock)
                 }
                 continue
@@ -139,12 +133,12 @@ public final class WorkerPool: Service, Sendable {
                     claimedAny = claimedAny || !claimed.isEmpty
                     fullBatch = claimed.count == request.limit
                 }
-                claimFailures = 0
+                state.withLock { $0.claimSucceeded() }
             } catch {
-                claimFailures += 1
+                let backoff = state.withLock { $0.claimFailed() }
                 logger.error("claiming executions failed", metadata: ["error": "\(error)"])
                 // A store error: back off in real time (the engine clock is for schedules).
-                try? await Task.sleep(for: .milliseconds(Int(min(1000, 50 * claimFailures))))
+                try? await Task.sleep(for: .milliseconds(Int(backoff * 1000)))
                 continue
             }
             if claimedAny || fullBatch { continue }
