@@ -329,7 +329,7 @@ public enum JobsFile {
 /// YAML syntax, missing `jobs` list) or, per job, the bad fields.
 ///
 /// Its description has one line per problem, for example
-/// `examples/jobs.yaml: job 3 ('nightly-report', line 40): schedule.expression: …; args.url: …`.
+/// `jobfiles/jobs.yaml: job 3 ('nightly-report', line 40): schedule.expression: …; args.url: …`.
 public struct JobsFileError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
         /// Position of the job in the `jobs` list, from 0; `nil` for a problem of the whole file.
