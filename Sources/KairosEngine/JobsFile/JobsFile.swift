@@ -5,8 +5,8 @@ import Yams
 /// Jobs declared in a YAML file (`kairos serve --jobs FILE.yaml`), upserted by key at start.
 ///
 /// The file is a mapping with a `jobs` list; each entry has the fields and camelCase names of
-/// a job's JSON form (SPEC §3). Top-level keys starting with `x-` are ignored, so they can hold
-/// YAML anchors shared with `<<:` merge keys.
+/// a job's JSON form (docs/API.md). Top-level keys starting with `x-` are ignored, so they can
+/// hold YAML anchors shared with `<<:` merge keys.
 ///
 /// ```yaml
 /// jobs:

@@ -121,7 +121,7 @@ struct ExecutionResource: Encodable {
     }
 }
 
-/// `{"items": [...], "nextCursor": "…" or null}` (SPEC §3).
+/// `{"items": [...], "nextCursor": "…" or null}` (docs/API.md, pagination).
 struct ListResource<Item: Encodable>: Encodable {
     var items: [Item]
     var nextCursor: String?
