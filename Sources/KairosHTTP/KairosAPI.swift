@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 import Prometheus
 
-/// The Kairos REST API (SPEC §7) over one ``KairosEngine``: jobs, executions, status, cron
+/// The Kairos REST API (docs/API.md) over one ``KairosEngine``: jobs, executions, status, cron
 /// preview, tasks, live events, API keys, health, readiness, metrics and the OpenAPI document.
 /// Every route checks its key's role (``APIRoute``); every error becomes a problem body.
 ///

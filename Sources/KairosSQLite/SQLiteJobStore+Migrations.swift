@@ -169,7 +169,7 @@ extension SQLiteJobStore {
                     WHERE enabled = 1 AND paused = 0 AND deleted = 0 AND next_run_at IS NOT NULL;
                 DROP INDEX jobs_due;
 
-                -- Live jobs per state (SPEC: active, paused, disabled, finished), kept in the
+                -- Live jobs per state (active, paused, disabled, finished), kept in the
                 -- transaction of every write to jobs, so that status and metrics read four rows
                 -- instead of counting a million: by triggers on inserts, deletes and spec changes
                 -- (which write enabled, paused and deleted), and by claimDueFires for the one

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What an API key may do (SPEC §7 "Authentication"). Each role includes the ones before it.
+/// What an API key may do (docs/API.md, authentication). Each role includes the ones before it.
 public enum APIKeyRole: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     /// Read jobs, executions, status, events and metrics.
     case viewer

@@ -1,6 +1,7 @@
 import Foundation
 
-/// One running Kairos process as recorded in the store (SPEC §1 "Instance").
+/// One running Kairos process as recorded in the store
+/// (Sources/KairosEngine/Maintenance/README.md).
 public struct InstanceInfo: Sendable, Hashable, Identifiable {
     public var id: String
     public var hostname: String

@@ -14,7 +14,7 @@ public struct Page<Item: Sendable>: Sendable {
 
 extension Page: Equatable where Item: Equatable {}
 
-/// Filters, order and pagination for job lists (SPEC §7). By default jobs are ordered by key.
+/// Filters, order and pagination for job lists (docs/API.md). By default jobs are ordered by key.
 public struct JobQuery: Sendable, Hashable {
     public enum State: String, Sendable, Hashable, CaseIterable {
         /// Enabled, not paused, with a next fire.

@@ -47,7 +47,7 @@ public struct StoreConformanceCase: Sendable, CustomTestStringConvertible {
     public var testDescription: String { name }
 }
 
-/// The conformance suite of the store protocols (SPEC §4 and §6).
+/// The conformance suite of the store protocols (docs/STORE.md).
 public enum StoreConformance {
     public static let cases: [StoreConformanceCase] =
         jobCases + jobListCases + schedulingCases + queueCases + instanceCases + historyCases + apiKeyCases + waitingCases + raceCases

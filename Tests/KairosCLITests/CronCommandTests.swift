@@ -10,7 +10,7 @@ struct CronCommandTests {
         var next: [String]
     }
 
-    /// SPEC §2.2, verbatim.
+    /// docs/CRON.md's reference examples, verbatim.
     @Test("cron next --json reproduces the reference examples", arguments: [
         ("30 2 * * *", "2026-03-07T12:00-05:00", ["2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00"]),
         ("0,30 2 * * *", "2026-03-07T12:00-05:00", ["2026-03-08T03:00:00-04:00", "2026-03-09T02:00:00-04:00", "2026-03-09T02:30:00-04:00"]),

@@ -3,10 +3,10 @@ import Testing
 
 @testable import KairosCore
 
-/// SPEC §2.1–2.2: cron fire times across every daylight-saving transition of 2025–2027 in four
+/// Cron fire times across every daylight-saving transition of 2025–2027 in four
 /// zones — 1-hour shifts on the hour (New York, London), a 30-minute shift (Lord Howe) and
 /// shifts at 02:45/03:45 (Chatham). Transition instants come from the IANA database (Python
-/// `zoneinfo`); expected fires follow the rules of §2.1:
+/// `zoneinfo`); expected fires follow the rules of docs/CRON.md (daylight saving):
 /// - a fixed-time expression fires once: in a gap at the first instant after the gap (several
 ///   fires landing on that instant collapse into one), in a repeated hour at the earlier instant;
 /// - a wildcard expression fires at every real instant whose wall time matches: gap wall times
@@ -34,8 +34,9 @@ struct CronDaylightSavingTests {
         #expect(cron.nextFire(after: after, in: zone).map { Timestamp.format($0, in: zone) } == row.fires.first)
     }
 
-    /// SPEC §2.2, verbatim (America/New_York, 2026: 8 Mar 02:00→03:00 EDT, 1 Nov 02:00 EDT→01:00 EST).
-    @Test("the reference examples of SPEC §2.2", arguments: [
+    /// The reference examples of docs/CRON.md, verbatim (America/New_York, 2026:
+    /// 8 Mar 02:00→03:00 EDT, 1 Nov 02:00 EDT→01:00 EST).
+    @Test("the reference examples of docs/CRON.md", arguments: [
         Case("30 2 * * *", after: "2026-03-07T12:00-05:00", "2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00"),
         Case(
             "0,30 2 * * *", after: "2026-03-07T12:00-05:00",

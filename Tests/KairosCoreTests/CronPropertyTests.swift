@@ -55,8 +55,8 @@ struct CronPropertyTests {
         }
     }
 
-    /// Every transition of 2025-2027 in the zones of SPEC §2.1, with expressions whose wall
-    /// times fall in the gap, in the repeated span, and around them.
+    /// Every transition of 2025-2027 in these zones (docs/CRON.md, daylight saving), with
+    /// expressions whose wall times fall in the gap, in the repeated span, and around them.
     @Test(
         "every 2025-2027 transition agrees with the oracle",
         arguments: ["America/New_York", "Europe/London", "Australia/Lord_Howe", "Pacific/Chatham", "America/Santiago"])

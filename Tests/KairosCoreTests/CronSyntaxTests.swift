@@ -3,10 +3,10 @@ import Testing
 
 @testable import KairosCore
 
-/// SPEC §2: every syntax element of a cron expression, as tables of "after this instant, the
-/// next fires are these". Unless a row says otherwise the zone is UTC and the search starts
-/// at 2026-01-01T00:00:00Z (a Thursday). Expected fires were worked out by hand and checked
-/// against an independent implementation (Python `datetime`/`calendar`).
+/// Every syntax element of a cron expression (README.md, cron expressions), as tables of "after
+/// this instant, the next fires are these". Unless a row says otherwise the zone is UTC and the
+/// search starts at 2026-01-01T00:00:00Z (a Thursday). Expected fires were worked out by hand and
+/// checked against an independent implementation (Python `datetime`/`calendar`).
 @Suite("Cron syntax")
 struct CronSyntaxTests {
     struct Case: Sendable, CustomTestStringConvertible {

@@ -4,9 +4,9 @@ import Testing
 
 @testable import KairosEngine
 
-private let examples = URL(fileURLWithPath: #filePath)
+private let jobfiles = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("examples")
+    .appendingPathComponent("jobfiles")
 
 /// The error `body` throws; fails the test when it does not throw.
 private func jobsFileError(_ body: () throws(JobsFileError) -> [JobSpec]) -> JobsFileError? {
@@ -21,10 +21,10 @@ private func jobsFileError(_ body: () throws(JobsFileError) -> [JobSpec]) -> Job
 
 @Suite("Jobs file (YAML)")
 struct JobsFileTests {
-    @Test("examples/jobs.yaml loads on a server without shell tasks")
+    @Test("jobfiles/jobs.yaml loads on a server without shell tasks")
     func exampleLoads() async throws {
         try await withBuiltInRegistry { registry, _ in
-            let specs = try JobsFile.load(path: examples.appendingPathComponent("jobs.yaml").path, registry: registry)
+            let specs = try JobsFile.load(path: jobfiles.appendingPathComponent("jobs.yaml").path, registry: registry)
             #expect(specs.map(\.key) == [
                 "nightly-report", "health-ping", "warm-cache", "launch-announcement", "history-cleanup", "smoke-noop", "sleepy",
             ])
@@ -59,9 +59,9 @@ struct JobsFileTests {
         }
     }
 
-    @Test("examples/jobs-shell.yaml loads only when shell tasks are allowed")
+    @Test("jobfiles/jobs-shell.yaml loads only when shell tasks are allowed")
     func shellExample() async throws {
-        let path = examples.appendingPathComponent("jobs-shell.yaml").path
+        let path = jobfiles.appendingPathComponent("jobs-shell.yaml").path
         try await withBuiltInRegistry(allowShellTasks: true) { registry, _ in
             let specs = try JobsFile.load(path: path, registry: registry)
             #expect(specs.map(\.task) == ["shell.command", "shell.command"])
@@ -181,16 +181,16 @@ struct JobsFileTests {
                 maxInstances: 11
             """
         try await withBuiltInRegistry { registry, _ in
-            let error = try #require(jobsFileError { () throws(JobsFileError) in try JobsFile.parse(yaml, path: "examples/jobs.yaml", registry: registry) })
+            let error = try #require(jobsFileError { () throws(JobsFileError) in try JobsFile.parse(yaml, path: "jobfiles/jobs.yaml", registry: registry) })
             #expect(error.problems.map(\.index) == [1, 2])
             #expect(error.problems.map(\.key) == ["nightly-report", "sleepy"])
             #expect(Set(error.problems[0].issues.map(\.field)) == ["schedule.expression", "args.url"])
             #expect(Set(error.problems[1].issues.map(\.field)) == ["maxInstances", "args.seconds"])
             let lines = error.description.split(separator: "\n")
             #expect(lines.count == 2)
-            #expect(lines[0].hasPrefix("examples/jobs.yaml: job 2 ('nightly-report', line 5): "))
+            #expect(lines[0].hasPrefix("jobfiles/jobs.yaml: job 2 ('nightly-report', line 5): "))
             #expect(lines[0].contains("schedule.expression: ") && lines[0].contains("; ") && lines[0].contains("args.url: "))
-            #expect(lines[1].hasPrefix("examples/jobs.yaml: job 3 ('sleepy', line 9): "))
+            #expect(lines[1].hasPrefix("jobfiles/jobs.yaml: job 3 ('sleepy', line 9): "))
         }
     }
 

@@ -4,7 +4,7 @@ extension CronExpression {
     /// The first fire time strictly after `instant` in `zone`, or `nil` if there is none
     /// before the end of the zone table's range.
     ///
-    /// Daylight saving follows SPEC §2.1: a *fixed-time* expression fires once when its wall
+    /// Daylight saving follows docs/CRON.md: a *fixed-time* expression fires once when its wall
     /// time falls in a gap (at the first instant after the gap) or occurs twice (at the earlier
     /// instant); a *wildcard* expression fires at every real instant whose wall time matches.
     public func nextFire(after instant: Date, in zone: ZoneRules) -> Date? {

@@ -4,7 +4,7 @@
 /// field), lists, ranges, steps, month and weekday names, `?`, `L`, `LW`, `nW`, `nL`, `n#k`
 /// and the macros `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight` and
 /// `@hourly`. Matching follows Debian/Vixie cron, including its daylight-saving behaviour
-/// (see ``nextFire(after:in:)`` and SPEC §2.1).
+/// (see ``nextFire(after:in:)`` and docs/CRON.md, daylight saving).
 ///
 /// The expression is independent of any time zone; the zone is supplied when fire times are
 /// computed.
@@ -23,7 +23,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     public let hasSeconds: Bool
     /// A *fixed-time* expression (5 fields, or a macro other than `@hourly`, whose minute and
     /// hour fields do not begin with `*`) fires once on a daylight-saving gap or overlap;
-    /// every other expression is a *wildcard* expression (SPEC §2.1, rule 2).
+    /// every other expression is a *wildcard* expression (README.md, cron expressions).
     public let isFixedTime: Bool
 
     let seconds: UInt64

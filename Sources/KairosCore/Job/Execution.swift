@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where an execution is in its lifecycle (SPEC §1): `queued → running → succeeded | failed`,
+/// Where an execution is in its lifecycle (docs/STORE.md): `queued → running → succeeded | failed`,
 /// plus `cancelled` and `missed`. A failed attempt with retries left goes back to `queued`.
 public enum ExecutionStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case queued, running, succeeded, failed, cancelled, missed
@@ -40,7 +40,7 @@ public struct ExecutionError: Sendable, Hashable, Codable, Error, CustomStringCo
     public var description: String { "\(reason): \(message)" }
 }
 
-/// One run of a job (SPEC §3 "Executions"): caused by a scheduled fire or a manual trigger;
+/// One run of a job (docs/API.md, routes): caused by a scheduled fire or a manual trigger;
 /// retries of the same run increment `attempt` on the same execution.
 public struct Execution: Sendable, Hashable, Identifiable {
     public var id: UUID

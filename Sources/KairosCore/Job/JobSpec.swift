@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a user writes to define a job (SPEC §3): the task and its arguments, the schedule,
+/// What a user writes to define a job (docs/API.md): the task and its arguments, the schedule,
 /// and the execution options. The store adds identity and state to make a ``Job``.
 ///
 /// Decoding validates every field and throws one ``ValidationError`` naming each bad field;
@@ -67,7 +67,7 @@ public struct JobSpec: Sendable, Hashable {
         self.paused = paused
     }
 
-    /// Checks the bounds of SPEC §3; every problem is reported.
+    /// Checks the bounds (README.md, jobs files); every problem is reported.
     public func validate() throws(ValidationError) {
         var issues: [FieldIssue] = []
         if !Self.isValidKey(key) {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What to do with a job's fires that have come due: run some, record some as missed, and
-/// where to resume. A pure function of the schedule and the clock (SPEC §4 "Misfire").
+/// where to resume. A pure function of the schedule and the clock (README.md, misfires).
 ///
 /// A fire is *runnable* while `now - fire <= graceTime`; older fires are *missed* and are
 /// recorded, not run. With `coalesce`, all runnable fires collapse into one run (the latest);

@@ -1,7 +1,8 @@
 import Foundation
 
-/// How a failed execution is retried: exponential backoff, capped, with optional full
-/// jitter (SPEC §3 `retry`; like Celery's `retry_backoff`, `retry_backoff_max`, `retry_jitter`).
+/// How a failed execution is retried: exponential backoff, capped, with optional full jitter
+/// (README.md, jobs files: `retry`; like Celery's `retry_backoff`, `retry_backoff_max`,
+/// `retry_jitter`).
 ///
 /// ```swift
 /// let policy = try RetryPolicy(maxRetries: 3, backoff: .init(initial: 2, max: 60, multiplier: 2))

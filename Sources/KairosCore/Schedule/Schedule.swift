@@ -2,7 +2,8 @@ import Foundation
 
 /// When a job fires: a cron expression in a time zone, a fixed interval, or one instant.
 ///
-/// Encoded as in SPEC §3: `{"type": "cron", "expression": "0 2 * * *", "timezone": "UTC"}`,
+/// Encoded as in the API (docs/API.md):
+/// `{"type": "cron", "expression": "0 2 * * *", "timezone": "UTC"}`,
 /// `{"type": "interval", "minutes": 5}`, `{"type": "date", "runAt": "2026-12-24T18:00:00Z"}`.
 /// Decoding validates and throws ``ValidationError`` naming each bad field.
 ///
@@ -40,8 +41,8 @@ public enum Schedule: Sendable, Hashable {
         nominal.addingTimeInterval(Jitter.delay(key: jobKey, fire: nominal, maximumSeconds: jitter))
     }
 
-    /// Fills in a missing interval anchor (SPEC: an interval is anchored at its start date,
-    /// by default the job's creation time).
+    /// Fills in a missing interval anchor (docs/STORE.md: an interval is anchored at its start
+    /// date, by default the job's creation time).
     public func anchored(at creation: Date) -> Schedule {
         guard case .interval(var interval) = self, interval.startDate == nil else { return self }
         interval.startDate = Date(timeIntervalSince1970: creation.timeIntervalSince1970.rounded(.down))

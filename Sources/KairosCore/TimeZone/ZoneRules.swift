@@ -115,7 +115,7 @@ public final class ZoneRules: Sendable, CustomStringConvertible {
         offsets[period(containing: instant)]
     }
 
-    /// How a local wall-clock time maps to a real instant under the rules of SPEC §2.1.
+    /// How a local wall-clock time maps to a real instant (docs/CRON.md, daylight saving).
     enum LocalResolution: Equatable {
         /// The wall time occurs once (or the earlier of two occurrences during a fall-back).
         case exists(Int64)

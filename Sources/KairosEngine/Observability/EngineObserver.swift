@@ -4,7 +4,7 @@ import Logging
 import Metrics
 
 /// Turns engine events into structured log lines (with `jobId`, `executionId`, `durationMs`)
-/// and swift-metrics counters and timers (SPEC §10).
+/// and swift-metrics counters and timers (docs/API.md, metrics).
 struct EngineObserver: Sendable {
     let logger: Logger
     private let counters: [ExecutionStatus: Counter]

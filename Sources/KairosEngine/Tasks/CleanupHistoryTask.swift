@@ -4,7 +4,7 @@ import KairosStore
 
 /// `system.cleanup-history`: deletes finished executions older than `retentionDays` (1–3650,
 /// default 30), `batchSize` rows at a time (1–100000, default 1000), checking for cancellation
-/// between batches. The server runs it as a system job (SPEC §4 "History retention").
+/// between batches. The server runs it as a system job (docs/STORE.md, retention).
 ///
 /// ```json
 /// {"task": "system.cleanup-history", "args": {"retentionDays": 14}}

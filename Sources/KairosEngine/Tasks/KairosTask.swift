@@ -37,7 +37,7 @@ public struct TaskFailure: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A named unit of code a job runs (SPEC §1 "Task").
+/// A named unit of code a job runs (README.md, built-in tasks).
 ///
 /// `validate` runs before a job is saved: it reports every bad argument as a ``FieldIssue``
 /// whose field is relative to `args` (`url`, `headers.Accept`). `run` returns a short result

@@ -3,8 +3,8 @@ import Foundation
 import KairosStore
 
 extension TaskRegistry {
-    /// The built-in tasks of SPEC §5: `http.request`, `shell.command` (refused unless
-    /// `allowShellTasks`), `system.cleanup-history`, `system.noop` and `system.sleep`.
+    /// The built-in tasks (README.md, built-in tasks): `http.request`, `shell.command` (refused
+    /// unless `allowShellTasks`), `system.cleanup-history`, `system.noop` and `system.sleep`.
     ///
     /// ```swift
     /// var registry = TaskRegistry.builtIn(httpClient: client, history: store, allowShellTasks: false)

@@ -53,7 +53,7 @@ public final class APIKeyAuthenticator: Sendable {
     }
 }
 
-/// Creates the first admin key (SPEC §7 "Authentication").
+/// Creates the first admin key (docs/API.md, authentication).
 public enum AdminKeyBootstrap {
     /// With `environmentKey` (`KAIROS_ADMIN_KEY`): makes sure that value is an active admin key
     /// and returns `nil`. Otherwise, on a store that never had a key, creates an admin key and

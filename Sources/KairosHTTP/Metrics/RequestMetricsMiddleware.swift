@@ -2,8 +2,8 @@ import Hummingbird
 import Metrics
 import Synchronization
 
-/// Counts and times requests by route, method and status (SPEC §10), under the names and
-/// labels of Hummingbird's `MetricsMiddleware`: `hb_requests`, `http_server_request_duration`,
+/// Counts and times requests by route, method and status (docs/API.md, metrics), under the names
+/// and labels of Hummingbird's `MetricsMiddleware`: `hb_requests`, `http_server_request_duration`,
 /// `hb_request_errors` (thrown errors only) and `http_server_active_requests`.
 ///
 /// Unlike that middleware it records when the handler has returned its response, not after

@@ -141,9 +141,10 @@ public struct AttemptStart: Sendable, Hashable {
     }
 }
 
-/// Scheduled fires that wait in the queue (behind `maxInstances` or busy workers) are bounded
-/// by their misfire grace (SPEC §4): one still waiting after its ``Execution/missAfter`` is
-/// recorded `missed`, and with `coalesce` a job's waiting fires collapse into the newest one.
+/// Scheduled fires that wait in the queue (behind `maxInstances` or busy workers) are bounded by
+/// their misfire grace (Sources/KairosEngine/Maintenance/README.md): one still waiting after its
+/// ``Execution/missAfter`` is recorded `missed`, and with `coalesce` a job's waiting fires collapse
+/// into the newest one.
 public enum WaitingFires {
     /// A fire waiting in the queue and whether its job coalesces.
     public struct Waiting: Sendable, Hashable {

@@ -4,7 +4,7 @@ import KairosCore
 import KairosEngine
 
 /// A job read from a JSON or YAML file for `kairos jobs create` and `update`: one job object
-/// with the fields of the API (SPEC §3). `.json` files are JSON, `.yaml`/`.yml` files YAML;
+/// with the fields of the API (docs/API.md). `.json` files are JSON, `.yaml`/`.yml` files YAML;
 /// any other name (or `-`, standard input) is tried as JSON first, then as YAML. YAML is read
 /// by ``JobsFile/jsonValue(yaml:path:)``, with the scalar rules of `serve --jobs` files.
 enum JobFile {

@@ -1,0 +1,28 @@
+import Foundation
+import KairosCore
+import KairosStore
+
+/// What to record when an attempt ends: success, a retry at a later time, or a final failure.
+/// Pure: the random source for the retry jitter is passed in.
+public enum AttemptDecision {
+    public static func completion(
+        for claimed: ClaimedExecution, instanceId: String, startedAt: Date, finishedAt: Date,
+        result: Result<String?, ExecutionError>, failureResult: String? = nil,
+        using generator: inout some RandomNumberGenerator
+    ) -> Completion {
+        let execution = claimed.execution
+        let outcome: Completion.Outcome
+        switch result {
+        case .success(let summary):
+            outcome = .succeeded(result: summary)
+        case .failure(let error):
+            let retryAt = claimed.job.spec.retry
+                .delay(afterFailedAttempt: execution.attempt, using: &generator)
+                .map { finishedAt.addingTimeInterval($0) }
+            outcome = .failed(error, result: failureResult, retryAt: retryAt)
+        }
+        return Completion(
+            executionId: execution.id, instanceId: instanceId, attempt: execution.attempt,
+            startedAt: startedAt, finishedAt: finishedAt, outcome: outcome)
+    }
+}
