@@ -91,8 +91,8 @@ public protocol FireScheduling: Sendable {
     /// `now`: it must not be starved by a stream of local claims, so new fires then go through
     /// the queue, in priority order. Waiting scheduled fires do not stop local claims: their
     /// grace bounds how long they wait, and under overload taking new fires for the local
-    /// workers in the scheduler's own write (one write per fire instead of two) is what keeps
-    /// throughput at capacity (docs/PERFORMANCE.md).
+    /// workers in the scheduler's own write (one write per fire instead of two) is what
+    /// throughput depends on (docs/PERFORMANCE.md, past capacity).
     func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch
     /// Queues a manual run of the job now. Throws `invalidState` for a disabled job.
     func trigger(jobId: UUID, now: Date) async throws -> Execution

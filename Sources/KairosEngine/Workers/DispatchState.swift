@@ -76,9 +76,8 @@ public struct DispatchState: Sendable {
     /// How many fires the scheduler may take for this pool in its own transaction: up to the
     /// prefetch limit, while the due work held stays under ``dueTarget`` (the slots plus about
     /// 50 ms of work at the recent pace, as for due claims). So quick work keeps coming in the
-    /// scheduler's own write even when the pool is behind (under overload this is what holds
-    /// throughput: a fire claimed through the queue costs a second write), while slow work stays
-    /// in the store for any instance.
+    /// scheduler's own write even when the pool is behind (under overload a fire claimed through
+    /// the queue costs a second write), while slow work stays in the store for any instance.
     public func localClaimRoom(now: Date) -> Int {
         let target = dueTarget
         guard !shuttingDown, target - inFlight - dueBuffered(now: now, upTo: target) > 0 else { return 0 }
