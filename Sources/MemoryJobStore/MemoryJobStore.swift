@@ -491,14 +491,16 @@ public final class MemoryJobStore: JobStore, Sendable {
                 }
                 .sorted { (a: Execution, b: Execution) in (a.leaseExpiresAt ?? now) < (b.leaseExpiresAt ?? now) }.prefix(limit)
             var generator = SystemRandomNumberGenerator()
-            return expired.map { stored in
+            var reaped: [Execution] = []
+            for stored in expired {
                 let execution = stored.reaped(job: state.jobs[stored.jobId], now: now, using: &generator)
                 state.executions[execution.id]?.execution = execution
                 if execution.status == .failed {
                     state.finish(jobOf: execution, lastRunAt: execution.startedAt ?? execution.runAfter, status: .failed)
                 }
-                return execution
+                reaped.append(execution)
             }
+            return reaped
         }
     }
 
