@@ -9,8 +9,8 @@ final class ServeProcess {
     init(_ arguments: [String], in directory: URL) throws {
         stdoutURL = directory.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).out")
         stderrURL = directory.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).err")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = KairosProcess.executable
         // A free port unless the test names one (the last --port wins).
         process.arguments = ["serve", "--port", "0"] + arguments
