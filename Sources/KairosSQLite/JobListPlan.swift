@@ -53,7 +53,7 @@ struct JobListPlan: Sendable {
             return Narrowing(access: "INDEXED BY \(index)", condition: nil, conditionArguments: [], probe: probe, probeArguments: StatementArguments(values))
         }
 
-        let position = try query.cursor.map { StatementArguments(order.keysetArguments(try JobListCursor($0, sort: query.sort))) }
+        let position = try query.cursor.map { StatementArguments(order.keysetArguments(try JobCursor($0, sort: query.sort))) }
         if let prefix = query.keyPrefix, !prefix.isEmpty {
             let values: [(any DatabaseValueConvertible)?] = [prefix, prefix + "\u{10FFFF}"]
             conditions.append("key >= ? AND key < ?")

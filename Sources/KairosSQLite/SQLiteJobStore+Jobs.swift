@@ -51,7 +51,7 @@ extension SQLiteJobStore {
             let jobs = try rows.prefix(limit).map { try self.decodeJob($0) }
             var next: String?
             if rows.count > limit, let last = rows.prefix(limit).last, let job = jobs.last {
-                next = JobListCursor(sort: query.sort, value: .init(last[Self.jobColumnCount]), key: job.key).text
+                next = JobCursor(sort: query.sort, value: .init(last[Self.jobColumnCount]), key: job.key).text
             }
             return Page(items: jobs, nextCursor: next)
         }
