@@ -73,7 +73,7 @@ public final class SQLiteJobStore: JobStore, Sendable {
         let pool: DatabasePool
         let migrationsApplied: [String]
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.openPool(path: path, configuration: configuration)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite database at '\(path)': \(Self.describe(error))")
         }
@@ -104,6 +104,23 @@ public final class SQLiteJobStore: JobStore, Sendable {
             readers.append(reader)
         }
         self.pointReaders = Mutex(readers)
+    }
+
+    /// Opens the pool, retrying while another handle holds the file locked. Switching a fresh
+    /// file to WAL (the pool's first statement) fails at once with `SQLITE_BUSY`, without
+    /// waiting for the busy timeout, while another handle switches or migrates it; the lock is
+    /// held for milliseconds, so trying again a little later is enough (bounded: about 10 s, the
+    /// same patience as the busy timeout).
+    static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempts = 1
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempts < 400 {
+                attempts += 1
+                usleep(UInt32.random(in: 5_000...45_000))
+            }
+        }
     }
 
     /// Applies the pending migrations. Each migration commits with its identifier, so when
