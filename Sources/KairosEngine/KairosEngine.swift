@@ -50,7 +50,9 @@ public final class KairosEngine: Sendable {
         self.workers = workers
         self.scheduler =
             configuration.roles.contains(.scheduler)
-            ? SchedulerService(store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers)
+            ? SchedulerService(
+                store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers,
+                exclusive: store.isExclusive)
             : nil
         let now = clock.now()
         let instance = InstanceInfo(

@@ -16,13 +16,20 @@ struct FirePlanTests {
         #expect(plan.missed.isEmpty)
     }
 
-    @Test("late fires follow the misfire rules, then the window adds the upcoming ones")
+    @Test("late fires follow the misfire rules; a late job gets no look-ahead fire (the next pass plans it)")
     func lateThenAhead() {
         let plan = FirePlan(schedule: everySecond, jobKey: "a", nextRunAt: t0, now: t0 + 100.5, horizon: t0 + 101.5, graceTime: 10, coalesce: true)
         #expect(plan.missed.count == 91)  // t0 … t0+90 are more than 10 s older than t0+100.5
         #expect(plan.coalesced == 9)  // t0+91 … t0+100 fold into one run
-        #expect(plan.runs.map(\.scheduledAt) == [t0 + 100, t0 + 101])
-        #expect(plan.next == t0 + 102)
+        #expect(plan.runs.map(\.scheduledAt) == [t0 + 100])
+        #expect(plan.next == t0 + 101)
+    }
+
+    @Test("without coalesce a late job's runnable fires all run, still without look-ahead fires")
+    func lateWithoutCoalesce() {
+        let plan = FirePlan(schedule: everySecond, jobKey: "a", nextRunAt: t0, now: t0 + 2.5, horizon: t0 + 3.5, graceTime: 10, coalesce: false)
+        #expect(plan.runs.map(\.scheduledAt) == [t0, t0 + 1, t0 + 2])
+        #expect(plan.next == t0 + 3)
     }
 
     @Test("jitter delays runAfter deterministically; the nominal time stays the identity")

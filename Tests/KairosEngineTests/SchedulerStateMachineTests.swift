@@ -43,6 +43,27 @@ struct SchedulerStateMachineTests {
         #expect(machine.passFailed(now: t0) == .sleep(until: t0 + 1))
     }
 
+    @Test("bounded by the workers' room, a pass takes no more than they can take", arguments: [
+        (nil as Int?, 100),  // not bounded: the batch size
+        (250, 100),  // more room than a batch: the batch size
+        (40, 40),  // less room: the room
+    ])
+    func passLimitedByRoom(room: Int?, limit: Int) {
+        #expect(machine.start(now: t0, room: room) == .claim(now: t0, horizon: t0 + 0.5, limit: limit))
+    }
+
+    @Test("with no room it waits for the workers to make some (they wake it), at most the idle poll interval")
+    func noRoom() {
+        #expect(machine.start(now: t0, room: 0) == .waitForRoom(until: t0 + 5))
+        #expect(machine.passFinished(jobsClaimed: 40, limit: 40, earliestNextRun: t0, now: t0, room: 0) == .waitForRoom(until: t0 + 5))
+    }
+
+    @Test("a pass that took all its room means more may be due: claim again as room allows")
+    func fullRoom() {
+        #expect(machine.passFinished(jobsClaimed: 40, limit: 40, earliestNextRun: nil, now: t0, room: 10) == .claim(now: t0, horizon: t0 + 0.5, limit: 10))
+        #expect(machine.passFinished(jobsClaimed: 39, limit: 40, earliestNextRun: t0 + 60, now: t0, room: 10) == .sleep(until: t0 + 5), "fewer than the room: nothing more is due")
+    }
+
     @Test("after shutdown every decision is stop")
     func shutdown() {
         var machine = machine
@@ -50,5 +71,6 @@ struct SchedulerStateMachineTests {
         #expect(machine.start(now: t0) == .stop)
         #expect(machine.passFinished(jobsClaimed: 100, earliestNextRun: t0, now: t0) == .stop)
         #expect(machine.passFailed(now: t0) == .stop)
+        #expect(machine.start(now: t0, room: 0) == .stop)
     }
 }

@@ -4,6 +4,11 @@ import Foundation
 /// fires that fall in the look-ahead window `now ... horizon` so that a burst on a minute
 /// boundary is queued before it is due and starts on time.
 ///
+/// A job that is late already (a run is due at `now`) gets no look-ahead fires: its next fire
+/// is planned by the next pass. Planned now, it would wait behind the late run (`maxInstances`)
+/// and, under overload, be superseded by the next coalesced run and recorded `missed` — three
+/// writes for nothing (docs/PERFORMANCE.md, past capacity).
+///
 /// ```swift
 /// let plan = FirePlan(job: job, now: now, horizon: now + 0.5)
 /// // in one transaction: insert plan.runs (queued, runAfter = the jittered fire time),
@@ -31,7 +36,7 @@ public struct FirePlan: Sendable, Hashable {
         let misfire = MisfirePlan(schedule: schedule, firstDue: nextRunAt, now: now, graceTime: graceTime, coalesce: coalesce)
         var runs = misfire.runs
         var next = misfire.next
-        while let fire = next, fire <= horizon, runs.count < misfire.runs.count + Self.maximumAhead {
+        while misfire.runs.isEmpty, let fire = next, fire <= horizon, runs.count < Self.maximumAhead {
             runs.append(fire)
             next = schedule.nextFire(after: fire)
         }

@@ -7,7 +7,9 @@ import Synchronization
 
 /// Turns due fires into executions: one ``SchedulerStateMachine`` driven by a thin I/O loop.
 /// Sleeps until the earliest `nextRunAt` (minus the look-ahead) or until jobs change, never
-/// on a fixed short poll. Stops claiming at graceful shutdown.
+/// on a fixed short poll. Stops claiming at graceful shutdown. When only this instance's
+/// workers can run what it schedules (an exclusive store), it takes no more fires than they
+/// have room for and waits for room past capacity (back-pressure, ``SchedulerStateMachine``).
 public final class SchedulerService: Service, Sendable {
     private let store: any FireScheduling & JobRepository
     private let clock: any EngineClock
@@ -16,13 +18,20 @@ public final class SchedulerService: Service, Sendable {
     private let wakeup = Wakeup()
     private let workers: WorkerPool?
     private let machine: Mutex<SchedulerStateMachine>
+    /// The workers' room bounds each pass: nobody else can run the fires.
+    private let boundedByWorkers: Bool
 
-    init(store: any FireScheduling & JobRepository, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?) {
+    /// `exclusive`: this process is the store's only user (``InstanceRegistry/isExclusive``).
+    init(
+        store: any FireScheduling & JobRepository, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger,
+        workers: WorkerPool?, exclusive: Bool
+    ) {
         self.store = store
         self.clock = clock
         self.events = events
         self.logger = logger
         self.workers = workers
+        self.boundedByWorkers = exclusive && workers != nil
         self.machine = Mutex(
             SchedulerStateMachine(
                 batchSize: configuration.schedulerBatchSize, lookahead: configuration.lookahead,
@@ -32,16 +41,33 @@ public final class SchedulerService: Service, Sendable {
     /// Jobs changed (created, edited, resumed …): look at the store now.
     public func jobsChanged() { wakeup.signal() }
 
+    /// How many fires the workers can take at `now`, when they bound the passes.
+    private func room(now: Date) -> Int? {
+        guard boundedByWorkers, let workers else { return nil }
+        return workers.localClaim(now: now)?.limit ?? 0
+    }
+
+    /// The first action of a loop turn, at the clock's now.
+    private func start() -> SchedulerStateMachine.Action {
+        let now = clock.now()
+        let room = room(now: now)
+        return machine.withLock { $0.start(now: now, room: room) }
+    }
+
     public func run() async throws {
         await withGracefulShutdownHandler {
-            var action = machine.withLock { $0.start(now: clock.now()) }
+            var action = start()
             while !Task.isCancelled {
                 switch action {
                 case .stop:
                     return
                 case .sleep(let deadline):
                     await wakeup.wait(until: deadline, clock: clock)
-                    action = machine.withLock { $0.start(now: clock.now()) }
+                    action = start()
+                case .waitForRoom(let deadline):
+                    workers?.wakeWhenRoom(wakeup)
+                    await wakeup.wait(until: deadline, clock: clock)
+                    action = start()
                 case .claim(let now, let horizon, let limit):
                     do {
                         // The store takes fires for this instance's workers only while nothing
@@ -54,8 +80,10 @@ public final class SchedulerService: Service, Sendable {
                         for claimed in batch.claimed { events.emit(.executionSubmitted(claimed.execution)) }
                         for execution in batch.queued { events.emit(.executionSubmitted(execution)) }
                         let earliest = batch.jobsClaimed >= limit ? nil : try await store.earliestNextRun()
+                        let after = clock.now()
+                        let room = room(now: after)
                         action = machine.withLock {
-                            $0.passFinished(jobsClaimed: batch.jobsClaimed, earliestNextRun: earliest, now: clock.now())
+                            $0.passFinished(jobsClaimed: batch.jobsClaimed, limit: limit, earliestNextRun: earliest, now: after, room: room)
                         }
                     } catch {
                         logger.error("scheduling pass failed", metadata: ["error": "\(error)"])

@@ -30,6 +30,11 @@ public struct DispatchState: Sendable {
     public private(set) var averageDuration: TimeInterval = 1
     /// How much due work beyond the free slots may wait in memory, in run time.
     public static let dueBacklogWindow: TimeInterval = 0.05
+    /// The same for fires the scheduler takes for this pool (at most two claim batches): long
+    /// enough to cover a scheduling pass and an outcome flush (the pool must not run dry while
+    /// they hold the store's writer), short enough that a job's next fire is not planned while
+    /// its last one still waits here (`maxInstances` would queue it).
+    public static let localBacklogWindow: TimeInterval = 0.25
 
     public init(capacity: Int, claimBatchSize: Int, prefetchLimit: Int, lookahead: TimeInterval) {
         self.capacity = capacity
@@ -41,20 +46,28 @@ public struct DispatchState: Sendable {
     public var buffered: Int { buffer.count - head }
 
     /// Due executions held at most: the slots plus the backlog allowance.
-    public var dueTarget: Int {
-        let allowance = Double(capacity) * Self.dueBacklogWindow / max(averageDuration, 0.000_01)
-        return capacity + Int(min(Double(claimBatchSize), allowance))
+    public var dueTarget: Int { target(window: Self.dueBacklogWindow, cap: claimBatchSize) }
+
+    /// Due executions held at most before the scheduler stops taking fires for this pool.
+    public var localTarget: Int { target(window: Self.localBacklogWindow, cap: 2 * claimBatchSize) }
+
+    /// The slots plus what they run in `window` at the recent pace, at most `cap` more.
+    private func target(window: TimeInterval, cap: Int) -> Int {
+        let allowance = Double(capacity) * window / max(averageDuration, 0.000_01)
+        return capacity + Int(min(Double(cap), allowance))
     }
 
+    /// Buffered executions due at `now`, counted up to `limit`: a binary search, since the
+    /// buffer is ordered by `runAfter` (the pool asks after every completion while the
+    /// scheduler waits for room).
     private func dueBuffered(now: Date, upTo limit: Int? = nil) -> Int {
-        let limit = limit ?? capacity
-        var count = 0
-        var index = head
-        while index < buffer.count, buffer[index].execution.runAfter <= now, count < limit {
-            count += 1
-            index += 1
+        var low = head
+        var high = buffer.count
+        while low < high {
+            let middle = (low + high) / 2
+            if buffer[middle].execution.runAfter <= now { low = middle + 1 } else { high = middle }
         }
-        return count
+        return min(low - head, limit ?? capacity)
     }
 
     /// The claim for due work, or `nil` when every slot (and the backlog allowance) is spoken for.
@@ -74,12 +87,12 @@ public struct DispatchState: Sendable {
     }
 
     /// How many fires the scheduler may take for this pool in its own transaction: up to the
-    /// prefetch limit, while the due work held stays under ``dueTarget`` (the slots plus about
-    /// 50 ms of work at the recent pace, as for due claims). So quick work keeps coming in the
-    /// scheduler's own write even when the pool is behind (under overload a fire claimed through
-    /// the queue costs a second write), while slow work stays in the store for any instance.
+    /// prefetch limit, while the due work held stays under ``localTarget`` (the slots plus about
+    /// 250 ms of work at the recent pace). So quick work keeps coming in the scheduler's own
+    /// write even when the pool is behind (under overload a fire claimed through the queue
+    /// costs a second write), while slow work stays in the store for any instance.
     public func localClaimRoom(now: Date) -> Int {
-        let target = dueTarget
+        let target = localTarget
         guard !shuttingDown, target - inFlight - dueBuffered(now: now, upTo: target) > 0 else { return 0 }
         return max(0, prefetchLimit - buffered - inFlight)
     }

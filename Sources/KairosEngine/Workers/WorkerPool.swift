@@ -27,6 +27,8 @@ public final class WorkerPool: Service, Sendable {
     private let shutdownRequested = Atomic<Bool>(false)
     private let attempts: RunningAttempts
     private let runner: AttemptRunner
+    /// The scheduler's loop while it waits for room in this pool (``wakeWhenRoom(_:)``).
+    private let roomWaiter = Mutex<Wakeup?>(nil)
 
     init(store: any ExecutionQueue, clock: any EngineClock, events: EventBus, registry: TaskRegistry, configuration: EngineConfiguration, logger: Logger) {
         self.store = store
@@ -51,6 +53,22 @@ public final class WorkerPool: Service, Sendable {
         let room = state.withLock { $0.localClaimRoom(now: now) }
         guard room > 0 else { return nil }
         return LocalClaim(instanceId: configuration.instanceId, leaseUntil: now.addingTimeInterval(configuration.leaseDuration), limit: room)
+    }
+
+    /// Signals `wakeup` once, as soon as ``localClaim(now:)`` has room again: the scheduler
+    /// waits for it past capacity instead of queueing fires only this pool can run.
+    func wakeWhenRoom(_ wakeup: Wakeup) {
+        roomWaiter.withLock { $0 = wakeup }
+        offerRoom()
+    }
+
+    /// Wakes the scheduler waiting for room, if there is room now.
+    private func offerRoom() {
+        guard roomWaiter.withLock({ $0 }) != nil, state.withLock({ $0.localClaimRoom(now: clock.now()) }) > 0 else { return }
+        roomWaiter.withLock { waiter in
+            defer { waiter = nil }
+            return waiter
+        }?.signal()
     }
 
     /// Fires the scheduler claimed for this pool.
@@ -182,6 +200,7 @@ public final class WorkerPool: Service, Sendable {
                 let completion = self.finish(attempt.claimed, startedAt: attempt.startedAt, result: attempt.abandonedResult)
                 self.record(completion)
                 self.state.withLock { $0.finished(after: completion.finishedAt.timeIntervalSince(completion.startedAt)) }
+                self.offerRoom()
             }
             self.wakeup.signal()
         }
@@ -197,9 +216,12 @@ public final class WorkerPool: Service, Sendable {
             if Task.isCancelled {
                 // The attempt was stopped; a new slot takes what is due next.
                 state.withLock { $0.finished(after: duration) }
+                offerRoom()
                 break
             }
-            guard let next = state.withLock({ $0.finished(after: duration, thenNextAt: clock.now()) }) else { break }
+            let next = state.withLock { $0.finished(after: duration, thenNextAt: clock.now()) }
+            offerRoom()
+            guard let next else { break }
             current = next
         }
         slot.end.set(.drained)
