@@ -4,9 +4,10 @@ import Synchronization
 
 /// A clock that only moves when the test says so, for running the real engine without real
 /// time: an outage of minutes takes no time. Sleepers wake when ``advance(to:)`` passes their
-/// deadline, or throw `CancellationError` when cancelled. ``nextSleeper(within:)`` tells a test
-/// when the engine waits and until when (as postgres-nio's `MockClock.nextTimerScheduled()`),
-/// so that it advances time exactly when the engine has nothing left to do now.
+/// deadline, or throw `CancellationError` when cancelled. The clock reports its sleepers (as
+/// postgres-nio's `MockClock.nextTimerScheduled()`): ``nextSleeper(count:within:)`` and
+/// ``sleeper(until:within:)`` suspend until the engine waits, so that a test advances time
+/// exactly when the engine has nothing left to do now.
 ///
 /// ```swift
 /// let clock = ManualClock(t0)
@@ -20,11 +21,26 @@ public final class ManualClock: EngineClock {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
+    /// A test waiting for the sleepers to satisfy a condition.
+    private struct Watcher {
+        var condition: @Sendable ([Date]) -> Bool
+        var continuation: CheckedContinuation<[Date], any Error>
+    }
+
     private struct State {
         var now: Date
         var sleepers: [UUID: Sleeper] = [:]
-        /// How many sleeps have begun: a test waits for this to grow.
-        var sleepsStarted = 0
+        var watchers: [UUID: Watcher] = [:]
+
+        var deadlines: [Date] { sleepers.values.map(\.deadline).sorted() }
+
+        /// The watchers whose condition holds now, removed, with the deadlines they saw.
+        mutating func readyWatchers() -> [(CheckedContinuation<[Date], any Error>, [Date])] {
+            let deadlines = deadlines
+            let ready = watchers.filter { $0.value.condition(deadlines) }
+            for id in ready.keys { watchers.removeValue(forKey: id) }
+            return ready.values.map { ($0.continuation, deadlines) }
+        }
     }
 
     private let state: Mutex<State>
@@ -39,13 +55,13 @@ public final class ManualClock: EngineClock {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if deadline <= state.now || Task.isCancelled { return true }
+                let (resumeNow, ready) = state.withLock { state -> (Bool, [(CheckedContinuation<[Date], any Error>, [Date])]) in
+                    if deadline <= state.now || Task.isCancelled { return (true, []) }
                     state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
-                    state.sleepsStarted += 1
-                    return false
+                    return (false, state.readyWatchers())
                 }
                 if resumeNow { continuation.resume() }
+                for (watcher, deadlines) in ready { watcher.resume(returning: deadlines) }
             }
         } onCancel: {
             let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
@@ -67,29 +83,50 @@ public final class ManualClock: EngineClock {
 
     public func advance(by seconds: TimeInterval) { advance(to: now().addingTimeInterval(seconds)) }
 
-    /// The earliest deadline anyone sleeps until, once at least `count` sleepers wait (a bounded
-    /// real-time wait for the engine's loops to go to sleep); `nil` when they do not within
-    /// `seconds`.
-    public func nextSleeper(count: Int = 1, within seconds: Double = 30) async throws -> Date? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            let next = state.withLock { state -> Date? in
-                state.sleepers.count >= count ? state.sleepers.values.map(\.deadline).min() : nil
-            }
-            if let next { return next }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        return nil
+    /// The earliest deadline anyone sleeps until, once at least `count` sleepers wait. Suspends
+    /// until they do (woken as each sleep begins), at most `seconds` of real time, then throws
+    /// ``WaitTimeout``.
+    public func nextSleeper(count: Int = 1, within seconds: Double = 30) async throws -> Date {
+        try await watch("\(count) sleepers", within: seconds) { $0.count >= count }[0]
+    }
+
+    /// Waits until someone sleeps until exactly `deadline` (a loop or a task of the engine went
+    /// to sleep on a deadline the test knows), at most `seconds` of real time.
+    public func sleeper(until deadline: Date, within seconds: Double = 30) async throws {
+        try await watch("a sleeper until \(deadline)", within: seconds) { $0.contains(deadline) }
     }
 
     /// Advances to the earliest sleeper's deadline (see ``nextSleeper(count:within:)``); returns it.
     @discardableResult
-    public func advanceToNextSleeper(count: Int = 1, within seconds: Double = 30) async throws -> Date? {
-        guard let next = try await nextSleeper(count: count, within: seconds) else { return nil }
+    public func advanceToNextSleeper(count: Int = 1, within seconds: Double = 30) async throws -> Date {
+        let next = try await nextSleeper(count: count, within: seconds)
         advance(to: next)
         return next
     }
 
     /// How many sleepers wait now.
     public var sleepers: Int { state.withLock { $0.sleepers.count } }
+
+    /// Suspends until `condition` holds for the sleepers' deadlines (sorted); returns them.
+    @discardableResult
+    private func watch(_ what: String, within seconds: Double, _ condition: @escaping @Sendable ([Date]) -> Bool) async throws -> [Date] {
+        try await withDeadline(seconds, { "\(what); sleepers until \(self.state.withLock { $0.deadlines })" }) {
+            let id = UUID()
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[Date], any Error>) in
+                    let now = self.state.withLock { state -> Result<[Date], any Error>? in
+                        if Task.isCancelled { return .failure(CancellationError()) }
+                        let deadlines = state.deadlines
+                        if condition(deadlines) { return .success(deadlines) }
+                        state.watchers[id] = Watcher(condition: condition, continuation: continuation)
+                        return nil
+                    }
+                    if let now { continuation.resume(with: now) }
+                }
+            } onCancel: {
+                let watcher = self.state.withLock { $0.watchers.removeValue(forKey: id) }
+                watcher?.continuation.resume(throwing: CancellationError())
+            }
+        }
+    }
 }
