@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import KairosCore
 import KairosStore
-import Synchronization
 
 /// The embedded job store: one SQLite file in WAL mode, accessed through a GRDB
 /// `DatabasePool` (one writer, concurrent readers). Schema migrations run when it opens.
@@ -22,13 +21,13 @@ public final class SQLiteJobStore: JobStore, Sendable {
     /// that claims of thousands of executions do not decode the same JSON again. Emptied when
     /// full: 20,000 specs (about 10 scheduler batches) keep the memory bounded with a million
     /// jobs, where 200,000 took more than the whole process should.
-    let specCache = Mutex<[UUID: (version: Int, spec: JobSpec)]>([:])
+    let specCache = Locked<[UUID: (version: Int, spec: JobSpec)]>([:])
     static let specCacheLimit = 20_000
     /// Page cache sizes (`PRAGMA cache_size`, negative: KiB) of the writer and of each reader.
     static let writerCacheSize = -65536
     static let readerCacheSize = -8192
     /// Read-only connections for point reads on the caller's thread (``pointRead(_:)``).
-    let pointReaders: Mutex<[DatabaseQueue]>
+    let pointReaders: Locked<[DatabaseQueue]>
     /// The migrations applied while this handle opened the database.
     let migrationsApplied: [String]
 
@@ -103,7 +102,7 @@ public final class SQLiteJobStore: JobStore, Sendable {
             guard let reader = try? DatabaseQueue(path: path, configuration: readerConfiguration) else { break }
             readers.append(reader)
         }
-        self.pointReaders = Mutex(readers)
+        self.pointReaders = Locked(readers)
     }
 
     /// Opens the pool, retrying while another handle holds the file locked. Switching a fresh

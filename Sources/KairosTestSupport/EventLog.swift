@@ -1,6 +1,6 @@
 import Foundation
+import KairosCore
 import KairosEngine
-import Synchronization
 
 /// Everything an engine emits, recorded (synchronously, through ``EventBus/listen(_:)``) from the
 /// moment it is made, so that a test waits for events instead of sleeping or polling the store.
@@ -19,7 +19,11 @@ public final class EventLog: Sendable {
     }
 
     private final class Storage: Sendable {
-        let state = Mutex<(events: [EngineEvent], waiters: [UUID: Waiter])>(([], [:]))
+<<<<<<< HEAD
+        let state = Locked<(events: [EngineEvent], waiters: [UUID: Waiter])>(([], [:]))
+=======
+        let state = Locked<(events: [EngineEvent], waiters: [UUID: CheckedContinuation<Void, Never>])>(([], [:]))
+>>>>>>> bd65c85 (Locked: the package's lock type, a pthread mutex, instead of Synchronization.Mutex)
     }
 
     private let storage = Storage()

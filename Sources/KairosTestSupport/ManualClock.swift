@@ -1,6 +1,6 @@
 import Foundation
+import KairosCore
 import KairosEngine
-import Synchronization
 
 /// A clock that only moves when the test says so, for running the real engine without real
 /// time: an outage of minutes takes no time. Sleepers wake when ``advance(to:)`` passes their
@@ -43,10 +43,10 @@ public final class ManualClock: EngineClock {
         }
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     public init(_ start: Date) {
-        state = Mutex(State(now: start))
+        state = Locked(State(now: start))
     }
 
     public func now() -> Date { state.withLock { $0.now } }

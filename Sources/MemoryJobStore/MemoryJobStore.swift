@@ -1,7 +1,6 @@
 import Foundation
 import KairosCore
 import KairosStore
-import Synchronization
 
 /// A complete job store in memory: the smallest correct implementation of ``JobStore``,
 /// passing the same conformance suite as the SQLite driver. Nothing survives the process.
@@ -16,7 +15,7 @@ import Synchronization
 /// lifecycle decisions come from KairosStore (`Job.replaced(with:now:)`, ``DueJobPlan``,
 /// `Execution.reaped(job:now:using:)` …), exactly as the SQL drivers use them.
 public final class MemoryJobStore: JobStore, Sendable {
-    let state = Mutex(State())
+    let state = Locked(State())
     public let isExclusive: Bool
 
     /// A memory store lives in one process: with one engine on it, every other instance it

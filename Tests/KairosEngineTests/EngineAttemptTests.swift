@@ -149,7 +149,7 @@ struct EngineAttemptTests {
     @Test("maxInstances: extra runs wait in the queue instead of running at once or failing")
     func maxInstances() async throws {
         let clock = ManualClock(t0)
-        let running = Mutex((now: 0, peak: 0))
+        let running = Locked((now: 0, peak: 0))
         try await withManualEngine(clock: clock, register: { registry in
             registry.register("test.busy") { _, _ in
                 running.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }

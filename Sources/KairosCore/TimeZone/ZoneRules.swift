@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The UTC offsets of one IANA time zone as a table of transitions, built once per zone.
 ///
@@ -45,7 +44,7 @@ public final class ZoneRules: Sendable, CustomStringConvertible {
     static let tableStart: Int64 = -2_208_988_800
     static let tableEnd: Int64 = 7_258_118_400
 
-    private static let cache = Mutex<[String: ZoneRules]>(["UTC": .utc])
+    private static let cache = Locked<[String: ZoneRules]>(["UTC": .utc])
 
     /// The rules of the named IANA zone (cached; the first call per zone costs well under a
     /// millisecond).

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import KairosCore
 
 /// A level-triggered signal for one waiting loop: `signal()` wakes the current or the next
 /// `wait`. Signals that arrive while nobody waits collapse into one.
@@ -9,7 +9,7 @@ final class Wakeup: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

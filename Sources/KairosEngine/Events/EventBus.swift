@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import KairosCore
 
 /// Fans engine events out to subscribers. Each subscriber gets its own `AsyncStream`; a slow
 /// subscriber loses the oldest events beyond its buffer rather than slowing the engine.
@@ -10,8 +10,8 @@ import Synchronization
 /// }
 /// ```
 public final class EventBus: Sendable {
-    private let subscribers = Mutex<[UUID: AsyncStream<EngineEvent>.Continuation]>([:])
-    private let listeners = Mutex<[UUID: @Sendable (EngineEvent) -> Void]>([:])
+    private let subscribers = Locked<[UUID: AsyncStream<EngineEvent>.Continuation]>([:])
+    private let listeners = Locked<[UUID: @Sendable (EngineEvent) -> Void]>([:])
     private let observer: EngineObserver
 
     init(observer: EngineObserver) {

@@ -3,7 +3,6 @@ import KairosCore
 import KairosStore
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Turns due fires into executions: one ``SchedulerStateMachine`` driven by a thin I/O loop.
 /// Sleeps until the earliest `nextRunAt` (minus the look-ahead) or until jobs change, never
@@ -17,7 +16,7 @@ public final class SchedulerService: Service, Sendable {
     private let logger: Logger
     private let wakeup = Wakeup()
     private let workers: WorkerPool?
-    private let machine: Mutex<SchedulerStateMachine>
+    private let machine: Locked<SchedulerStateMachine>
     /// The workers' room bounds each pass: nobody else can run the fires.
     private let boundedByWorkers: Bool
 
@@ -32,7 +31,7 @@ public final class SchedulerService: Service, Sendable {
         self.logger = logger
         self.workers = workers
         self.boundedByWorkers = exclusive && workers != nil
-        self.machine = Mutex(
+        self.machine = Locked(
             SchedulerStateMachine(
                 batchSize: configuration.schedulerBatchSize, lookahead: configuration.lookahead,
                 idlePollInterval: configuration.idlePollInterval))

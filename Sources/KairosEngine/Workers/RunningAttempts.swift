@@ -8,7 +8,7 @@ import Synchronization
 final class RunningAttempts: Sendable {
     /// The slots, and when the timer loop wakes next (`nil`: only on a signal). One lock, so
     /// that a timeout set while the loop computes its wake-up is never missed.
-    private let state = Mutex<(slots: [ObjectIdentifier: WorkerSlot], wake: Date?)>(([:], nil))
+    private let state = Locked<(slots: [ObjectIdentifier: WorkerSlot], wake: Date?)>(([:], nil))
     private let timers = Wakeup()
     private let finished = Atomic<Bool>(false)
     let abandonAfter: TimeInterval

@@ -21,14 +21,14 @@ public final class WorkerPool: Service, Sendable {
     private let logger: Logger
     private let wakeup = Wakeup()
     private let flushWakeup = Wakeup()
-    private let state: Mutex<DispatchState>
+    private let state: Locked<DispatchState>
     /// Outcomes and starts waiting for the flush loop.
-    private let pending = Mutex<PendingWrites>(PendingWrites())
+    private let pending = Locked<PendingWrites>(PendingWrites())
     private let shutdownRequested = Atomic<Bool>(false)
     private let attempts: RunningAttempts
     private let runner: AttemptRunner
     /// The scheduler's loop while it waits for room in this pool (``wakeWhenRoom(_:)``).
-    private let roomWaiter = Mutex<Wakeup?>(nil)
+    private let roomWaiter = Locked<Wakeup?>(nil)
 
     init(store: any ExecutionQueue, clock: any EngineClock, events: EventBus, registry: TaskRegistry, configuration: EngineConfiguration, logger: Logger) {
         self.store = store
@@ -37,7 +37,7 @@ public final class WorkerPool: Service, Sendable {
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
-        self.state = Mutex(
+        self.state = Locked(
             DispatchState(
                 capacity: configuration.workers, claimBatchSize: configuration.claimBatchSize,
                 prefetchLimit: configuration.prefetchLimit, lookahead: configuration.lookahead))

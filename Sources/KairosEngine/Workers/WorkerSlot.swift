@@ -1,7 +1,6 @@
 import Foundation
 import KairosCore
 import KairosStore
-import Synchronization
 
 /// A worker slot: one task that runs executions one after another while any are due, so that
 /// a burst of quick executions costs a task per slot, not a task per execution. The slot also
@@ -51,7 +50,7 @@ final class WorkerSlot: Sendable {
     }
 
     let end = Once<End>()
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func start(_ task: Task<Void, Never>) {
         let cancelled = state.withLock { state -> Bool in

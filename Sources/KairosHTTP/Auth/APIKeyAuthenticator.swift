@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
+import KairosCore
 import KairosStore
-import Synchronization
 
 /// Checks `Authorization: Bearer <key>` against the store's hashed keys. A key found valid is
 /// trusted for `cacheTTL` seconds without hashing it or reading the store again (a hot read
@@ -10,7 +10,7 @@ import Synchronization
 public final class APIKeyAuthenticator: Sendable {
     private let store: any APIKeyStore
     private let cacheTTL: TimeInterval
-    private let cache = Mutex<[String: (record: APIKeyRecord, checkedAt: ContinuousClock.Instant)]>([:])
+    private let cache = Locked<[String: (record: APIKeyRecord, checkedAt: ContinuousClock.Instant)]>([:])
 
     public init(store: any APIKeyStore, cacheTTL: TimeInterval = 5) {
         self.store = store

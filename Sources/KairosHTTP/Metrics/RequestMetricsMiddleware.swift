@@ -1,6 +1,6 @@
 import Hummingbird
+import KairosCore
 import Metrics
-import Synchronization
 
 /// Counts and times requests by route, method and status (docs/API.md, metrics), under the names
 /// and labels of Hummingbird's `MetricsMiddleware`: `hb_requests`, `http_server_request_duration`,
@@ -59,8 +59,8 @@ final class RequestMetricHandles: Sendable {
         let status: Int
     }
 
-    private let endpoints = Mutex<[Key: Endpoint]>([:])
-    private let activeByMethod = Mutex<[HTTPRequest.Method: Meter]>([:])
+    private let endpoints = Locked<[Key: Endpoint]>([:])
+    private let activeByMethod = Locked<[HTTPRequest.Method: Meter]>([:])
 
     func endpoint(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status) -> Endpoint {
         let key = Key(route: route, method: method, status: status.code)

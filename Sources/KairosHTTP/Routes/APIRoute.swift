@@ -1,6 +1,6 @@
 import Hummingbird
+import KairosCore
 import KairosStore
-import Synchronization
 
 /// One route of the API and who may call it: the table the auth matrix test and the OpenAPI
 /// coverage test read, built by the same code that registers the handlers.
@@ -55,7 +55,7 @@ struct RouteTable {
 /// The route table as the error middleware sees it: which methods a path has, so that a known
 /// path with another method answers 405 with `Allow`, not 404.
 final class RouteIndex: Sendable {
-    private let routes = Mutex<[APIRoute]>([])
+    private let routes = Locked<[APIRoute]>([])
 
     func set(_ routes: [APIRoute]) { self.routes.withLock { $0 = routes } }
 

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Synchronization
 import KairosCore
 import KairosStore
 
@@ -31,7 +30,7 @@ final class JobJSONWriter: Sendable {
         }
     }
 
-    private let cache = Mutex<[UUID: Entry]>([:])
+    private let cache = Locked<[UUID: Entry]>([:])
     private let capacity: Int
 
     init(capacity: Int = 10_000) {

@@ -6,7 +6,6 @@ import KairosSQLite
 import KairosStore
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// `kairos bench dispatch --overload`: capacity, then twice that load, then recovery.
 ///
@@ -120,7 +119,7 @@ extension DispatchBench {
 
 /// Queue depth samples taken while the engine runs.
 final class DepthSamples: Sendable {
-    private let samples = Mutex<[(Date, Int)]>([])
+    private let samples = Locked<[(Date, Int)]>([])
     func append(_ sample: (Date, Int)) { samples.withLock { $0.append(sample) } }
     var all: [(Date, Int)] { samples.withLock { $0 } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KairosCore
 import Synchronization
 
 /// Something a task under test blocks on until the test opens it: a task that "runs for a
@@ -12,7 +13,7 @@ final class Gate: Sendable {
         var waiters: [UUID: @Sendable (Result<Void, any Error>) -> Void] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var isOpen: Bool { state.withLock { $0.open } }
 

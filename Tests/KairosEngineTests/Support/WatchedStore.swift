@@ -9,7 +9,7 @@ import Synchronization
 /// polling: ``until(_:within:_:)`` looks again after each write.
 final class WatchedStore: JobStore {
     let base: any JobStore
-    private let state = Mutex<(writes: Int, waiters: [UUID: CheckedContinuation<Void, any Error>])>((0, [:]))
+    private let state = Locked<(writes: Int, waiters: [UUID: CheckedContinuation<Void, any Error>])>((0, [:]))
 
     init(_ base: any JobStore) {
         self.base = base
