@@ -87,12 +87,11 @@ extension SQLiteJobStore {
                     WHERE id = ?
                     """)
             let updateJob = try db.cachedStatement(sql: "UPDATE jobs SET last_run_at = ?, last_status = 'failed' WHERE id = ?")
-            var generator = SystemRandomNumberGenerator()
             var reaped: [Execution] = []
             for row in rows {
                 let stored = try self.decodeExecution(row)
                 let job = try self.decodeJob(row, offset: Self.executionColumnCount)
-                let execution = stored.reaped(job: job, now: now, using: &generator)
+                let execution = stored.reaped(job: job, now: now, jitterFraction: .random(in: 0...1))
                 try update.execute(arguments: [
                     execution.status.rawValue, Micros.from(execution.runAfter), execution.attempt, Micros.optional(execution.finishedAt),
                     execution.error?.reason, execution.error?.message, execution.instanceId, Micros.optional(execution.missAfter), execution.id,

@@ -13,7 +13,7 @@ import KairosStore
 ///
 /// Every operation runs under one lock, so each is atomic, as a database transaction is; the
 /// lifecycle decisions come from KairosStore (`Job.replaced(with:now:)`, ``DueJobPlan``,
-/// `Execution.reaped(job:now:using:)` …), exactly as the SQL drivers use them.
+/// `Execution.reaped(job:now:jitterFraction:)` …), exactly as the SQL drivers use them.
 public final class MemoryJobStore: JobStore, Sendable {
     let state = Locked(State())
     public let isExclusive: Bool
@@ -489,10 +489,9 @@ public final class MemoryJobStore: JobStore, Sendable {
                     return sparing == nil || execution.instanceId == nil || execution.instanceId != sparing
                 }
                 .sorted { (a: Execution, b: Execution) in (a.leaseExpiresAt ?? now) < (b.leaseExpiresAt ?? now) }.prefix(limit)
-            var generator = SystemRandomNumberGenerator()
             var reaped: [Execution] = []
             for stored in expired {
-                let execution = stored.reaped(job: state.jobs[stored.jobId], now: now, using: &generator)
+                let execution = stored.reaped(job: state.jobs[stored.jobId], now: now, jitterFraction: .random(in: 0...1))
                 state.executions[execution.id]?.execution = execution
                 if execution.status == .failed {
                     state.finish(jobOf: execution, lastRunAt: execution.startedAt ?? execution.runAfter, status: .failed)

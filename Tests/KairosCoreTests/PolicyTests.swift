@@ -74,26 +74,34 @@ struct RetryPolicyTests {
     func exponential(retry: Int, expected: Double) throws {
         let policy = try RetryPolicy(maxRetries: 20, backoff: .init(initial: 2, max: 100, multiplier: 3), jitter: false)
         var rng = SeededGenerator(seed: 1)
-        #expect(policy.delay(afterFailedAttempt: retry, using: &rng) == expected)
+        #expect(policy.delay(afterFailedAttempt: retry, jitterFraction: .random(in: 0...1, using: &rng)) == expected)
     }
 
     @Test("no delay once retries are used up")
     func exhausted() throws {
         let policy = try RetryPolicy(maxRetries: 2)
         var rng = SeededGenerator(seed: 1)
-        #expect(policy.delay(afterFailedAttempt: 2, using: &rng) != nil)
-        #expect(policy.delay(afterFailedAttempt: 3, using: &rng) == nil)
-        #expect(RetryPolicy.none.delay(afterFailedAttempt: 1, using: &rng) == nil)
+        #expect(policy.delay(afterFailedAttempt: 2, jitterFraction: .random(in: 0...1, using: &rng)) != nil)
+        #expect(policy.delay(afterFailedAttempt: 3, jitterFraction: .random(in: 0...1, using: &rng)) == nil)
+        #expect(RetryPolicy.none.delay(afterFailedAttempt: 1, jitterFraction: .random(in: 0...1, using: &rng)) == nil)
     }
 
     @Test("full jitter spreads delays over zero to the capped delay")
     func fullJitter() throws {
         let policy = try RetryPolicy(maxRetries: 5, backoff: .init(initial: 10, max: 10, multiplier: 2), jitter: true)
         var rng = SeededGenerator(seed: 42)
-        let delays = (0..<1000).compactMap { _ in policy.delay(afterFailedAttempt: 3, using: &rng) }
+        let delays = (0..<1000).compactMap { _ in policy.delay(afterFailedAttempt: 3, jitterFraction: .random(in: 0...1, using: &rng)) }
         #expect(delays.count == 1000)
         #expect(delays.allSatisfy { (0...10).contains($0) })
         #expect(delays.min()! < 1 && delays.max()! > 9)
+    }
+
+    @Test("the jitter fraction scales the capped delay; without jitter it is ignored", arguments: [0.0, 0.25, 1.0])
+    func jitterFraction(fraction: Double) throws {
+        let jittered = try RetryPolicy(maxRetries: 5, backoff: .init(initial: 10, max: 30, multiplier: 2), jitter: true)
+        #expect(jittered.delay(afterFailedAttempt: 2, jitterFraction: fraction) == 20 * fraction)
+        let plain = try RetryPolicy(maxRetries: 5, backoff: .init(initial: 10, max: 30, multiplier: 2), jitter: false)
+        #expect(plain.delay(afterFailedAttempt: 2, jitterFraction: fraction) == 20)
     }
 
     @Test("out-of-range policies name every bad field")

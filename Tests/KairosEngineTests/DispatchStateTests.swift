@@ -128,10 +128,9 @@ struct DispatchStateTests {
     func retryDecision(attempt: Int, delay: Double?) throws {
         let retry = try RetryPolicy(maxRetries: 3, backoff: .init(initial: 2, max: 60, multiplier: 2), jitter: false)
         let item = try claimed("flaky", runAfter: t0, retry: retry, attempt: attempt)
-        var generator = SystemRandomNumberGenerator()
         let completion = AttemptDecision.completion(
             for: item, instanceId: "i1", startedAt: t0, finishedAt: t0 + 1,
-            result: .failure(ExecutionError(reason: "exception", message: "boom")), using: &generator)
+            result: .failure(ExecutionError(reason: "exception", message: "boom")), jitterFraction: .random(in: 0...1))
         guard case .failed(let error, _, let retryAt) = completion.outcome else {
             Issue.record("expected a failure, got \(completion.outcome)")
             return
@@ -143,12 +142,11 @@ struct DispatchStateTests {
     @Test("full jitter keeps the retry delay between 0 and the capped delay")
     func retryJitter() throws {
         let retry = try RetryPolicy(maxRetries: 5, backoff: .init(initial: 10, max: 15, multiplier: 3), jitter: true)
-        var generator = SystemRandomNumberGenerator()
         for attempt in 1...5 {
             let item = try claimed("flaky", runAfter: t0, retry: retry, attempt: attempt)
             let completion = AttemptDecision.completion(
                 for: item, instanceId: "i1", startedAt: t0, finishedAt: t0,
-                result: .failure(ExecutionError(reason: "exception", message: "boom")), using: &generator)
+                result: .failure(ExecutionError(reason: "exception", message: "boom")), jitterFraction: .random(in: 0...1))
             guard case .failed(_, _, let retryAt?) = completion.outcome else {
                 Issue.record("expected a retry")
                 return

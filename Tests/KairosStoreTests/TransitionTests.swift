@@ -104,8 +104,7 @@ struct TransitionTests {
 
     @Test func aReapedAttemptThatNeverStartedIsReleasedNotFailed() throws {
         let job = try Job.created(try interval(), system: false, now: Self.t0)
-        var generator = SystemRandomNumberGenerator()
-        let released = running(startedAt: nil).reaped(job: job, now: Self.t0 + 31, using: &generator)
+        let released = running(startedAt: nil).reaped(job: job, now: Self.t0 + 31, jitterFraction: .random(in: 0...1))
         #expect(released.status == .queued)
         #expect(released.attempt == 1)
         #expect(released.error == nil)
@@ -118,8 +117,7 @@ struct TransitionTests {
         var spec = try interval()
         spec.retry = try RetryPolicy(maxRetries: maxRetries)
         let job = try Job.created(spec, system: false, now: Self.t0)
-        var generator = SystemRandomNumberGenerator()
-        let reaped = running(startedAt: Self.t0 + 1).reaped(job: job, now: Self.t0 + 31, using: &generator)
+        let reaped = running(startedAt: Self.t0 + 1).reaped(job: job, now: Self.t0 + 31, jitterFraction: .random(in: 0...1))
         #expect(reaped.status == status)
         #expect(reaped.attempt == attempt)
         #expect(reaped.error?.reason == ExecutionError.workerLost)
@@ -128,8 +126,7 @@ struct TransitionTests {
 
     @Test func aReapedClaimOfADeletedJobIsCancelled() throws {
         let job = try Job.created(try interval(), system: false, now: Self.t0).deleted(now: Self.t0)
-        var generator = SystemRandomNumberGenerator()
-        #expect(running(startedAt: nil).reaped(job: job, now: Self.t0 + 31, using: &generator).status == .cancelled)
+        #expect(running(startedAt: nil).reaped(job: job, now: Self.t0 + 31, jitterFraction: .random(in: 0...1)).status == .cancelled)
     }
 
     @Test func completionsApplyOnlyToTheAttemptTheyReport() {

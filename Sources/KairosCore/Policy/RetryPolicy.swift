@@ -6,9 +6,8 @@ import Foundation
 ///
 /// ```swift
 /// let policy = try RetryPolicy(maxRetries: 3, backoff: .init(initial: 2, max: 60, multiplier: 2))
-/// var rng = SystemRandomNumberGenerator()
-/// policy.delay(afterFailedAttempt: 1, using: &rng)   // up to 2 s (full jitter), then 4 s, 8 s
-/// policy.delay(afterFailedAttempt: 4, using: &rng)   // nil: no retries left
+/// policy.delay(afterFailedAttempt: 1, jitterFraction: .random(in: 0...1))   // up to 2 s (full jitter), then 4 s, 8 s
+/// policy.delay(afterFailedAttempt: 4, jitterFraction: .random(in: 0...1))   // nil: no retries left
 /// ```
 public struct RetryPolicy: Sendable, Hashable, Codable {
     /// Exponential backoff: `min(max, initial × multiplier^(n-1))` seconds before retry n.
@@ -76,12 +75,19 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     }
 
     /// The delay in seconds before the next attempt after attempt number `attempt` (1-based)
-    /// failed, or `nil` when no retries are left.
-    public func delay(afterFailedAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> TimeInterval? {
+    /// failed, or `nil` when no retries are left. With jitter the delay is
+    /// `jitterFraction × capped delay`; the caller draws `jitterFraction` uniformly in `0...1`
+    /// (`.random(in: 0...1)`), so the decision stays a pure function of its inputs.
+    ///
+    /// A plain number rather than an `inout some RandomNumberGenerator`: the thread-sanitizer
+    /// build crashed passing the empty `SystemRandomNumberGenerator` that way (README,
+    /// "Thread sanitizer").
+    public func delay(afterFailedAttempt attempt: Int, jitterFraction: Double) -> TimeInterval? {
+        precondition((0...1).contains(jitterFraction), "jitterFraction must be in 0...1, got \(jitterFraction)")
         guard attempt >= 1, attempt <= maxRetries else { return nil }
         let capped = cappedDelay(retry: attempt)
-        guard jitter, capped > 0 else { return capped }
-        return Double.random(in: 0...capped, using: &generator)
+        guard jitter else { return capped }
+        return jitterFraction * capped
     }
 
     /// The delay before retry `retry` (1-based) without jitter.

@@ -3,12 +3,12 @@ import KairosCore
 import KairosStore
 
 /// What to record when an attempt ends: success, a retry at a later time, or a final failure.
-/// Pure: the random source for the retry jitter is passed in.
+/// Pure: the random draw for the retry jitter is passed in (`jitterFraction`, uniform in `0...1`).
 public enum AttemptDecision {
     public static func completion(
         for claimed: ClaimedExecution, instanceId: String, startedAt: Date, finishedAt: Date,
         result: Result<String?, ExecutionError>, failureResult: String? = nil,
-        using generator: inout some RandomNumberGenerator
+        jitterFraction: Double
     ) -> Completion {
         let execution = claimed.execution
         let outcome: Completion.Outcome
@@ -17,7 +17,7 @@ public enum AttemptDecision {
             outcome = .succeeded(result: summary)
         case .failure(let error):
             let retryAt = claimed.job.spec.retry
-                .delay(afterFailedAttempt: execution.attempt, using: &generator)
+                .delay(afterFailedAttempt: execution.attempt, jitterFraction: jitterFraction)
                 .map { finishedAt.addingTimeInterval($0) }
             outcome = .failed(error, result: failureResult, retryAt: retryAt)
         }

@@ -274,10 +274,9 @@ public final class WorkerPool: Service, Sendable {
     /// The completion to write for an attempt that ended now, and its event.
     private func finish(_ claimed: ClaimedExecution, startedAt: Date, result attemptResult: AttemptResult) -> Completion {
         let finishedAt = clock.now()
-        var generator = SystemRandomNumberGenerator()
         let completion = AttemptDecision.completion(
             for: claimed, instanceId: configuration.instanceId, startedAt: startedAt, finishedAt: finishedAt,
-            result: attemptResult.result, failureResult: attemptResult.failureResult, using: &generator)
+            result: attemptResult.result, failureResult: attemptResult.failureResult, jitterFraction: .random(in: 0...1))
         var execution = running(claimed, startedAt: startedAt)
         execution.finishedAt = finishedAt
         execution.durationMs = Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded())

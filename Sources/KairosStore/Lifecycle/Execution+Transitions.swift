@@ -26,8 +26,9 @@ extension Execution {
     /// died or stalled). An attempt that never started is released: queued again at its
     /// `runAfter`, the attempt not counted (its misfire grace still applies). A started one
     /// failed with reason `worker lost`, and is queued for another attempt when the job's retry
-    /// policy allows (`nil` job: deleted meanwhile, no retry).
-    public func reaped(job: Job?, now: Date, using generator: inout some RandomNumberGenerator) -> Execution {
+    /// policy allows (`nil` job: deleted meanwhile, no retry), after the policy's delay for
+    /// `jitterFraction` (``RetryPolicy/delay(afterFailedAttempt:jitterFraction:)``).
+    public func reaped(job: Job?, now: Date, jitterFraction: Double) -> Execution {
         var execution = self
         execution.leaseExpiresAt = nil
         let owner = instanceId ?? "unknown"
@@ -45,7 +46,7 @@ extension Execution {
         execution.error = ExecutionError(
             reason: ExecutionError.workerLost, message: "instance '\(owner)' stopped renewing the lease of attempt \(attempt)")
         execution.finishedAt = now
-        if let job, !job.deleted, let delay = job.spec.retry.delay(afterFailedAttempt: attempt, using: &generator) {
+        if let job, !job.deleted, let delay = job.spec.retry.delay(afterFailedAttempt: attempt, jitterFraction: jitterFraction) {
             execution.status = .queued
             execution.runAfter = now.addingTimeInterval(delay)
             execution.attempt += 1
