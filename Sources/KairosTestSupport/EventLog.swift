@@ -19,11 +19,7 @@ public final class EventLog: Sendable {
     }
 
     private final class Storage: Sendable {
-<<<<<<< HEAD
         let state = Locked<(events: [EngineEvent], waiters: [UUID: Waiter])>(([], [:]))
-=======
-        let state = Locked<(events: [EngineEvent], waiters: [UUID: CheckedContinuation<Void, Never>])>(([], [:]))
->>>>>>> bd65c85 (Locked: the package's lock type, a pthread mutex, instead of Synchronization.Mutex)
     }
 
     private let storage = Storage()

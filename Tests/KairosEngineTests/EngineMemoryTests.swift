@@ -15,7 +15,6 @@ struct EngineMemoryTests {
     /// A date no test's clock reaches: a job with it only runs when triggered.
     var never: DateSchedule { DateSchedule(runAt: t0 + 365 * 86_400) }
 
-<<<<<<< HEAD
     func interval(
         _ key: String, seconds: Int = 1, task: String = "system.noop", grace: Int = 60, coalesce: Bool = true, maxInstances: Int = 1,
         enabled: Bool = true
@@ -42,14 +41,6 @@ struct EngineMemoryTests {
                 #expect(execution.startedAt == execution.scheduledAt, "started at its fire time on the engine's clock")
                 #expect(execution.finishedAt != nil && execution.durationMs == 0)
             }
-=======
-    /// A task that blocks until the test opens the gate (or the attempt is cancelled).
-    final class Gate: Sendable {
-        private let open = Locked(false)
-        func release() { open.withLock { $0 = true } }
-        func wait() async throws {
-            while !open.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
->>>>>>> bd65c85 (Locked: the package's lock type, a pthread mutex, instead of Synchronization.Mutex)
         }
     }
 

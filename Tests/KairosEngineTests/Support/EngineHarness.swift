@@ -47,7 +47,6 @@ struct ManualEngine: Sendable {
     fileprivate let group: ServiceGroup
     fileprivate let stopped: Gate
 
-<<<<<<< HEAD
     /// Shuts the engine down gracefully and waits until every service has returned: every
     /// outcome is then written and every event emitted, so what did not happen never will.
     func shutDown() async throws {
@@ -124,13 +123,6 @@ private func makeEngine(
     var logger = Logger(label: "kairos-test") { JSONLogHandler(label: $0) }
     logger.logLevel = ProcessInfo.processInfo.environment["KAIROS_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
     return (KairosEngine(store: store, registry: registry, configuration: configuration, clock: clock, logger: logger), logger)
-=======
-/// Records values from concurrently running tasks.
-final class Recorder<Value: Sendable>: Sendable {
-    private let values = Locked<[Value]>([])
-    func append(_ value: Value) { values.withLock { $0.append(value) } }
-    var all: [Value] { values.withLock { $0 } }
->>>>>>> bd65c85 (Locked: the package's lock type, a pthread mutex, instead of Synchronization.Mutex)
 }
 
 extension KairosEngine {
