@@ -139,6 +139,22 @@ struct DispatchStateTests {
         #expect(retryAt == delay.map { t0 + 1 + $0 })
     }
 
+    @Test("an attempt stopped by a cancel request is never retried, whatever the retry policy")
+    func cancelIsNotRetried() throws {
+        let retry = try RetryPolicy(maxRetries: 3, backoff: .init(initial: 2, max: 60, multiplier: 2), jitter: false)
+        let item = try claimed("cancelled", runAfter: t0, retry: retry, attempt: 1)
+        let completion = AttemptDecision.completion(
+            for: item, instanceId: "i1", startedAt: t0, finishedAt: t0 + 1,
+            result: .failure(ExecutionError(reason: ExecutionError.cancelled, message: "cancelled on request")), cancelledOnRequest: true,
+            jitterFraction: 0.5)
+        guard case .failed(let error, _, let retryAt) = completion.outcome else {
+            Issue.record("expected a final outcome, got \(completion.outcome)")
+            return
+        }
+        #expect(error.reason == ExecutionError.cancelled)
+        #expect(retryAt == nil)
+    }
+
     @Test("full jitter keeps the retry delay between 0 and the capped delay")
     func retryJitter() throws {
         let retry = try RetryPolicy(maxRetries: 5, backoff: .init(initial: 10, max: 15, multiplier: 3), jitter: true)

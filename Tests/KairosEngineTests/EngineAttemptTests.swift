@@ -109,6 +109,49 @@ struct EngineAttemptTests {
         }
     }
 
+    @Test("a cancel is not a failure: a running attempt stopped on request is not retried and is reported cancelled", arguments: [false, true])
+    func cancelIsNotAFailure(ignoresCancellation: Bool) async throws {
+        let clock = ManualClock(t0)
+        let release = Gate()
+        let sawCancellation = Gate()
+        try await withManualEngine(clock: clock, workers: 1, register: { registry in
+            Self.registerSleep(&registry, clock: clock)
+            registry.register("test.stubborn") { _, _ in
+                await release.waitIgnoringCancellation(cancelled: { sawCancellation.open() })
+                return nil
+            }
+        }) { run in
+            defer { release.open() }
+            let retry = try RetryPolicy(maxRetries: 2, backoff: .init(initial: 0.2, max: 1, multiplier: 2), jitter: false)
+            let job = try await run.engine.jobs.create(
+                try JobSpec(key: "slow", task: ignoresCancellation ? "test.stubborn" : "test.sleep", args: ["seconds": 30], schedule: never, retry: retry))
+            let execution = try await run.engine.jobs.trigger(id: job.id)
+            _ = try await run.log.first("execution.started")
+            try await run.store.until("the execution running") { try await $0.execution(id: execution.id)?.status == .running }
+            _ = try await run.engine.jobs.cancel(executionId: execution.id)
+            if ignoresCancellation {
+                // Abandoned `abandonAfter` (0.5 s) after the cancel it ignores.
+                try await sawCancellation.wait("the stubborn task to see the cancel")
+                try await clock.sleeper(until: t0 + 0.5)
+                clock.advance(to: t0 + 0.5)
+            }
+            let cancelled = try await run.log.first("execution.cancelled")
+            #expect(cancelled.execution?.status == .cancelled)
+            #expect(cancelled.execution?.error?.reason == ExecutionError.cancelled)
+            if ignoresCancellation {
+                #expect(cancelled.execution?.error?.message == "cancelled on request; abandoned after it ignored cancellation")
+            } else {
+                #expect(cancelled.execution?.error?.message == "cancelled on request")
+            }
+            release.open()
+            try await run.shutDown()
+            #expect(run.log.events.map(\.name).filter { $0.hasPrefix("execution.") } == ["execution.submitted", "execution.started", "execution.cancelled"])
+            let stored = try await run.executions(of: job)
+            #expect(stored.map(\.status) == [.cancelled])
+            #expect(stored.first?.attempt == 1, "not retried")
+        }
+    }
+
     @Test("a failing attempt is retried after its backoff and the retry can succeed")
     func retries() async throws {
         let attempts = Recorder<Int>()

@@ -187,6 +187,31 @@ struct SchedulerAPITests {
         }
     }
 
+    @Test("cancelling a running execution of a job with retries: it stays cancelled, is not retried, and /metrics counts it cancelled")
+    func cancelRunningWithRetries() async throws {
+        try await TestServer.with { server in
+            let body = #"""
+                {"key": "long-sleep", "task": "system.sleep", "args": {"seconds": 30}, "schedule": {"type": "date", "runAt": "2099-01-01T00:00:00Z"},
+                 "retry": {"maxRetries": 2, "backoff": {"initial": 0.1, "max": 1, "multiplier": 2}}}
+                """#
+            #expect(try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: body).status == 201)
+            let triggered = try await server.request(.POST, "/api/v1/scheduler/jobs/long-sleep/action", key: server.operator, json: #"{"action": "trigger"}"#)
+            let id = try #require(triggered.json["id"]?.stringValue)
+            #expect(try await eventually(within: 10) {
+                try await server.request(.GET, "/api/v1/scheduler/executions/\(id)", key: server.viewer).json["status"] == "running"
+            })
+            #expect(try await server.request(.POST, "/api/v1/scheduler/executions/\(id)/cancel", key: server.operator).status == 200)
+            // Longer than the retry backoff: a retry would have queued the execution again.
+            try await Task.sleep(for: .milliseconds(500))
+            let metrics = try await server.request(.GET, "/metrics", key: server.viewer).text
+            let cancelledSeries = metrics.split(separator: "\n").first { $0.hasPrefix("kairos_executions_total") && $0.contains(#"status="cancelled""#) }
+            #expect(cancelledSeries.map { !$0.hasSuffix(" 0") } == true, "counted cancelled: \(cancelledSeries ?? "no series")")
+            let execution = try await server.request(.GET, "/api/v1/scheduler/executions/\(id)", key: server.viewer)
+            #expect(execution.json["status"] == "cancelled")
+            #expect(execution.json["attempt"] == 1)
+        }
+    }
+
     @Test("health and ready need no key; metrics need a viewer key and show executions, queue depth and HTTP requests")
     func healthReadyMetrics() async throws {
         try await TestServer.with { server in

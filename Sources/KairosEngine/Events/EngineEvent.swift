@@ -14,6 +14,8 @@ public enum EngineEvent: Sendable, Hashable {
     /// An attempt failed; `willRetry` when the execution was queued again.
     case executionFailed(Execution, willRetry: Bool)
     case executionMissed(Execution)
+    /// A running attempt was stopped by a cancel request; the execution is `cancelled`.
+    case executionCancelled(Execution)
 
     /// The event's name as used in logs and the SSE stream (`execution.succeeded`).
     public var name: String {
@@ -26,12 +28,13 @@ public enum EngineEvent: Sendable, Hashable {
         case .executionSucceeded: "execution.succeeded"
         case .executionFailed: "execution.failed"
         case .executionMissed: "execution.missed"
+        case .executionCancelled: "execution.cancelled"
         }
     }
 
     public var execution: Execution? {
         switch self {
-        case .executionSubmitted(let e), .executionStarted(let e), .executionSucceeded(let e), .executionMissed(let e): e
+        case .executionSubmitted(let e), .executionStarted(let e), .executionSucceeded(let e), .executionMissed(let e), .executionCancelled(let e): e
         case .executionFailed(let e, _): e
         case .jobAdded, .jobModified, .jobRemoved: nil
         }

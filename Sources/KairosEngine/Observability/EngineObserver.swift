@@ -47,6 +47,10 @@ struct EngineObserver: Sendable {
             var fields = metadata(execution)
             fields["willRetry"] = "\(willRetry)"
             logger.warning("\(event.name)", metadata: fields)
+        case .executionCancelled(let execution):
+            count(.cancelled)
+            recordDuration(execution)
+            logger.info("\(event.name)", metadata: metadata(execution))
         case .executionMissed(let execution):
             count(.missed)
             logger.warning("\(event.name)", metadata: metadata(execution))

@@ -31,8 +31,14 @@ struct AttemptRunner: Sendable {
             // The attempt was stopped: a failure is recorded with why (timeout, cancel request, shutdown).
             guard case .failure = finished.result else { return finished }
             return AttemptResult(
-                result: .failure(Self.stopError(reason: reason, timeout: claimed.job.spec.timeout, abandoned: false)), failureResult: finished.failureResult)
+                result: .failure(Self.stopError(reason: reason, timeout: claimed.job.spec.timeout, abandoned: false)), failureResult: finished.failureResult,
+                cancelledOnRequest: Self.isCancelRequest(reason))
         }
+    }
+
+    /// Whether a stop `reason` is a cancel request (not a timeout or a shutdown).
+    static func isCancelRequest(_ reason: String) -> Bool {
+        reason != ExecutionError.timeout && reason != ExecutionError.shutdown
     }
 
     static func stopError(reason: String, timeout: TimeInterval?, abandoned: Bool) -> ExecutionError {

@@ -276,7 +276,7 @@ public final class WorkerPool: Service, Sendable {
         let finishedAt = clock.now()
         let completion = AttemptDecision.completion(
             for: claimed, instanceId: configuration.instanceId, startedAt: startedAt, finishedAt: finishedAt,
-            result: attemptResult.result, failureResult: attemptResult.failureResult, jitterFraction: .random(in: 0...1))
+            result: attemptResult.result, failureResult: attemptResult.failureResult, cancelledOnRequest: attemptResult.cancelledOnRequest, jitterFraction: .random(in: 0...1))
         var execution = running(claimed, startedAt: startedAt)
         execution.finishedAt = finishedAt
         execution.durationMs = Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded())
@@ -285,6 +285,11 @@ public final class WorkerPool: Service, Sendable {
             execution.status = .succeeded
             execution.result = result
             events.emit(.executionSucceeded(execution))
+        case .failed(let error, let result, _) where attemptResult.cancelledOnRequest:
+            execution.status = .cancelled
+            execution.error = error
+            execution.result = result
+            events.emit(.executionCancelled(execution))
         case .failed(let error, let result, let retryAt):
             execution.status = retryAt == nil ? .failed : .queued
             execution.error = error

@@ -24,7 +24,8 @@ final class WorkerSlot: Sendable {
         /// The outcome recorded for the attempt when it is abandoned.
         var abandonedResult: AttemptResult {
             AttemptResult(
-                result: .failure(AttemptRunner.stopError(reason: reason ?? ExecutionError.shutdown, timeout: claimed.job.spec.timeout, abandoned: true)))
+                result: .failure(AttemptRunner.stopError(reason: reason ?? ExecutionError.shutdown, timeout: claimed.job.spec.timeout, abandoned: true)),
+                cancelledOnRequest: reason.map(AttemptRunner.isCancelRequest) ?? false)
         }
     }
 

@@ -15,7 +15,7 @@ struct EventResource: Encodable {
         switch event {
         case .jobAdded(let id, let key), .jobModified(let id, let key), .jobRemoved(let id, let key): (id, key)
         case .executionSubmitted(let e), .executionStarted(let e), .executionSucceeded(let e), .executionMissed(let e),
-            .executionFailed(let e, _):
+            .executionCancelled(let e), .executionFailed(let e, _):
             (e.jobId, e.jobKey)
         }
     }

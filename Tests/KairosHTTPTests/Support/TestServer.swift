@@ -55,8 +55,10 @@ struct TestServer: Sendable {
         var logger = Logger(label: "kairos-http-test")
         logger.logLevel = .error
         let registry = TaskRegistry.builtIn(httpClient: HTTPClient.shared, history: store, allowShellTasks: false)
+        // The metrics system first: the engine makes its counters when it is created.
+        let metrics = TestMetrics.registry
         let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger)
-        let kairosAPI = KairosAPI(engine: engine, configuration: api, metrics: TestMetrics.registry)
+        let kairosAPI = KairosAPI(engine: engine, configuration: api, metrics: metrics)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = kairosAPI.makeApplication(logger: logger) { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
