@@ -119,4 +119,30 @@ struct RetryPolicyTests {
         #expect(policy.maxRetries == 3 && policy.backoff == .init() && policy.jitter)
         #expect(throws: ValidationError.self) { try JSONDecoder().decode(RetryPolicy.self, from: Data(#"{"maxRetries": 99}"#.utf8)) }
     }
+
+    @Test("a partial backoff takes the defaults for the missing members; unknown members are ignored", arguments: [
+        (#"{"maxRetries": 1, "backoff": {"initial": 5}}"#, RetryPolicy.Backoff(initial: 5, max: 600, multiplier: 2)),
+        (#"{"maxRetries": 1, "backoff": {"max": 30, "multiplier": 3}}"#, RetryPolicy.Backoff(initial: 1, max: 30, multiplier: 3)),
+        (#"{"maxRetries": 1, "backoff": {}, "colour": "red"}"#, RetryPolicy.Backoff()),
+        (#"{"maxRetries": 1, "backoff": {"initial": 2, "max": 4, "multiplier": 2, "shape": "curve"}}"#, RetryPolicy.Backoff(initial: 2, max: 4, multiplier: 2)),
+    ])
+    func partialBackoff(json: String, backoff: RetryPolicy.Backoff) throws {
+        let policy = try JSONDecoder().decode(RetryPolicy.self, from: Data(json.utf8))
+        #expect(policy.maxRetries == 1)
+        #expect(policy.backoff == backoff)
+    }
+
+    @Test("a member of the wrong type is named, with every other bad member")
+    func wrongTypes() {
+        let json = #"{"maxRetries": "two", "backoff": {"initial": "soon", "multiplier": 0.5}, "jitter": 1}"#
+        do {
+            _ = try JSONDecoder().decode(RetryPolicy.self, from: Data(json.utf8))
+            Issue.record("decoded")
+        } catch let error as ValidationError {
+            #expect(Set(error.issues.map(\.field)) == ["maxRetries", "backoff.initial", "jitter", "backoff.multiplier"], "\(error)")
+            #expect(error.issues.first { $0.field == "backoff.initial" }?.code == "invalidType")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
 }

@@ -65,6 +65,20 @@ struct JobsAPITests {
         }
     }
 
+    @Test("a partial retry.backoff is completed with its defaults; a bad member is named under retry.backoff")
+    func partialBackoff() async throws {
+        try await TestServer.with { server in
+            let partial = #"{"key": "partial", "task": "system.noop", "schedule": {"type": "interval", "minutes": 5}, "retry": {"maxRetries": 1, "backoff": {"initial": 1}, "note": "x"}}"#
+            let created = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: partial)
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.json["retry"]?["backoff"] == ["initial": 1, "max": 600, "multiplier": 2])
+            let bad = #"{"key": "bad", "task": "system.noop", "schedule": {"type": "interval", "minutes": 5}, "retry": {"maxRetries": 1, "backoff": {"initial": "soon"}}}"#
+            let refused = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: bad)
+            #expect(refused.status == 422)
+            #expect(refused.problemFields == ["retry.backoff.initial"], "\(refused.text)")
+        }
+    }
+
     @Test("bad input gets a 422 problem naming every invalid field")
     func validation() async throws {
         try await TestServer.with { server in

@@ -11,6 +11,8 @@ import Foundation
 /// ```
 public struct RetryPolicy: Sendable, Hashable, Codable {
     /// Exponential backoff: `min(max, initial × multiplier^(n-1))` seconds before retry n.
+    /// Decoded, a missing member takes its default (`initial` 1, `max` 600, `multiplier` 2)
+    /// and other members are ignored, as the OpenAPI document says.
     public struct Backoff: Sendable, Hashable, Codable {
         public var initial: Double
         public var max: Double
@@ -20,6 +22,24 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
             self.initial = initial
             self.max = max
             self.multiplier = multiplier
+        }
+
+        public init(from decoder: any Decoder) throws {
+            var issues = IssueCollector()
+            self.init(decoding: try decoder.container(keyedBy: Keys.self), issues: &issues, prefix: "")
+            try issues.throwIfAny()
+        }
+
+        enum Keys: String, CodingKey { case initial, max, multiplier }
+
+        /// The members present, the defaults for the others; a member of the wrong type is an
+        /// issue (named `prefix` + member) and takes its default.
+        init(decoding container: KeyedDecodingContainer<Keys>, issues: inout IssueCollector, prefix: String) {
+            let defaults = Backoff()
+            self.init(
+                initial: issues.decode(Double.self, .initial, in: container, typeName: "a number of seconds", prefix: prefix) ?? defaults.initial,
+                max: issues.decode(Double.self, .max, in: container, typeName: "a number of seconds", prefix: prefix) ?? defaults.max,
+                multiplier: issues.decode(Double.self, .multiplier, in: container, typeName: "a number", prefix: prefix) ?? defaults.multiplier)
         }
     }
 
@@ -44,14 +64,27 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
         self.jitter = jitter
     }
 
+    /// Decoded, every member is optional (`maxRetries` 0, the default ``Backoff``, `jitter`
+    /// true) and other members are ignored; a member of the wrong type is named.
     public init(from decoder: any Decoder) throws {
         enum Keys: String, CodingKey { case maxRetries, backoff, jitter }
         let container = try decoder.container(keyedBy: Keys.self)
+        var issues = IssueCollector()
+        var backoff = Backoff()
+        if container.contains(.backoff), (try? container.decodeNil(forKey: .backoff)) != true {
+            if let members = try? container.nestedContainer(keyedBy: Backoff.Keys.self, forKey: .backoff) {
+                backoff = Backoff(decoding: members, issues: &issues, prefix: "backoff.")
+            } else {
+                issues.issues.append(FieldIssue(field: "backoff", code: "invalidType", message: "backoff must be an object"))
+            }
+        }
         self.init(
-            uncheckedMaxRetries: try container.decodeIfPresent(Int.self, forKey: .maxRetries) ?? 0,
-            backoff: try container.decodeIfPresent(Backoff.self, forKey: .backoff) ?? Backoff(),
-            jitter: try container.decodeIfPresent(Bool.self, forKey: .jitter) ?? true)
-        try validate()
+            uncheckedMaxRetries: issues.decode(Int.self, .maxRetries, in: container, typeName: "an integer") ?? 0,
+            backoff: backoff,
+            jitter: issues.decode(Bool.self, .jitter, in: container, typeName: "a boolean") ?? true)
+        // Bounds of the members that decoded (the others took valid defaults).
+        do { try validate() } catch { issues.issues += error.issues }
+        try issues.throwIfAny()
     }
 
     /// Checks the bounds; every problem is reported.
@@ -95,5 +128,31 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
         let exponent = Double(max(0, retry - 1))
         let raw = backoff.initial * pow(backoff.multiplier, exponent)
         return raw.isFinite ? min(backoff.max, raw) : backoff.max
+    }
+}
+
+/// Decodes members one by one, collecting a ``FieldIssue`` per bad member instead of stopping
+/// at the first: a member of the wrong type is named with the type it must have, and the
+/// issues of a nested value are nested under its member.
+struct IssueCollector {
+    var issues: [FieldIssue] = []
+
+    mutating func decode<T: Decodable, K: CodingKey>(
+        _ type: T.Type, _ key: K, in container: KeyedDecodingContainer<K>, typeName: String, prefix: String = ""
+    ) -> T? {
+        guard container.contains(key), (try? container.decodeNil(forKey: key)) != true else { return nil }
+        let field = prefix + key.stringValue
+        do {
+            return try container.decode(T.self, forKey: key)
+        } catch let error as ValidationError {
+            issues += error.nested(under: field).issues
+        } catch {
+            issues.append(FieldIssue(field: field, code: "invalidType", message: "\(field) must be \(typeName)"))
+        }
+        return nil
+    }
+
+    func throwIfAny() throws(ValidationError) {
+        if !issues.isEmpty { throw ValidationError(issues) }
     }
 }
