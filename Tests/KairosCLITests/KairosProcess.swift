@@ -19,6 +19,19 @@ struct KairosProcess {
         fatalError("kairos executable not found near \(CommandLine.arguments[0]); run `swift build` first")
     }()
 
+    /// Held around every `Process.run()` of the CLI tests (this helper and ``ServeProcess``).
+    /// Foundation's `run()` on Linux is not made to be called from several threads at once: it
+    /// snapshots the open descriptors (`/proc/self/fd`) to close them in the child, then creates
+    /// a socket pair that is not close-on-exec and registers it with its manager run loop, while
+    /// the other threads' launches open and close theirs. A full parallel run once crashed with
+    /// signal 11 inside `run()` called on several threads at once; one launch at a time costs
+    /// nothing measurable (a launch takes milliseconds, the processes still run concurrently).
+    static func launch(_ process: Process) throws {
+        try launchLock.withLock { try process.run() }
+    }
+
+    private static let launchLock = NSLock()
+
     /// Runs `kairos` to the end, off Swift's cooperative thread pool: a test blocking those
     /// threads (two on this machine) would stall every other test of the process meanwhile.
     /// `environment` replaces the inherited one; stdout and stderr are read concurrently.
@@ -41,7 +54,7 @@ struct KairosProcess {
         process.standardError = err
         let input = Pipe()
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
+        try launch(process)
         if let stdin {
             input.fileHandleForWriting.write(Data(stdin.utf8))
             try input.fileHandleForWriting.close()

@@ -20,27 +20,33 @@ struct ServeProcessTests {
     func killAndRestart() async throws {
         let dir = try TemporaryDirectory()
         let db = dir.path("kairos.db")
-        let jobs = try dir.write(
-            "jobs.yaml",
+        let due = Timestamp.format(Date().addingTimeInterval(-1))
+        // `retried` gets its timeout only for the second server (a jobs file updating it at
+        // restart): the first attempt must still run when the kill lands, however slowly this
+        // test gets there on a loaded machine, and the second must end without waiting 120 s.
+        func jobs(retriedTimeout: String) -> String {
             """
             jobs:
               - key: retried
                 task: system.sleep
-                args: {seconds: 30}
-                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(-1)))"}
+                args: {seconds: 120}
+                schedule: {type: date, runAt: "\(due)"}
                 retry: {maxRetries: 1, backoff: {initial: 0.1, max: 1, multiplier: 2}, jitter: false}
-                timeout: 8
+            \(retriedTimeout)
               - key: fragile
                 task: system.sleep
                 args: {seconds: 30}
-                schedule: {type: date, runAt: "\(Timestamp.format(Date().addingTimeInterval(-1)))"}
+                schedule: {type: date, runAt: "\(due)"}
               - key: tick
                 task: system.noop
                 schedule: {type: interval, seconds: 1}
                 misfireGraceTime: 1
                 coalesce: true
-            """)
-        let first = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", jobs] + Self.fastLeases, in: dir.url)
+            """
+        }
+        let firstJobs = try dir.write("jobs.yaml", jobs(retriedTimeout: ""))
+        let secondJobs = try dir.write("jobs-timeout.yaml", jobs(retriedTimeout: "    timeout: 8"))
+        let first = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", firstJobs] + Self.fastLeases, in: dir.url)
         #expect(try await first.waitUntilServing())
         let store = try SQLiteJobStore(path: db)
         #expect(
@@ -49,14 +55,14 @@ struct ServeProcessTests {
                 let fragile = try await history(store, "fragile").first?.status
                 return retried == .running && fragile == .running
             })
-        // The kill must land during the first attempts (a slow machine could see `retried` time out first).
         #expect(try await history(store, "retried").first?.attempt == 1, "killed during the first attempt")
         first.signal(SIGKILL)
         #expect(try await first.waitForExit(within: 5) != nil)
         try await Task.sleep(for: .seconds(3))  // fires of `tick` older than its 1 s grace time
 
-        let second = try ServeProcess(["--store", "sqlite:\(db)"] + Self.fastLeases, in: dir.url)
+        let second = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", secondJobs] + Self.fastLeases, in: dir.url)
         #expect(try await second.waitUntilServing())
+        #expect(try await store.job(key: "retried")?.spec.timeout == 8)
         // The lease (2 s) expires, the reaper fails the lost attempts.
         #expect(try await eventually(within: 10) { try await history(store, "fragile").first?.status == .failed })
         let fragile = try #require(try await history(store, "fragile").first)

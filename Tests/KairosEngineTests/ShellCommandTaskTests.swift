@@ -93,6 +93,35 @@ struct ShellCommandTaskTests {
         #expect(seconds < 10)
     }
 
+    /// Children starting and ending at the same moments, their pipes hanging up while others'
+    /// are created: each result holds its own command's output and nothing else.
+    @Test("many short commands at once each get their own output")
+    func manyAtOnce() async throws {
+        let task = self.task
+        try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    let script = JSONValue.string("echo out-\(index); echo err-\(index) >&2")
+                    let result = try await task.run(args: ["argv": ["/bin/sh", "-c", script]], context: .forTest())
+                    return (index, result)
+                }
+            }
+            for try await (index, result) in group {
+                #expect(result == "exit 0; out-\(index) | err-\(index)")
+            }
+        }
+    }
+
+    /// A pipe end another thread creates while this command starts must not reach it (it would
+    /// hold that pipe open and delay its reader's end of file), nor any other descriptor of the
+    /// server: the child gets stdin, stdout and stderr only (3 is the directory the shell's
+    /// `*` is reading).
+    @Test("the child inherits no descriptor besides stdin, stdout and stderr")
+    func onlyStandardDescriptors() async throws {
+        let result = try await task.run(args: ["argv": ["/bin/sh", "-c", "cd /proc/$$/fd && echo *"]], context: .forTest())
+        #expect(result == "exit 0; 0 1 2 3")
+    }
+
     @Test("a task cancelled before it starts does not start the process")
     func cancelledBeforeStart() async throws {
         let task = self.task

@@ -14,11 +14,18 @@ import Darwin
 /// The child is started with `posix_spawn` rather than Foundation's `Process`: the server
 /// ignores SIGTERM and SIGINT (ServiceLifecycle's signal handling) and libdispatch threads block
 /// most signals, and a child must not inherit either, or it could not be stopped by SIGTERM.
-/// So the child gets default signal dispositions, an empty signal mask and its own process group.
-/// A dedicated thread waits for it (`waitpid`), so it never stays a zombie.
+/// So the child gets default signal dispositions, an empty signal mask and its own process group,
+/// and no descriptor but its stdin, stdout and stderr. Its pipes are created close-on-exec
+/// (`pipe2`), so no child another thread spawns meanwhile inherits an end of them.
 ///
-/// Output is read with non-blocking reads driven by dispatch read sources; every callback takes
-/// `lock`, and the continuation is resumed exactly once.
+/// Two dedicated threads serve the child: one waits for it (`waitpid`), so it never stays a
+/// zombie; one reads its output with `poll` and non-blocking reads until both pipes reach their
+/// end of file, or until ``ShellCommandTask/drainAfterExit`` after the exit (a background child
+/// may keep them open). No dispatch read source watches the pipes: libdispatch on Linux
+/// acknowledges the deletion of a read source whose pipe hung up on the source's own queue,
+/// freeing its epoll record there while the event loop thread may still be using it, which
+/// crashed the event loop (`_dispatch_event_loop_drain`) when many children ended at once.
+/// Every state change takes `lock`, and the continuation is resumed exactly once.
 final class ProcessRunner: @unchecked Sendable {
     struct Outcome: Sendable {
         var code: Int32
@@ -34,21 +41,14 @@ final class ProcessRunner: @unchecked Sendable {
         case finished
     }
 
-    /// One captured output stream: the read end of a pipe.
-    private struct Stream {
-        var fd: Int32 = -1
-        var tail = TailBuffer(limit: ShellCommandTask.tailBytes)
-        var source: (any DispatchSourceRead)?
-        var open = false
-    }
-
     private let lock = NSLock()
-    private let queue = DispatchQueue(label: "kairos.shell-command.output")
+    private let queue = DispatchQueue(label: "kairos.shell-command.kill")
     private let executable: String
     private let argv: [String]
     private let environment: [String: String]
     private let directory: String?
-    private var streams = [Stream(), Stream()]
+    private var tails = [TailBuffer(limit: ShellCommandTask.tailBytes), TailBuffer(limit: ShellCommandTask.tailBytes)]
+    private var reading = false
     private var state = State.idle
     private var cancelled = false
     private var continuation: CheckedContinuation<Outcome, any Error>?
@@ -70,34 +70,38 @@ final class ProcessRunner: @unchecked Sendable {
             continuation.resume(throwing: CancellationError())
             return
         }
-        var writeEnds: [Int32] = []
-        defer { for fd in writeEnds { close(fd) } }
+        // stdout, stderr, and the pipe the waiting thread closes to tell the reader the child exited.
+        var pipes: [(read: Int32, write: Int32)] = []
+        let pid: pid_t
         do {
-            for index in streams.indices {
-                let (read, write) = try Self.makePipe()
-                streams[index].fd = read
-                streams[index].open = true
-                writeEnds.append(write)
-            }
-            let pid = try Self.spawn(executable: executable, argv: argv, environment: environment, directory: directory,
-                                     stdout: writeEnds[0], stderr: writeEnds[1])
-            state = .running(pid: pid)
+            for _ in 0..<3 { pipes.append(try Self.makePipe()) }
+            pid = try Self.spawn(executable: executable, argv: argv, environment: environment, directory: directory,
+                                 stdout: pipes[0].write, stderr: pipes[1].write)
         } catch {
             state = .finished
-            for index in streams.indices where streams[index].open {
-                close(streams[index].fd)
-                streams[index].open = false
+            for pipe in pipes {
+                close(pipe.read)
+                close(pipe.write)
             }
             continuation.resume(throwing: TaskFailure(message: "could not start \(executable): \(error)"))
             return
         }
+        close(pipes[0].write)
+        close(pipes[1].write)
+        state = .running(pid: pid)
+        reading = true
         self.continuation = continuation
-        for index in streams.indices { startReading(index) }
-        guard case .running(let pid) = state else { return }
+        let output = [pipes[0].read, pipes[1].read]
+        let exitRead = pipes[2].read
+        let exitWrite = pipes[2].write
+        Thread.detachNewThread { [self] in
+            readOutput(output, exitSignal: exitRead)
+        }
         Thread.detachNewThread { [self] in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
             exited(status: status)
+            close(exitWrite)
         }
     }
 
@@ -130,11 +134,19 @@ final class ProcessRunner: @unchecked Sendable {
         var description: String { "\(call): \(String(cString: strerror(code)))" }
     }
 
-    /// A pipe whose two ends close on exec (the child gets its copies through `dup2`).
+    /// A pipe whose two ends close on exec (the child gets its copies through `dup2`), made so
+    /// in one call (`pipe2`): with `pipe` then `fcntl`, a child another thread spawns in between
+    /// inherits both ends and holds the pipe open, so its reader sees no end of file until that
+    /// unrelated child exits. The read end does not block.
     private static func makePipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
+        #if canImport(Darwin)
         guard pipe(&fds) == 0 else { throw SpawnError(call: "pipe", code: errno) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        #else
+        guard let pipe2 = pipe2Function else { throw SpawnError(call: "pipe2", code: ENOSYS) }
+        guard pipe2(&fds, O_CLOEXEC) == 0 else { throw SpawnError(call: "pipe2", code: errno) }
+        #endif
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
         return (fds[0], fds[1])
     }
@@ -161,6 +173,8 @@ final class ProcessRunner: @unchecked Sendable {
             let result = addChdir(&actions, directory)
             guard result == 0 else { throw SpawnError(call: "posix_spawn_file_actions_addchdir_np", code: result) }
         }
+        let closing = addCloseFrom(&actions, 3)
+        guard closing == 0 else { throw SpawnError(call: "posix_spawn_file_actions_addclosefrom_np", code: closing) }
 
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
@@ -187,89 +201,114 @@ final class ProcessRunner: @unchecked Sendable {
     private static func addChdir(_ actions: inout posix_spawn_file_actions_t?, _ directory: String) -> Int32 {
         posix_spawn_file_actions_addchdir_np(&actions, directory)
     }
+
+    /// Darwin has no `addclosefrom`; the server's own descriptors are close-on-exec there too.
+    private static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t?, _ lowest: Int32) -> Int32 { 0 }
     #else
     private typealias AddChdirFunction = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    private typealias AddCloseFromFunction = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private typealias Pipe2Function = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
 
-    /// glibc (2.29+) has `posix_spawn_file_actions_addchdir_np`, but its header only declares
-    /// it under `_GNU_SOURCE`; look it up at run time.
+    /// glibc has `posix_spawn_file_actions_addchdir_np` (2.29+), `…_addclosefrom_np` (2.34+) and
+    /// `pipe2`, but its headers only declare them under `_GNU_SOURCE`; look them up at run time.
     private static let addChdirFunction: AddChdirFunction? = dlsym(nil, "posix_spawn_file_actions_addchdir_np")
         .map { unsafeBitCast($0, to: AddChdirFunction.self) }
+    private static let addCloseFromFunction: AddCloseFromFunction? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFromFunction.self) }
+    private static let pipe2Function: Pipe2Function? = dlsym(nil, "pipe2")
+        .map { unsafeBitCast($0, to: Pipe2Function.self) }
 
     private static func addChdir(_ actions: inout posix_spawn_file_actions_t, _ directory: String) -> Int32 {
         guard let function = addChdirFunction else { return ENOSYS }
         return function(&actions, directory)
     }
+
+    /// The child closes every descriptor from `lowest` up before it runs the program, so it holds
+    /// nothing of the server's that is not close-on-exec (a library's socket, another task's
+    /// pipe). Without it (glibc before 2.34) the child gets those too, as with `Process`.
+    private static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) -> Int32 {
+        guard let function = addCloseFromFunction else { return 0 }
+        return function(&actions, lowest)
+    }
     #endif
 
-    /// Called with `lock` held.
-    private func startReading(_ index: Int) {
-        let fd = streams[index].fd
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [self] in lock.withLock { drain(index) } }
-        source.setCancelHandler { close(fd) }
-        streams[index].source = source
-        source.resume()
-    }
-
-    /// Reads what is available without blocking (at most 1 MiB per call, so a chatty child
-    /// cannot starve the other callbacks). Called with `lock` held.
-    private func drain(_ index: Int) {
-        guard streams[index].open else { return }
-        let fd = streams[index].fd
+    /// The reading thread: reads both pipes as their data comes, until both reach their end of
+    /// file or `drainAfterExit` has passed since the child exited (the waiting thread closes
+    /// `exitSignal`'s write end then); what is left unread at that point is read, then the pipes
+    /// are closed.
+    private func readOutput(_ fds: [Int32], exitSignal: Int32) {
+        let clock = ContinuousClock()
+        var open = fds
+        var deadline: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        for _ in 0..<16 {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                streams[index].tail.append(buffer[0..<count])
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                return
-            } else {
-                closeStream(index)  // end of file, or an error
-                finishIfDone()
-                return
+        while open.contains(where: { $0 >= 0 }) {
+            var timeout: Int32 = -1
+            if let deadline {
+                let left = clock.now.duration(to: deadline)
+                guard left > .zero else { break }
+                timeout = Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
             }
+            var watched = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            watched.append(pollfd(fd: deadline == nil ? exitSignal : -1, events: Int16(POLLIN), revents: 0))
+            guard poll(&watched, nfds_t(watched.count), timeout) >= 0 || errno == EINTR else { break }
+            if watched[open.count].revents != 0 {
+                deadline = clock.now + .seconds(ShellCommandTask.drainAfterExit)
+            }
+            for index in open.indices where open[index] >= 0 && watched[index].revents != 0 {
+                if !readAvailable(open[index], into: index, buffer: &buffer) {
+                    close(open[index])
+                    open[index] = -1
+                }
+            }
+        }
+        for index in open.indices where open[index] >= 0 {
+            _ = readAvailable(open[index], into: index, buffer: &buffer)
+            close(open[index])
+        }
+        close(exitSignal)
+        lock.withLock {
+            reading = false
+            finishIfDone()
         }
     }
 
-    /// Stops reading a stream; its read source's cancel handler closes the descriptor.
-    /// Called with `lock` held.
-    private func closeStream(_ index: Int) {
-        guard streams[index].open else { return }
-        streams[index].open = false
-        streams[index].source?.cancel()
+    /// Reads what `fd` has, without blocking, into the tail of stream `index` (at most 1 MiB a
+    /// call, so a chatty child cannot starve the other stream). False at its end of file (or on
+    /// an error, which ends the stream too).
+    private func readAvailable(_ fd: Int32, into index: Int, buffer: inout [UInt8]) -> Bool {
+        var reads = 0
+        while reads < 16 {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                lock.withLock { tails[index].append(buffer[0..<count]) }
+                reads += 1
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+            }
+        }
+        return true
     }
 
     private func exited(status: Int32) {
         lock.withLock {
             state = .exited(status: status)
-            for index in streams.indices { drain(index) }
             finishIfDone()
-        }
-        // A background child may keep the pipes open: stop waiting for them after a moment.
-        queue.asyncAfter(deadline: .now() + ShellCommandTask.drainAfterExit) { [self] in
-            lock.withLock {
-                for index in streams.indices {
-                    drain(index)
-                    closeStream(index)
-                }
-                finishIfDone()
-            }
         }
     }
 
-    /// Called with `lock` held: once the process exited and both streams are closed.
+    /// Called with `lock` held: once the process exited and its output was read.
     private func finishIfDone() {
-        guard case .exited(let status) = state, !streams.contains(where: \.open) else { return }
+        guard case .exited(let status) = state, !reading else { return }
         state = .finished
         // waitpid status: low 7 bits are the terminating signal (0 when it exited normally).
         let signal = status & 0x7F
         let outcome = Outcome(
             code: signal == 0 ? (status >> 8) & 0xFF : signal,
             signalled: signal != 0,
-            stdout: streams[0].tail.text,
-            stderr: streams[1].tail.text)
+            stdout: tails[0].text,
+            stderr: tails[1].text)
         let continuation = self.continuation
         self.continuation = nil
         continuation?.resume(returning: outcome)
