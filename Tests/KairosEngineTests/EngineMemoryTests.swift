@@ -44,6 +44,36 @@ struct EngineMemoryTests {
         }
     }
 
+    @Test("past capacity the scheduler waits for room: later fires are not queued, and a late job's fires coalesce into one run")
+    func backPressure() async throws {
+        let release = Gate()
+        try await withManualEngine(clock: ManualClock(t0), workers: 1, register: { registry in
+            registry.register("test.block") { _, _ in
+                try await release.wait()
+                return nil
+            }
+        }) { run in
+            defer { release.open() }
+            var jobs: [Job] = []
+            for index in 1...20 { jobs.append(try await run.engine.jobs.create(try interval("busy-\(index)", task: "test.block"))) }
+            run.clock.advance(to: t0 + 1)
+            _ = try await run.log.first("execution.started")
+            // Two sleepers settle each second: the heartbeat and the scheduler waiting for room
+            // (the pool, every slot busy, waits for a completion without a timer).
+            for second in 2...5 { try await run.advance(to: t0 + Double(second), settling: 2) }
+            // One worker, blocked: the first fires wait in the pool; none of the next ones exist yet.
+            #expect(try await run.store.queueDepth(now: t0 + 5) == 0, "nothing queued behind the busy pool")
+            #expect(run.log.count("execution.submitted") == 20, "only the fires of t0+1 were made")
+            release.open()
+            try await run.log.wait(for: "execution.succeeded", count: 40)
+            try await run.shutDown()
+            for job in jobs {
+                #expect(try await run.executions(of: job).map(\.scheduledAt) == [t0 + 5, t0 + 1], "t0+2 … t0+5 coalesced into one run at t0+5")
+            }
+            #expect(run.log.count("execution.missed") == 0)
+        }
+    }
+
     @Test("a one-shot job runs once and is then finished")
     func oneShot() async throws {
         try await withManualEngine(clock: ManualClock(t0)) { run in
