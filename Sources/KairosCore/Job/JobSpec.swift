@@ -128,26 +128,19 @@ extension JobSpec: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
-        var issues: [FieldIssue] = []
+        var collected = IssueCollector()
         for key in container.allKeys where !Self.knownKeys.contains(key.stringValue) {
-            issues.append(FieldIssue(field: key.stringValue, code: "unknownField", message: "\(key.stringValue) is not a field of a job"))
+            collected.issues.append(FieldIssue(field: key.stringValue, code: "unknownField", message: "\(key.stringValue) is not a field of a job"))
         }
         func value<T: Decodable>(_ type: T.Type, _ key: String, typeName: String) -> T? {
-            let codingKey = AnyKey(stringValue: key)!
-            guard container.contains(codingKey), (try? container.decodeNil(forKey: codingKey)) != true else { return nil }
-            do { return try container.decode(T.self, forKey: codingKey) } catch let error as ValidationError {
-                issues += error.nested(under: key).issues
-            } catch {
-                issues.append(FieldIssue(field: key, code: "invalidType", message: "\(key) must be \(typeName)"))
-            }
-            return nil
+            collected.decode(type, AnyKey(stringValue: key)!, in: container, typeName: typeName)
         }
         let key = value(String.self, "key", typeName: "a string")
         let task = value(String.self, "task", typeName: "a string")
         let schedule = value(Schedule.self, "schedule", typeName: "an object")
         for (field, present) in [("key", key != nil), ("task", task != nil), ("schedule", schedule != nil)]
-        where !present && !issues.contains(where: { $0.field == field || $0.field.hasPrefix(field + ".") }) {
-            issues.append(FieldIssue(field: field, code: "required", message: "\(field) is required"))
+        where !present && !collected.issues.contains(where: { $0.field == field || $0.field.hasPrefix(field + ".") }) {
+            collected.issues.append(FieldIssue(field: field, code: "required", message: "\(field) is required"))
         }
         let name = value(String.self, "name", typeName: "a string")
         let description = value(String.self, "description", typeName: "a string") ?? ""
@@ -167,15 +160,15 @@ extension JobSpec: Codable {
                 unchecked: key ?? "placeholder", name: name, description: description, task: task ?? "placeholder", args: args,
                 schedule: schedule ?? placeholder, priority: priority, maxInstances: maxInstances, misfireGraceTime: grace,
                 coalesce: coalesce, retry: retry, timeout: timeout, enabled: enabled, paused: paused)
-            do { try probe.validate() } catch { issues += error.issues.filter { issue in !issues.contains { $0.field == issue.field } } }
-            throw ValidationError(issues)
+            do { try probe.validate() } catch { collected.issues += error.issues.filter { issue in !collected.issues.contains { $0.field == issue.field } } }
+            throw ValidationError(collected.issues)
         }
         self.init(
             unchecked: key, name: name, description: description, task: task, args: args, schedule: schedule, priority: priority,
             maxInstances: maxInstances, misfireGraceTime: grace, coalesce: coalesce, retry: retry, timeout: timeout,
             enabled: enabled, paused: paused)
-        do { try validate() } catch { issues += error.issues }
-        if !issues.isEmpty { throw ValidationError(issues) }
+        do { try validate() } catch { collected.issues += error.issues }
+        try collected.throwIfAny()
     }
 
     public func encode(to encoder: any Encoder) throws {
