@@ -45,6 +45,7 @@ extension SQLiteJobStore {
     public func listJobs(_ query: JobQuery) async throws -> Page<Job> {
         let limit = min(max(query.limit, 1), JobQuery.maximumLimit)
         let plan = try JobListPlan(query, limit: limit)
+        if query.matchesNothing { return Page(items: [], nextCursor: nil) }
         return try await read { db in
             let (sql, arguments) = plan.statement(try plan.choose(db))
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)

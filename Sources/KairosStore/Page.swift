@@ -76,6 +76,13 @@ public struct JobQuery: Sendable, Hashable {
 
     public static let maximumLimit = 500
 
+    /// True when a text filter holds U+0000. No stored text can (``JobSpec/validate()`` refuses
+    /// it: neither SQLite's C strings nor PostgreSQL's `text` keep it), so such a query matches
+    /// no job, and a driver answers an empty page without asking its database.
+    public var matchesNothing: Bool {
+        [task, keyPrefix, search].contains { $0?.unicodeScalars.contains("\u{0}") == true }
+    }
+
     public init(
         state: State? = nil, task: String? = nil, keyPrefix: String? = nil, search: String? = nil, enabled: Bool? = nil, paused: Bool? = nil,
         includeSystem: Bool = true, sort: Sort = .key, limit: Int = 100, cursor: String? = nil

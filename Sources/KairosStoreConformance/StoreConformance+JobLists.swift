@@ -81,6 +81,9 @@ extension StoreConformance {
                 ("paused false, enabled", JobQuery(enabled: true, paused: false), { $0.spec.enabled && !$0.spec.paused }),
                 ("prefix", JobQuery(keyPrefix: "job.1"), { $0.key.hasPrefix("job.1") }),
                 ("search, 3+ characters", JobQuery(search: "rEpOrT"), { $0.spec.name.lowercased().contains("report") }),
+                ("search with a NUL and a quote", JobQuery(search: "\u{0}\"REPORT"), { _ in false }),
+                ("search ending in a NUL", JobQuery(search: "nightly\u{0}"), { _ in false }),
+                ("task ending in a NUL", JobQuery(task: "http.request\u{0}"), { _ in false }),
                 ("search, short", JobQuery(search: "b."), { $0.key.contains("b.") || $0.spec.name.lowercased().contains("b.") }),
                 ("no system jobs, search and task", JobQuery(task: "system.noop", search: "sync", includeSystem: false), {
                     !$0.system && $0.spec.task == "system.noop" && $0.spec.name.contains("sync")

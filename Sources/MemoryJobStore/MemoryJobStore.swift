@@ -151,6 +151,7 @@ public final class MemoryJobStore: JobStore, Sendable {
     public func listJobs(_ query: JobQuery) async throws -> Page<Job> {
         let limit = min(max(query.limit, 1), JobQuery.maximumLimit)
         let position = try query.cursor.map { try JobCursor($0, sort: query.sort) }
+        if query.matchesNothing { return Page(items: [], nextCursor: nil) }
         let jobs = state.withLock { state in state.jobs.values.filter { !$0.deleted && Self.matches($0, query) } }
         var sorted = jobs.sorted { Self.precedes($0, $1, query.sort) }
         if let position {

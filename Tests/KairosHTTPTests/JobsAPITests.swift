@@ -33,6 +33,8 @@ struct JobsAPITests {
             let missing = try await server.request(.GET, "/api/v1/scheduler/jobs/nope", key: server.viewer)
             #expect(missing.status == 404)
             #expect(missing.contentType == "application/problem+json")
+            let cutOff = try await server.request(.GET, "/api/v1/scheduler/jobs/report.daily%00x", key: server.viewer)
+            #expect(cutOff.status == 404, "not report.daily, whose key the text starts with: \(cutOff.text)")
             let taken = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: Self.body("report.daily"))
             #expect(taken.status == 409)
         }
@@ -103,6 +105,10 @@ struct JobsAPITests {
             let unknownTask = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator,
                 json: #"{"key": "x", "task": "no.such", "schedule": {"type": "interval", "minutes": 5}}"#)
             #expect(unknownTask.problemFields == ["task"])
+            let nul = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator,
+                json: #"{"key": "x", "name": "a\u0000b", "task": "system.noop", "schedule": {"type": "interval", "minutes": 5}}"#)
+            #expect(nul.status == 422, "a NUL would be cut off by SQLite: \(nul.text)")
+            #expect(nul.problemFields == ["name"])
             #expect(try await server.store.listJobs(JobQuery()).items.isEmpty, "nothing was saved")
         }
     }
@@ -175,6 +181,7 @@ struct JobsAPITests {
             for (query, field) in [
                 ("limit=0", "limit"), ("limit=501", "limit"), ("status=sleeping", "status"), ("cursor=%21%21", "cursor"), ("colour=red", "colour"),
                 ("sort=colour", "sort"), ("sort=--key", "sort"), ("enabled=yes", "enabled"), ("paused=1", "paused"),
+                ("q=%00%F1%91%AB%AEi", "q"), ("task=http.request%00", "task"), ("prefix=job%00", "prefix"),
             ] {
                 let bad = try await server.request(.GET, "/api/v1/scheduler/jobs?\(query)", key: server.viewer)
                 #expect(bad.status == 400, "\(query): \(bad.text)")

@@ -82,6 +82,10 @@ public struct JobSpec: Sendable, Hashable {
         if task.isEmpty || task.count > 100 {
             issues.append(FieldIssue(field: "task", code: "required", message: "task must name a registered task"))
         }
+        for (field, text) in [("name", name), ("description", description), ("task", task)] where text.unicodeScalars.contains("\u{0}") {
+            // SQLite's C strings would cut the text at the NUL, PostgreSQL refuses it.
+            issues.append(FieldIssue(field: field, code: "invalidCharacter", message: "\(field) must not contain U+0000 (NUL)"))
+        }
         if args.objectValue == nil {
             issues.append(FieldIssue(field: "args", code: "invalidType", message: "args must be a JSON object, got \(args.typeName)"))
         }

@@ -113,5 +113,9 @@ extension Request {
                 .badRequest, "unknown query parameter\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) (\(known))",
                 issues: unknown.map { FieldIssue(field: $0, code: "unknownParameter", message: "\($0) is not a parameter of this route") })
         }
+        // A NUL would be cut off (SQLite) or refused (PostgreSQL) by the store: say so here.
+        if let (name, _) = uri.queryParameters.first(where: { $0.value.unicodeScalars.contains("\u{0}") }) {
+            throw APIError.badParameter(String(name), "\(name) must not contain U+0000 (NUL)")
+        }
     }
 }

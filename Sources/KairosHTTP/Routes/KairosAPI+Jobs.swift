@@ -135,7 +135,7 @@ extension KairosAPI {
         let reference = context.parameters.get("job") ?? ""
         // By id the store also returns deleted jobs (their history stays readable): not here.
         if let id = UUIDText.parse(reference), let job = try await store.job(id: id), !job.deleted { return job }
-        if let job = try await store.job(key: reference) { return job }
+        if JobSpec.isValidKey(reference), let job = try await store.job(key: reference) { return job }
         throw APIError(.notFound, "no job with id or key '\(reference)'")
     }
 

@@ -48,6 +48,8 @@ extension KairosAPI {
         let name = fields["name"]?.stringValue?.trimmingCharacters(in: .whitespaces)
         if name == nil || name!.isEmpty || name!.count > 100 {
             issues.append(FieldIssue(field: "name", code: fields["name"] == nil ? "required" : "invalidValue", message: "name must be a string of 1 to 100 characters"))
+        } else if name!.unicodeScalars.contains("\u{0}") {
+            issues.append(FieldIssue(field: "name", code: "invalidCharacter", message: "name must not contain U+0000 (NUL)"))
         }
         let roles = APIKeyRole.allCases.map(\.rawValue).joined(separator: ", ")
         let role = fields["role"]?.stringValue.flatMap(APIKeyRole.init(rawValue:))
