@@ -118,7 +118,7 @@ let package = Package(
             ]
         ),
         // Runs the built `kairos` binary as a user would.
-        .testTarget(name: "KairosCLITests", dependencies: ["kairos", "KairosSQLite", "KairosTestSupport"]),
+        .testTarget(name: "KairosCLITests", dependencies: ["kairos", "KairosEngine", "KairosSQLite", "KairosTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,23 +1,32 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A `kairos serve` process running in the background, its output going to files.
-final class ServeProcess {
-    let process = Process()
+final class ServeProcess: @unchecked Sendable {
+    let pid: pid_t
     let stdoutURL: URL
     let stderrURL: URL
+    /// The exit code once reaped (``KairosProcess/exitCode(_:)``); guarded by `lock`.
+    private var exit: Int32?
+    private let lock = NSLock()
 
     init(_ arguments: [String], in directory: URL) throws {
         stdoutURL = directory.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).out")
         stderrURL = directory.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).err")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = KairosProcess.executable
+        let out = open(stdoutURL.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let err = open(stderrURL.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer {
+            if out >= 0 { close(out) }
+            if err >= 0 { close(err) }
+        }
+        guard out >= 0, err >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: directory.path]) }
         // A free port unless the test names one (the last --port wins).
-        process.arguments = ["serve", "--port", "0"] + arguments
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
-        process.standardInput = FileHandle.nullDevice
-        try KairosProcess.launch(process)
+        pid = try KairosProcess.spawn(["serve", "--port", "0"] + arguments, environment: nil, stdin: nil, stdout: out, stderr: err)
     }
 
     var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
@@ -31,14 +40,30 @@ final class ServeProcess {
         return "http://" + rest[..<end]
     }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    /// Sends `signal` unless the process was already reaped (its pid could be reused).
+    func signal(_ signal: Int32) {
+        lock.withLock {
+            if exit == nil { kill(pid, signal) }
+        }
+    }
+
+    /// True until the process has exited (reaps it without blocking).
+    var isRunning: Bool {
+        lock.withLock {
+            guard exit == nil else { return false }
+            var status: Int32 = 0
+            var reaped = waitpid(pid, &status, WNOHANG)
+            while reaped == -1 && errno == EINTR { reaped = waitpid(pid, &status, WNOHANG) }
+            if reaped == pid { exit = KairosProcess.exitCode(status) }
+            return exit == nil
+        }
+    }
 
     /// Waits up to `seconds` for the process to exit; returns its status or `nil` if it still runs.
     func waitForExit(within seconds: Double) async throws -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { return nil }
-        return process.terminationStatus
+        while isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        return lock.withLock { exit }
     }
 
     /// Waits until the server says it is serving (or exits).
@@ -46,16 +71,16 @@ final class ServeProcess {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if stdout.contains("kairos: serving") { return true }
-            if !process.isRunning { return false }
+            if !isRunning { return false }
             try await Task.sleep(for: .milliseconds(20))
         }
         return false
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if isRunning {
+            kill(pid, SIGKILL)
+            _ = KairosProcess.wait(pid)
         }
     }
 }

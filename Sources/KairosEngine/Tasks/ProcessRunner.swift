@@ -11,7 +11,7 @@ import Darwin
 /// One child process: launch, capture the tails of its output, wait for it to exit, and stop it
 /// on cancellation (SIGTERM to its process group, SIGKILL after ``ShellCommandTask/killAfter``).
 ///
-/// The child is started with `posix_spawn` rather than Foundation's `Process`: the server
+/// The child is started with `posix_spawn` (``ChildSpawn``) rather than Foundation's `Process`: the server
 /// ignores SIGTERM and SIGINT (ServiceLifecycle's signal handling) and libdispatch threads block
 /// most signals, and a child must not inherit either, or it could not be stopped by SIGTERM.
 /// So the child gets default signal dispositions, an empty signal mask and its own process group,
@@ -74,8 +74,8 @@ final class ProcessRunner: @unchecked Sendable {
         var pipes: [(read: Int32, write: Int32)] = []
         let pid: pid_t
         do {
-            for _ in 0..<3 { pipes.append(try Self.makePipe()) }
-            pid = try Self.spawn(executable: executable, argv: argv, environment: environment, directory: directory,
+            for _ in 0..<3 { pipes.append(try ChildSpawn.makePipe()) }
+            pid = try ChildSpawn.spawn(executable: executable, argv: argv, environment: environment, directory: directory,
                                  stdout: pipes[0].write, stderr: pipes[1].write)
         } catch {
             state = .finished
@@ -127,110 +127,6 @@ final class ProcessRunner: @unchecked Sendable {
     private static func signal(_ pid: pid_t, _ signal: Int32) {
         if kill(-pid, signal) != 0 { _ = kill(pid, signal) }
     }
-
-    struct SpawnError: Error, CustomStringConvertible {
-        var call: String
-        var code: Int32
-        var description: String { "\(call): \(String(cString: strerror(code)))" }
-    }
-
-    /// A pipe whose two ends close on exec (the child gets its copies through `dup2`), made so
-    /// in one call (`pipe2`): with `pipe` then `fcntl`, a child another thread spawns in between
-    /// inherits both ends and holds the pipe open, so its reader sees no end of file until that
-    /// unrelated child exits. The read end does not block.
-    private static func makePipe() throws -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [-1, -1]
-        #if canImport(Darwin)
-        guard pipe(&fds) == 0 else { throw SpawnError(call: "pipe", code: errno) }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        #else
-        guard let pipe2 = pipe2Function else { throw SpawnError(call: "pipe2", code: ENOSYS) }
-        guard pipe2(&fds, O_CLOEXEC) == 0 else { throw SpawnError(call: "pipe2", code: errno) }
-        #endif
-        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
-        return (fds[0], fds[1])
-    }
-
-    private static func spawn(
-        executable: String, argv: [String], environment: [String: String], directory: String?, stdout: Int32, stderr: Int32
-    ) throws -> pid_t {
-        #if canImport(Darwin)
-        var actions: posix_spawn_file_actions_t? = nil
-        var attributes: posix_spawnattr_t? = nil
-        #else
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        #endif
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        if let directory {
-            let result = addChdir(&actions, directory)
-            guard result == 0 else { throw SpawnError(call: "posix_spawn_file_actions_addchdir_np", code: result) }
-        }
-        let closing = addCloseFrom(&actions, 3)
-        guard closing == 0 else { throw SpawnError(call: "posix_spawn_file_actions_addclosefrom_np", code: closing) }
-
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        let arguments = argv.map { strdup($0) } + [nil]
-        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in arguments { free(pointer) }
-            for pointer in variables { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, arguments, variables)
-        guard result == 0 else { throw SpawnError(call: "posix_spawn", code: result) }
-        return pid
-    }
-
-    #if canImport(Darwin)
-    private static func addChdir(_ actions: inout posix_spawn_file_actions_t?, _ directory: String) -> Int32 {
-        posix_spawn_file_actions_addchdir_np(&actions, directory)
-    }
-
-    /// Darwin has no `addclosefrom`; the server's own descriptors are close-on-exec there too.
-    private static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t?, _ lowest: Int32) -> Int32 { 0 }
-    #else
-    private typealias AddChdirFunction = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    private typealias AddCloseFromFunction = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private typealias Pipe2Function = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-
-    /// glibc has `posix_spawn_file_actions_addchdir_np` (2.29+), `…_addclosefrom_np` (2.34+) and
-    /// `pipe2`, but its headers only declare them under `_GNU_SOURCE`; look them up at run time.
-    private static let addChdirFunction: AddChdirFunction? = dlsym(nil, "posix_spawn_file_actions_addchdir_np")
-        .map { unsafeBitCast($0, to: AddChdirFunction.self) }
-    private static let addCloseFromFunction: AddCloseFromFunction? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
-        .map { unsafeBitCast($0, to: AddCloseFromFunction.self) }
-    private static let pipe2Function: Pipe2Function? = dlsym(nil, "pipe2")
-        .map { unsafeBitCast($0, to: Pipe2Function.self) }
-
-    private static func addChdir(_ actions: inout posix_spawn_file_actions_t, _ directory: String) -> Int32 {
-        guard let function = addChdirFunction else { return ENOSYS }
-        return function(&actions, directory)
-    }
-
-    /// The child closes every descriptor from `lowest` up before it runs the program, so it holds
-    /// nothing of the server's that is not close-on-exec (a library's socket, another task's
-    /// pipe). Without it (glibc before 2.34) the child gets those too, as with `Process`.
-    private static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) -> Int32 {
-        guard let function = addCloseFromFunction else { return 0 }
-        return function(&actions, lowest)
-    }
-    #endif
 
     /// The reading thread: reads both pipes as their data comes, until both reach their end of
     /// file or `drainAfterExit` has passed since the child exited (the waiting thread closes
