@@ -1,8 +1,11 @@
 import Foundation
 import KairosCore
 import KairosEngine
+import KairosSQLite
 import KairosStore
 import KairosTestSupport
+import Logging
+import ServiceLifecycle
 import Testing
 
 /// The engine end to end on a real SQLite store and the system clock: a few cases that every
@@ -75,5 +78,30 @@ struct EngineTests {
         let (engine, job) = try #require(captured)
         #expect(try await engine.executions(of: job).first?.status == .succeeded)
         #expect(try await engine.store.listInstances().allSatisfy { $0.stoppedAt != nil })
+    }
+
+    @Test("a service that fails at start (the API's port taken) stops the group, and the instance is still marked stopped")
+    func failedStart() async throws {
+        struct PortTaken: Error {}
+        /// Fails once the instance is registered, as the API does when its bind fails.
+        struct FailingService: Service {
+            let store: any JobStore
+            func run() async throws {
+                #expect(try await eventually { try await !store.listInstances().isEmpty })
+                throw PortTaken()
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteJobStore(path: directory.appendingPathComponent("test.db").path)
+        let engine = KairosEngine(
+            store: store, registry: .builtIn(httpClient: .shared, history: store, allowShellTasks: false),
+            configuration: EngineConfiguration(workers: 2, heartbeatInterval: 0.5), logger: Logger(label: "kairos-test") { _ in SwiftLogNoOpLogHandler() })
+        let group = ServiceGroup(services: engine.services + [FailingService(store: store)], logger: Logger(label: "kairos-test") { _ in SwiftLogNoOpLogHandler() })
+        await #expect(throws: PortTaken.self) { try await group.run() }
+        let instances = try await store.listInstances()
+        #expect(instances.count == 1)
+        #expect(instances.allSatisfy { $0.stoppedAt != nil }, "no ghost instance left running in `kairos status`")
     }
 }

@@ -50,11 +50,16 @@ public final class HeartbeatService: Service, Sendable {
             self.wakeup.signal()
         }
         // Last in the service group: the workers have drained, so nothing of ours is running.
-        do {
-            try await store.markInstanceStopped(instanceId: instance.id, now: clock.now())
-        } catch {
-            logger.error("marking the instance stopped failed", metadata: ["error": "\(error)"])
-        }
+        // Also when the group was cancelled (another service failed to start): the record is
+        // written by a task of its own, which that cancellation does not reach, and awaited.
+        let (store, instanceId, now, logger) = (store, instance.id, clock.now(), logger)
+        await Task {
+            do {
+                try await store.markInstanceStopped(instanceId: instanceId, now: now)
+            } catch {
+                logger.error("marking the instance stopped failed", metadata: ["error": "\(error)"])
+            }
+        }.value
     }
 
     func beat() async {

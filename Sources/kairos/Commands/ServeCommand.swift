@@ -107,6 +107,15 @@ struct ServeCommand: AsyncParsableCommand {
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
         let roles = try parsedRoles()
+        if roles.contains(.api) {
+            // Before anything is created or started: a port in use changes nothing.
+            do {
+                try await apiConfiguration.checkCanListen()
+            } catch {
+                printError("kairos serve: \(error)")
+                throw ExitCode(1)
+            }
+        }
 
         let store: any JobStore
         do {
