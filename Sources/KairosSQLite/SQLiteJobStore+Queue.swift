@@ -108,8 +108,14 @@ extension SQLiteJobStore {
                     """)
             let updateJob = try db.cachedStatement(
                 sql: "UPDATE jobs SET last_run_at = ?, last_status = ? WHERE id = (SELECT job_id FROM executions WHERE id = ?)")
-            // A completion for an attempt cancelled meanwhile: drop the lease so heartbeats stop reporting it.
+            // A completion for an attempt cancelled meanwhile (Execution.acknowledged): its timing
+            // and result, and no more lease, so heartbeats stop reporting it.
             let acknowledge = try db.cachedStatement(
+                sql: """
+                    UPDATE executions SET started_at = ?, finished_at = ?, duration_ms = ?, result = ?, lease_expires_at = NULL
+                    WHERE id = ? AND status = 'cancelled' AND instance_id = ? AND attempt = ?
+                    """)
+            let acknowledgeUnstarted = try db.cachedStatement(
                 sql: "UPDATE executions SET lease_expires_at = NULL WHERE id = ? AND status = 'cancelled' AND instance_id = ? AND attempt = ?")
             for completion in completions {
                 let id = completion.executionId
@@ -135,7 +141,13 @@ extension SQLiteJobStore {
                 }
                 if db.changesCount == 0 {
                     ignored.append(completion.executionId)
-                    try acknowledge.execute(arguments: StatementArguments(owner))
+                    switch completion.outcome {
+                    case .succeeded(let result), .failed(_, let result, _):
+                        try acknowledge.execute(
+                            arguments: StatementArguments([started, finished, duration, result] as [(any DatabaseValueConvertible)?]) + StatementArguments(owner))
+                    case .released:
+                        try acknowledgeUnstarted.execute(arguments: StatementArguments(owner))
+                    }
                     continue
                 }
                 if let finalStatus {
@@ -153,8 +165,8 @@ extension SQLiteJobStore {
             }
             let execution = try stored.cancelled(now: now)
             try db.cachedStatement(
-                sql: "UPDATE executions SET status = 'cancelled', error_reason = ?, error_message = ?, finished_at = ? WHERE id = ?"
-            ).execute(arguments: [execution.error?.reason, execution.error?.message, Micros.from(now), executionId])
+                sql: "UPDATE executions SET status = 'cancelled', error_reason = ?, error_message = ?, finished_at = ?, duration_ms = ? WHERE id = ?"
+            ).execute(arguments: [execution.error?.reason, execution.error?.message, Micros.from(now), execution.durationMs, executionId])
             return execution
         }
     }

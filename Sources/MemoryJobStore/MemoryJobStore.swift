@@ -411,10 +411,7 @@ public final class MemoryJobStore: JobStore, Sendable {
                 }
                 guard let execution = stored.completed(completion) else {
                     ignored.append(completion.executionId)
-                    // Cancelled meanwhile: drop the lease so heartbeats stop reporting it.
-                    if stored.status == .cancelled, stored.instanceId == completion.instanceId, stored.attempt == completion.attempt {
-                        state.executions[stored.id]?.execution.leaseExpiresAt = nil
-                    }
+                    if let acknowledged = stored.acknowledged(completion) { state.executions[stored.id]?.execution = acknowledged }
                     continue
                 }
                 state.executions[execution.id]?.execution = execution

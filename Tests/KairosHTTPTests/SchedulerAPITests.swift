@@ -198,8 +198,9 @@ struct SchedulerAPITests {
             let triggered = try await server.request(.POST, "/api/v1/scheduler/jobs/long-sleep/action", key: server.operator, json: #"{"action": "trigger"}"#)
             let id = try #require(triggered.json["id"]?.stringValue)
             #expect(try await eventually(within: 10) {
-                try await server.request(.GET, "/api/v1/scheduler/executions/\(id)", key: server.viewer).json["status"] == "running"
-            })
+                let running = try await server.request(.GET, "/api/v1/scheduler/executions/\(id)", key: server.viewer).json
+                return running["status"] == "running" && running["startedAt"]?.stringValue != nil
+            }, "a running execution shows when it started")
             #expect(try await server.request(.POST, "/api/v1/scheduler/executions/\(id)/cancel", key: server.operator).status == 200)
             // Longer than the retry backoff: a retry would have queued the execution again.
             try await Task.sleep(for: .milliseconds(500))
@@ -209,6 +210,8 @@ struct SchedulerAPITests {
             let execution = try await server.request(.GET, "/api/v1/scheduler/executions/\(id)", key: server.viewer)
             #expect(execution.json["status"] == "cancelled")
             #expect(execution.json["attempt"] == 1)
+            #expect(execution.json["startedAt"]?.stringValue != nil && execution.json["finishedAt"]?.stringValue != nil)
+            #expect(execution.json["durationMs"]?.intValue.map { $0 >= 0 && $0 < 30_000 } == true, "cancelled while running, it has a duration: \(execution.text)")
         }
     }
 

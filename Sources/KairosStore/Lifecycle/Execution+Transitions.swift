@@ -72,6 +72,28 @@ extension Execution {
             reason: ExecutionError.cancelled, message: status == .running ? "cancelled while running" : "cancelled before it ran")
         execution.status = .cancelled
         execution.finishedAt = now
+        // Until the worker reports when the attempt really stopped (``acknowledged(_:)``).
+        execution.durationMs = startedAt.map { max(0, Int((now.timeIntervalSince($0) * 1000).rounded())) }
+        return execution
+    }
+
+    /// This execution, cancelled while `completion`'s attempt ran on that instance, with the
+    /// attempt's own timing (started, stopped, duration) and result, its lease dropped so that
+    /// heartbeats stop reporting the cancel; `nil` when `completion` is not for that attempt.
+    /// A claim that never started (`released`) only drops the lease: it has no timing.
+    public func acknowledged(_ completion: Completion) -> Execution? {
+        guard status == .cancelled, instanceId == completion.instanceId, attempt == completion.attempt else { return nil }
+        var execution = self
+        execution.leaseExpiresAt = nil
+        switch completion.outcome {
+        case .succeeded(let result), .failed(_, let result, _):
+            execution.startedAt = completion.startedAt
+            execution.finishedAt = completion.finishedAt
+            execution.durationMs = max(0, Int((completion.finishedAt.timeIntervalSince(completion.startedAt) * 1000).rounded()))
+            execution.result = result
+        case .released:
+            break
+        }
         return execution
     }
 
