@@ -227,6 +227,15 @@ extension SQLiteJobStore {
                 """)
         }
 
+        migrator.registerMigration("v8-jobs-not-runnable-no-next-fire") { db in
+            // A paused or disabled recurring job stores no next fire (Job.storedNextFire): clear
+            // the ones stored before. One-shots keep theirs (it says whether they fired).
+            try db.execute(sql: """
+                UPDATE jobs SET next_run_at = NULL
+                WHERE (enabled = 0 OR paused = 1) AND next_run_at IS NOT NULL AND json_extract(schedule, '$.type') IS NOT 'date';
+                """)
+        }
+
         return migrator
     }()
 }

@@ -148,7 +148,7 @@ extension StoreConformance {
             let jobs = try await allJobs(store, JobQuery())
             #expect(jobs.count == 5)
             #expect(jobs.filter { $0.lastRunAt != nil }.count == 2)
-            #expect(jobs.filter { $0.nextRunAt == nil }.map(\.key) == ["delta"])
+            #expect(jobs.filter { $0.nextRunAt == nil }.map(\.key) == ["bravo", "charlie", "delta"], "paused, disabled, and the one-shot that fired")
             for sort in JobQuery.Sort.allCases {
                 let listed = try await allJobs(store, JobQuery(sort: sort, limit: 2)).map(\.key)
                 #expect(listed == expectedOrder(jobs, sort), "sorted by \(sort)")

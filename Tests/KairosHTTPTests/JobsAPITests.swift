@@ -245,6 +245,9 @@ struct JobsAPITests {
                 let response = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "\#(action)"}"#)
                 #expect(response.status == 200, "\(action)")
                 #expect(response.json[field] == .bool(value), "\(action)")
+                let runnable = action == "resume" || action == "enable"
+                let next = response.json["nextRunAt"]?.stringValue.flatMap { try? Timestamp.parse($0) }
+                #expect(runnable ? next.map { $0 > Date() } == true : response.json["nextRunAt"] == .null, "\(action): no next run while it cannot fire, one ahead after")
             }
             _ = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "disable"}"#)
             let refused = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "trigger"}"#)

@@ -97,8 +97,47 @@ struct SQLiteProcessesTests {
             }
         }
         let store = try SQLiteJobStore(path: path)
-        #expect(store.migrationsApplied == ["v5-executions-miss-after", "v6-jobs-list-indexes-counts-search", "v7-executions-queued-unbounded"])
+        #expect(store.migrationsApplied == [
+            "v5-executions-miss-after", "v6-jobs-list-indexes-counts-search", "v7-executions-queued-unbounded", "v8-jobs-not-runnable-no-next-fire",
+        ])
         let waiting = try #require(try await store.history(HistoryQuery()).items.first)
         #expect(waiting.missAfter == Date(timeIntervalSince1970: 35), "runAfter + 30 s of grace")
+    }
+
+    @Test func upgradingClearsTheNextFireOfPausedAndDisabledRecurringJobs() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("upgrade-v8.db")
+        // A database at v7 where pausing kept the planned fire, as the previous release left it.
+        let interval = Schedule.interval(try IntervalSchedule(seconds: 60))
+        let oneShot = Schedule.date(DateSchedule(runAt: Date(timeIntervalSince1970: 90)))
+        let rows: [(key: String, schedule: Schedule, enabled: Bool, paused: Bool)] = [
+            ("active", interval, true, false), ("paused", interval, true, true), ("disabled", interval, false, false),
+            ("paused-once", oneShot, true, true),
+        ]
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteJobStore.migrator.migrate(queue, upTo: "v7-executions-queued-unbounded")
+            try queue.inDatabase { db in
+                for row in rows {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO jobs (id, key, name, description, task, args, schedule, priority, max_instances, misfire_grace_time,
+                              coalesce, retry, timeout, enabled, paused, next_run_at, created_at, updated_at, version)
+                            VALUES (?, ?, '', '', 'system.noop', '{}', ?, 0, 1, 30, 1, ?, NULL, ?, ?, 90000000, 0, 0, 1)
+                            """,
+                        arguments: [UUID(), row.key, try String(decoding: JSONEncoder().encode(row.schedule), as: UTF8.self),
+                                    try String(decoding: JSONEncoder().encode(try RetryPolicy()), as: UTF8.self), row.enabled, row.paused])
+                }
+            }
+        }
+        let store = try SQLiteJobStore(path: path)
+        #expect(store.migrationsApplied == ["v8-jobs-not-runnable-no-next-fire"])
+        let next = Date(timeIntervalSince1970: 90)
+        #expect(try await store.job(key: "active")?.nextRunAt == next)
+        #expect(try await store.job(key: "paused")?.nextRunAt == nil)
+        #expect(try await store.job(key: "disabled")?.nextRunAt == nil)
+        #expect(try await store.job(key: "paused-once")?.nextRunAt == next, "a one-shot keeps its time: it has not fired")
+        #expect(try await store.jobCounts() == [.active: 1, .paused: 2, .disabled: 1, .finished: 0], "the counts do not move")
     }
 }

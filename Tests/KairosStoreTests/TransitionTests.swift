@@ -49,6 +49,31 @@ struct TransitionTests {
         #expect(resumed.switched(\.paused, to: false, now: Self.t0 + 2000) == nil, "already resumed: no change")
     }
 
+    @Test(arguments: ["paused", "disabled"])
+    func aRecurringJobThatIsNotRunnableStoresNoNextFire(_ switchName: String) throws {
+        let (keyPath, value) = switchName == "paused" ? (\JobSpec.paused, true) : (\JobSpec.enabled, false)
+        let job = try Job.created(try interval(), system: false, now: Self.t0)
+        let stopped = try #require(job.switched(keyPath, to: value, now: Self.t0 + 1))
+        #expect(stopped.nextRunAt == nil, "nothing to show or sort by while it cannot fire")
+        #expect(stopped.shownNextRunAt == nil)
+        let edited = stopped.replaced(with: try interval(seconds: 10, paused: stopped.spec.paused, enabled: stopped.spec.enabled), now: Self.t0 + 2)
+        #expect(edited.nextRunAt == nil, "a new schedule while stopped plans nothing yet")
+        let restarted = try #require(edited.switched(keyPath, to: !value, now: Self.t0 + 1000))
+        #expect(restarted.nextRunAt == Self.t0 + 1002, "computed again from then")
+        var pausedSpec = try interval()
+        pausedSpec.paused = true
+        #expect(try Job.created(pausedSpec, system: false, now: Self.t0).nextRunAt == nil, "created paused")
+    }
+
+    @Test func aPausedOneShotKeepsItsTimeButShowsNone() throws {
+        let runAt = Self.t0 + 30
+        let job = try Job.created(try JobSpec(key: "once", task: "system.noop", schedule: .date(DateSchedule(runAt: runAt))), system: false, now: Self.t0)
+        let paused = try #require(job.switched(\.paused, to: true, now: Self.t0 + 1))
+        #expect(paused.nextRunAt == runAt, "kept: it tells resume that the one-shot has not fired")
+        #expect(paused.shownNextRunAt == nil)
+        #expect(try #require(paused.switched(\.paused, to: false, now: Self.t0 + 100)).nextRunAt == runAt, "resumed late, the misfire rules decide")
+    }
+
     @Test func aOneShotKeepsItsTimeWhenResumedUnlessItFired() throws {
         let runAt = Self.t0 + 30
         let schedule = Schedule.date(DateSchedule(runAt: runAt))

@@ -41,4 +41,9 @@ public struct Job: Sendable, Hashable, Identifiable {
     /// Enabled, not paused, not deleted: its fires may run. A job that stops being runnable
     /// loses the fires claimed ahead of their time (``JobStore``).
     public var isRunnable: Bool { spec.enabled && !spec.paused && !deleted }
+
+    /// The next fire as users see it (API, CLI): none while the job is not runnable, as
+    /// APScheduler clears it on pause — a paused job's planned fire slides into the past and
+    /// would read "next run 4m ago". Resume and enable compute it again from then.
+    public var shownNextRunAt: Date? { isRunnable ? nextRunAt : nil }
 }

@@ -3,9 +3,9 @@ import Hummingbird
 import KairosCore
 import KairosStore
 
-/// Writes jobs as the API shows them: the fields of the ``JobSpec`` plus `id`, `nextRunAt`,
-/// `lastRunAt`, `lastStatus`, `createdAt`, `updatedAt`, `version`, `system` and
-/// `scheduleDescription`. Everything but the three fields the scheduler changes depends only
+/// Writes jobs as the API shows them: the fields of the ``JobSpec`` plus `id`, `nextRunAt`
+/// (``Job/shownNextRunAt``), `lastRunAt`, `lastStatus`, `createdAt`, `updatedAt`, `version`,
+/// `system` and `scheduleDescription`. Everything but the three fields the scheduler changes depends only
 /// on the job's version, so it is encoded once per job and version and kept, with the last
 /// `nextRunAt` and `lastRunAt` written (Foundation's encoder of the whole job took 16 % of the
 /// CPU of `GET /jobs/{id}` under wrk, formatting the four dates 3 %; docs/PERFORMANCE.md).
@@ -55,8 +55,8 @@ final class JobJSONWriter: Sendable {
 
     private func entry(for job: Job) throws -> Entry {
         if var entry = cache.withLock({ $0[job.id] }), entry.version == job.version {
-            guard entry.nextRunAt.date != job.nextRunAt || entry.lastRunAt.date != job.lastRunAt else { return entry }
-            if entry.nextRunAt.date != job.nextRunAt { entry.nextRunAt = FormattedDate(job.nextRunAt) }
+            guard entry.nextRunAt.date != job.shownNextRunAt || entry.lastRunAt.date != job.lastRunAt else { return entry }
+            if entry.nextRunAt.date != job.shownNextRunAt { entry.nextRunAt = FormattedDate(job.shownNextRunAt) }
             if entry.lastRunAt.date != job.lastRunAt { entry.lastRunAt = FormattedDate(job.lastRunAt) }
             store(entry, for: job.id)
             return entry
@@ -68,7 +68,7 @@ final class JobJSONWriter: Sendable {
             head: spec + ",\"scheduleDescription\":" + JSONValue.quote(job.spec.schedule.humanDescription) + ",\"id\":\"\(job.id.uuidString)\"",
             tail: ",\"createdAt\":" + FormattedDate(job.createdAt).json + ",\"updatedAt\":" + FormattedDate(job.updatedAt).json
                 + ",\"version\":\(job.version),\"system\":\(job.system)}",
-            nextRunAt: FormattedDate(job.nextRunAt), lastRunAt: FormattedDate(job.lastRunAt))
+            nextRunAt: FormattedDate(job.shownNextRunAt), lastRunAt: FormattedDate(job.lastRunAt))
         store(entry, for: job.id)
         return entry
     }

@@ -16,7 +16,19 @@ extension Job {
         try spec.validate()
         var spec = spec
         spec.schedule = spec.schedule.anchored(at: now)
-        return Job(id: id, spec: spec, nextRunAt: spec.firstFire(now: now), createdAt: now, updatedAt: now, version: 1, system: system)
+        return Job(
+            id: id, spec: spec, nextRunAt: Self.storedNextFire(spec.firstFire(now: now), of: spec), createdAt: now, updatedAt: now,
+            version: 1, system: system)
+    }
+
+    /// The next fire to store for a job with `spec`: none for a recurring job that is not
+    /// runnable (paused, disabled), so that it shows none and sorts with the jobs that have none;
+    /// resume and enable compute it from then (no backfill). A one-shot keeps its time: whether
+    /// it is still there tells resume if the one-shot has fired (``Schedule/resumedNextFire``).
+    static func storedNextFire(_ fire: Date?, of spec: JobSpec) -> Date? {
+        if spec.enabled && !spec.paused { return fire }
+        if case .date = spec.schedule { return fire }
+        return nil
     }
 
     /// This job with its spec replaced at `now`: version bumped; the next fire recomputed from
@@ -31,6 +43,7 @@ extension Job {
         } else if spec.enabled && !spec.paused && !(self.spec.enabled && !self.spec.paused) {
             job.nextRunAt = Schedule.resumedNextFire(spec.schedule, current: nextRunAt, now: now)
         }
+        job.nextRunAt = Self.storedNextFire(job.nextRunAt, of: spec)
         job.spec = spec
         job.version += 1
         job.updatedAt = now
