@@ -96,7 +96,7 @@ struct EngineTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteJobStore(path: directory.appendingPathComponent("test.db").path)
         let engine = KairosEngine(
-            store: store, registry: .builtIn(httpClient: .shared, history: store, allowShellTasks: false),
+            store: store, registry: .builtIn(httpClient: HTTPRequestTask.defaultClient, history: store, allowShellTasks: false),
             configuration: EngineConfiguration(workers: 2, heartbeatInterval: 0.5), logger: Logger(label: "kairos-test") { _ in SwiftLogNoOpLogHandler() })
         let group = ServiceGroup(services: engine.services + [FailingService(store: store)], logger: Logger(label: "kairos-test") { _ in SwiftLogNoOpLogHandler() })
         await #expect(throws: PortTaken.self) { try await group.run() }

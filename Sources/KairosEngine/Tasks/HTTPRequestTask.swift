@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KairosCore
 import NIOCore
+import NIOPosix
 
 /// `http.request`: sends one HTTP request and succeeds when the response status is accepted.
 ///
@@ -24,7 +25,19 @@ public struct HTTPRequestTask: KairosTask {
 
     let httpClient: HTTPClient
 
-    /// - Parameter httpClient: the client requests go through; its owner shuts it down.
+    /// The client for this task unless an embedder brings its own: AsyncHTTPClient's
+    /// browser-like configuration (redirects, decompression), except that a connection that
+    /// cannot be established fails the request at once. By default the client retries it until
+    /// the deadline, so a port nobody listens on took the whole timeout (30 s) per attempt to
+    /// answer "connection refused". Lives as long as the process, like `HTTPClient.shared`.
+    public static let defaultClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// - Parameter httpClient: the client requests go through (``defaultClient`` fails fast on
+    ///   refused connections); its owner shuts it down.
     public init(httpClient: HTTPClient) {
         self.httpClient = httpClient
     }
@@ -183,7 +196,7 @@ public struct HTTPRequestTask: KairosTask {
             if error is RequestTimeout || (error as? HTTPClientError) == .deadlineExceeded {
                 throw TaskFailure(message: "\(target) timed out after \(ArgumentChecker.format(arguments.timeout))s")
             }
-            throw TaskFailure(message: "\(target) failed: \(error)")
+            throw TaskFailure(message: "\(target) failed: \(Self.describe(error, url: arguments.url))")
         }
 
         let cut = bodyPrefix.count > Self.bodyPrefixBytes
@@ -200,6 +213,30 @@ public struct HTTPRequestTask: KairosTask {
     }
 
     struct RequestTimeout: Error {}
+
+    /// A connection error in words (`connection refused: 127.0.0.1:18649`), instead of NIO's
+    /// `connection reset (error set): Connection refused (errno: 111)`; other errors as they are.
+    /// A connection to an address is an `IOError`; to a name, a `NIOConnectionError` holding
+    /// one per address tried.
+    static func describe(_ error: any Error, url: String) -> String {
+        let codes: [Int32]
+        var target: String
+        if let connection = error as? NIOConnectionError {
+            if let dns = connection.dnsAError ?? connection.dnsAAAAError { return "cannot resolve \(connection.host): \(dns)" }
+            codes = connection.connectionErrors.compactMap { ($0.error as? IOError)?.errnoCode }
+            target = "\(connection.host):\(connection.port)"
+        } else if let io = error as? IOError {
+            codes = [io.errnoCode]
+            let parsed = URLComponents(string: url)
+            let port = parsed?.port ?? (parsed?.scheme?.lowercased() == "https" ? 443 : 80)
+            target = "\(parsed?.host ?? url):\(port)"
+        } else {
+            return "\(error)"
+        }
+        if codes.contains(ECONNREFUSED) { return "connection refused: \(target)" }
+        if let code = codes.first { return "cannot connect to \(target): \(String(cString: strerror(code)).lowercased())" }
+        return "cannot connect to \(target)"
+    }
 
     /// Runs `operation`, cancelling it and throwing ``RequestTimeout`` after `seconds` (the
     /// client's own deadline only covers the response head, not the body).

@@ -124,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
             printError("cannot open the store \(self.store): \(error)")
             throw ExitCode(1)
         }
-        let httpClient = HTTPClient.shared
+        let httpClient = HTTPRequestTask.defaultClient
         let registry = TaskRegistry.builtIn(httpClient: httpClient, history: store, allowShellTasks: allowShellTasks)
 
         var specs: [JobSpec] = []

@@ -113,7 +113,7 @@ private func makeEngine(
     store: any JobStore, clock: any EngineClock, workers: Int, register: (inout TaskRegistry) -> Void,
     configure: (inout EngineConfiguration) -> Void
 ) -> (KairosEngine, Logger) {
-    var registry = TaskRegistry.builtIn(httpClient: .shared, history: store, allowShellTasks: false)
+    var registry = TaskRegistry.builtIn(httpClient: HTTPRequestTask.defaultClient, history: store, allowShellTasks: false)
     register(&registry)
     var configuration = EngineConfiguration(
         workers: workers, lookahead: 0.2, leaseDuration: 5, heartbeatInterval: 0.5, idlePollInterval: 1,

@@ -31,7 +31,7 @@ func withBuiltInRegistry<T>(allowShellTasks: Bool = false, _ body: (TaskRegistry
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let store = try SQLiteJobStore(path: directory.appendingPathComponent("tasks.db").path)
-    let registry = TaskRegistry.builtIn(httpClient: .shared, history: store, allowShellTasks: allowShellTasks)
+    let registry = TaskRegistry.builtIn(httpClient: HTTPRequestTask.defaultClient, history: store, allowShellTasks: allowShellTasks)
     return try await body(registry, store)
 }
 

@@ -54,7 +54,7 @@ struct TestServer: Sendable {
         configuration.idlePollInterval = 0.5
         var logger = Logger(label: "kairos-http-test")
         logger.logLevel = .error
-        let registry = TaskRegistry.builtIn(httpClient: HTTPClient.shared, history: store, allowShellTasks: false)
+        let registry = TaskRegistry.builtIn(httpClient: HTTPRequestTask.defaultClient, history: store, allowShellTasks: false)
         // The metrics system first: the engine makes its counters when it is created.
         let metrics = TestMetrics.registry
         let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger)
