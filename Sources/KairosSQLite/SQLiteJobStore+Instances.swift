@@ -83,7 +83,7 @@ extension SQLiteJobStore {
             let update = try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = ?, run_after = ?, attempt = ?, finished_at = ?, error_reason = ?,
-                      error_message = ?, instance_id = ?, lease_expires_at = NULL, miss_after = ?
+                      error_message = ?, instance_id = ?, lease_expires_at = NULL, miss_after = ?, attempts = ?
                     WHERE id = ?
                     """)
             let updateJob = try db.cachedStatement(sql: "UPDATE jobs SET last_run_at = ?, last_status = 'failed' WHERE id = ?")
@@ -94,7 +94,8 @@ extension SQLiteJobStore {
                 let execution = stored.reaped(job: job, now: now, jitterFraction: .random(in: 0...1))
                 try update.execute(arguments: [
                     execution.status.rawValue, Micros.from(execution.runAfter), execution.attempt, Micros.optional(execution.finishedAt),
-                    execution.error?.reason, execution.error?.message, execution.instanceId, Micros.optional(execution.missAfter), execution.id,
+                    execution.error?.reason, execution.error?.message, execution.instanceId, Micros.optional(execution.missAfter),
+                    try AttemptsColumn.encode(execution.earlierAttempts), execution.id,
                 ])
                 if execution.status == .failed {
                     try updateJob.execute(arguments: [Micros.from(execution.startedAt ?? execution.runAfter), execution.jobId])

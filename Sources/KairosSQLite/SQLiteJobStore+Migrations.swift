@@ -236,6 +236,11 @@ extension SQLiteJobStore {
                 """)
         }
 
+        migrator.registerMigration("v9-executions-attempts") { db in
+            // The attempts before the latest, as a JSON array (AttemptsColumn); NULL while none.
+            try db.execute(sql: "ALTER TABLE executions ADD COLUMN attempts TEXT")
+        }
+
         return migrator
     }()
 }

@@ -20,7 +20,7 @@ extension SQLiteJobStore {
             let claim = try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = 'running', instance_id = ?, lease_expires_at = ?,
-                      started_at = NULL, finished_at = NULL, duration_ms = NULL
+                      started_at = NULL, finished_at = NULL, duration_ms = NULL, error_reason = NULL, error_message = NULL, result = NULL
                     WHERE rowid = ?
                     """)
             let leaseMicros = Micros.from(leaseUntil)
@@ -98,7 +98,7 @@ extension SQLiteJobStore {
                 sql: """
                     UPDATE executions SET status = 'queued', run_after = ?, attempt = attempt + 1, started_at = ?, finished_at = ?,
                       duration_ms = ?, error_reason = ?, error_message = ?, result = ?, instance_id = NULL, lease_expires_at = NULL,
-                      miss_after = NULL
+                      miss_after = NULL, attempts = json_insert(IFNULL(attempts, '[]'), '$[#]', json(?))
                     WHERE id = ? AND status = 'running' AND instance_id = ? AND attempt = ?
                     """)
             let release = try db.cachedStatement(
@@ -131,7 +131,10 @@ extension SQLiteJobStore {
                     finalStatus = .succeeded
                 case .failed(let error, let result, let retryAt?):
                     try retry.execute(
-                        arguments: StatementArguments([Micros.from(retryAt), started, finished, duration, error.reason, error.message, result] as [(any DatabaseValueConvertible)?]) + StatementArguments(owner))
+                        arguments: StatementArguments([
+                            Micros.from(retryAt), started, finished, duration, error.reason, error.message, result,
+                            try AttemptsColumn.encode(ExecutionAttempt(retried: completion, error: error, result: result)),
+                        ] as [(any DatabaseValueConvertible)?]) + StatementArguments(owner))
                 case .failed(let error, let result, nil):
                     try finish.execute(
                         arguments: StatementArguments([ExecutionStatus.failed.rawValue, started, finished, duration, error.reason, error.message, result] as [(any DatabaseValueConvertible)?]) + StatementArguments(owner))

@@ -136,23 +136,26 @@ extension SQLiteJobStore {
     /// The columns of `executions` in the order ``decodeExecution(_:)`` uses.
     static let executionColumns = """
         id, job_id, job_key, trigger, status, scheduled_at, run_after, priority, attempt, started_at, finished_at, \
-        duration_ms, error_reason, error_message, result, instance_id, lease_expires_at, created_at, miss_after
+        duration_ms, error_reason, error_message, result, instance_id, lease_expires_at, created_at, miss_after, attempts
         """
 
     static func executionColumns(alias: String) -> String {
         executionColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
     }
 
-    static let executionColumnCount = 19
+    static let executionColumnCount = 20
 
-    static let insertExecutionSQL = "INSERT INTO executions (\(executionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    /// `?, ?, …` for every column of `executions`.
+    static let executionPlaceholders = Array(repeating: "?", count: executionColumnCount).joined(separator: ", ")
 
-    static func executionArguments(_ e: Execution) -> StatementArguments {
+    static let insertExecutionSQL = "INSERT INTO executions (\(executionColumns)) VALUES (\(executionPlaceholders))"
+
+    static func executionArguments(_ e: Execution) throws -> StatementArguments {
         let values: [(any DatabaseValueConvertible)?] = [
             e.id, e.jobId, e.jobKey, e.trigger.rawValue, e.status.rawValue, Micros.from(e.scheduledAt),
             Micros.from(e.runAfter), e.priority, e.attempt, Micros.optional(e.startedAt), Micros.optional(e.finishedAt), e.durationMs,
             e.error?.reason, e.error?.message, e.result, e.instanceId, Micros.optional(e.leaseExpiresAt), Micros.from(e.createdAt),
-            Micros.optional(e.missAfter),
+            Micros.optional(e.missAfter), try AttemptsColumn.encode(e.earlierAttempts),
         ]
         return StatementArguments(values)
     }
@@ -174,7 +177,8 @@ extension SQLiteJobStore {
             finishedAt: Micros.date(row[column: offset + 10] as Int64?), durationMs: row[column: offset + 11],
             error: reason.map { ExecutionError(reason: $0, message: message ?? "") }, result: row[column: offset + 14],
             instanceId: row[column: offset + 15], leaseExpiresAt: Micros.date(row[column: offset + 16] as Int64?),
-            missAfter: Micros.date(row[column: offset + 18] as Int64?), createdAt: Micros.date(row[column: offset + 17] as Int64))
+            missAfter: Micros.date(row[column: offset + 18] as Int64?), createdAt: Micros.date(row[column: offset + 17] as Int64),
+            earlierAttempts: try AttemptsColumn.decode(row[column: offset + 19], path: path, executionId: id))
     }
 
     func fetchExecution(id: UUID, db: Database) throws -> Execution? {

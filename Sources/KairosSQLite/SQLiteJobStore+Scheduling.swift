@@ -16,7 +16,7 @@ extension SQLiteJobStore {
 
     /// Inserts a scheduled execution unless its (job, fire) already has one: the exactly-once guarantee.
     static let insertFireSQL = """
-        INSERT INTO executions (\(executionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO executions (\(executionColumns)) VALUES (\(executionPlaceholders))
         ON CONFLICT DO NOTHING
         """
 
@@ -68,7 +68,7 @@ extension SQLiteJobStore {
                 guard let nextRunAt = job.nextRunAt else { continue }
                 let plan = DueJobPlan(job: job, nextRunAt: nextRunAt, now: now, horizon: horizon)
                 for execution in plan.missed {
-                    try insert.execute(arguments: Self.executionArguments(execution))
+                    try insert.execute(arguments: try Self.executionArguments(execution))
                     if db.changesCount > 0 { batch.missed.append(execution) }
                 }
                 for run in plan.runs {
@@ -77,7 +77,7 @@ extension SQLiteJobStore {
                         localRoom > 0 && budget?.admits(jobId: job.id, maxInstances: job.spec.maxInstances) == true ? claim : nil
                     }
                     if let local { execution = run.claimed(by: local.instanceId, leaseUntil: local.leaseUntil) }
-                    try insert.execute(arguments: Self.executionArguments(execution))
+                    try insert.execute(arguments: try Self.executionArguments(execution))
                     guard db.changesCount > 0 else { continue }
                     if local != nil {
                         localRoom -= 1
@@ -155,7 +155,7 @@ extension SQLiteJobStore {
     public func trigger(jobId: UUID, now: Date) async throws -> Execution {
         try await write { db in
             let execution = try Job.manualExecution(of: try self.fetchJob(id: jobId, db: db), id: jobId, now: now)
-            try db.cachedStatement(sql: Self.insertExecutionSQL).execute(arguments: Self.executionArguments(execution))
+            try db.cachedStatement(sql: Self.insertExecutionSQL).execute(arguments: try Self.executionArguments(execution))
             return execution
         }
     }

@@ -190,6 +190,47 @@ extension StoreConformance {
             #expect(try await store.complete([], now: at(42)).isEmpty)
         },
 
+        StoreConformanceCase("every attempt is kept: a failure and a lost worker retried, then a success") { store in
+            let retry = try RetryPolicy(maxRetries: 2, backoff: .init(initial: 5, max: 60, multiplier: 2), jitter: false)
+            let job = try await store.createJob(try manualSpec("kept", retry: retry), now: t0)
+            let queued = try await store.trigger(jobId: job.id, now: at(0))
+            #expect(try await store.execution(id: queued.id)?.attempts.isEmpty == true, "nothing ran yet")
+
+            let first = try #require(try await claimAndStart(store, instanceId: "worker-a", now: at(0), horizon: at(0), limit: 1, leaseUntil: at(30)).first)
+            let timeout = ExecutionError(reason: ExecutionError.timeout, message: "no answer in 5 s")
+            try await store.complete([completion(first, startedAt: at(0), finishedAt: at(5), .failed(timeout, result: "partial", retryAt: at(10)))], now: at(5))
+            let waiting = try #require(try await store.execution(id: queued.id))
+            #expect(waiting.earlierAttempts == [
+                ExecutionAttempt(attempt: 1, status: .failed, instanceId: "worker-a", startedAt: at(0), finishedAt: at(5), durationMs: 5000, error: timeout, result: "partial")
+            ])
+            #expect(waiting.error == timeout, "while it waits for its retry, it says why")
+
+            _ = try #require(try await claimAndStart(store, instanceId: "worker-b", now: at(10), horizon: at(10), limit: 1, leaseUntil: at(40)).first)
+            let running = try #require(try await store.execution(id: queued.id))
+            #expect(running.status == .running && running.attempt == 2)
+            #expect(running.error == nil && running.result == nil && running.finishedAt == nil, "attempt 2 does not show attempt 1's outcome")
+            #expect(running.startedAt == at(10))
+            #expect(running.attempts.map(\.attempt) == [1, 2])
+            #expect(running.attempts.last?.status == .running)
+
+            let lost = try #require(try await store.reapExpiredLeases(now: at(41), deadAfter: 3600, limit: 10).first)
+            #expect(lost.status == .queued && lost.attempt == 3)
+            let third = try #require(try await claimAndStart(store, instanceId: "worker-c", now: at(51), horizon: at(51), limit: 1, leaseUntil: at(81)).first)
+            try await store.complete([completion(third, instance: "worker-c", startedAt: at(51), finishedAt: at(52), .succeeded(result: "ok"))], now: at(52))
+
+            let done = try #require(try await store.execution(id: queued.id))
+            #expect(done.status == .succeeded && done.error == nil)
+            let attempts = done.attempts
+            #expect(attempts.map(\.attempt) == [1, 2, 3])
+            #expect(attempts.map(\.instanceId) == ["worker-a", "worker-b", "worker-c"])
+            #expect(attempts.map(\.status) == [.failed, .failed, .succeeded])
+            #expect(attempts.map(\.error?.reason) == [ExecutionError.timeout, ExecutionError.workerLost, nil])
+            #expect(attempts[1].startedAt == at(10) && attempts[1].finishedAt == at(41) && attempts[1].durationMs == 31_000)
+            #expect(attempts[2].startedAt == at(51) && attempts[2].durationMs == 1000 && attempts[2].result == "ok")
+            let listed = try #require(try await store.history(HistoryQuery(jobId: job.id)).items.first)
+            #expect(listed.attempts == attempts, "history reads them too")
+        },
+
         StoreConformanceCase("cancel: queued and running executions") { store in
             let job = try await store.createJob(try manualSpec("cancellable", maxInstances: 2), now: t0)
             let queued = try await store.trigger(jobId: job.id, now: at(0))

@@ -69,6 +69,36 @@ struct ClientCommandTests {
 
     struct History: Decodable { var items: [ExecutionOutput] }
 
+    @Test("jobs history: a retried execution shows each earlier attempt under it, with its outcome, instance and error")
+    func historyAttempts() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("kairos.db")
+        let admin = try await Self.createKey(db, role: "admin", name: "test admin")
+        let (server, url) = try await Self.serve(db, in: dir.url)
+        func jobs(_ arguments: [String], stdin: String? = nil) async throws -> KairosProcess.Result {
+            try await Self.kairos(["jobs"] + arguments + ["--server", url, "--key", admin.secret], stdin: stdin)
+        }
+        let created = try await jobs(["create", "-"], stdin: #"""
+            {"key": "unreachable", "task": "http.request", "args": {"url": "http://127.0.0.1:1/"}, "schedule": {"type": "date", "runAt": "2099-01-01T00:00:00Z"},
+             "retry": {"maxRetries": 1, "backoff": {"initial": 0.1}}}
+            """#)
+        #expect(created.status == 0, "\(created.stderr)")
+        _ = try await jobs(["trigger", "unreachable"])
+        var lines: [String] = []
+        #expect(try await eventually(within: 15) {
+            lines = try await jobs(["history", "unreachable"]).stdout.split(separator: "\n").map(String.init)
+            return lines.count == 3
+        }, "\(lines)")
+        let columns = lines.map { $0.split(separator: " ").map(String.init) }
+        #expect(columns[1].prefix(3) == [try #require(columns[1].first), "failed", "manual"], "the execution: \(lines[1])")
+        #expect(columns[2].prefix(4) == ["attempt", "1", "failed", "started"], "its first attempt under it: \(lines[2])")
+        let instance = try #require(server.stdout.split(separator: " ").drop { $0 != "instance" }.dropFirst().first.map { String($0.dropLast()) })
+        #expect(columns[1].contains(instance) && columns[2].contains(instance), "both ran on the only instance, \(instance): \(lines)")
+        #expect(lines[2].contains("exception: GET http://127.0.0.1:1/ failed"), "\(lines[2])")
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit(within: 10) == 0)
+    }
+
     @Test("jobs create (YAML, JSON, stdin), list, get, update with --if-version, trigger and history, pause/resume/disable/enable, delete")
     func jobsLifecycle() async throws {
         let dir = try TemporaryDirectory()
@@ -165,9 +195,9 @@ struct ClientCommandTests {
         result = try await jobs(["history", "tick"])
         #expect(result.status == 0, "\(result.stderr)")
         let historyLines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(historyLines.first?.split(separator: " ").joined(separator: " ") == "ID STATUS SCHEDULED DURATION ATTEMPT ERROR")
+        #expect(historyLines.first?.split(separator: " ").joined(separator: " ") == "ID STATUS TRIGGER SCHEDULED DURATION ATTEMPT INSTANCE ERROR")
         let executionRow = try #require(historyLines.first { $0.hasPrefix(executionId) })
-        #expect(executionRow.contains("succeeded"), "\(executionRow)")
+        #expect(executionRow.contains("succeeded") && executionRow.contains("manual"), "\(executionRow)")
         result = try await jobs(["history", "tick", "--status", "failed"])
         #expect(result.stdout == "no executions\n", "\(result.stdout)")
 

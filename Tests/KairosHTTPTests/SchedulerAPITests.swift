@@ -215,6 +215,36 @@ struct SchedulerAPITests {
         }
     }
 
+    @Test("an execution retried keeps every attempt: number, instance, start, end, outcome and error")
+    func attemptsKept() async throws {
+        try await TestServer.with { server in
+            let body = #"""
+                {"key": "unreachable", "task": "http.request", "args": {"url": "http://127.0.0.1:1/"}, "schedule": {"type": "date", "runAt": "2099-01-01T00:00:00Z"},
+                 "retry": {"maxRetries": 1, "backoff": {"initial": 0.1}, "jitter": false}}
+                """#
+            #expect(try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: body).status == 201)
+            let triggered = try await server.request(.POST, "/api/v1/scheduler/jobs/unreachable/action", key: server.operator, json: #"{"action": "trigger"}"#)
+            #expect(triggered.json["attempts"] == .array([]), "nothing ran yet")
+            let id = try #require(triggered.json["id"]?.stringValue)
+            #expect(try await eventually(within: 10) {
+                try await server.request(.GET, "/api/v1/scheduler/executions/\(id)", key: server.viewer).json["status"] == "failed"
+            })
+            let execution = try await server.request(.GET, "/api/v1/scheduler/executions/\(id)", key: server.viewer).json
+            let attempts = try #require(execution["attempts"]?.arrayValue)
+            #expect(attempts.map { $0["attempt"] } == [1, 2])
+            #expect(attempts.map { $0["status"] } == ["failed", "failed"])
+            for attempt in attempts {
+                #expect(attempt["instanceId"]?.stringValue?.isEmpty == false)
+                #expect(attempt["startedAt"]?.stringValue != nil && attempt["finishedAt"]?.stringValue != nil && attempt["durationMs"]?.intValue != nil)
+                #expect(attempt["error"]?["message"]?.stringValue?.contains("connection refused: 127.0.0.1:1") == true, "\(attempt)")
+            }
+            #expect(attempts[0]["startedAt"] != attempts[1]["startedAt"], "attempt 1's start is not overwritten by attempt 2's")
+            #expect(execution["attempt"] == 2 && execution["startedAt"] == attempts[1]["startedAt"], "the top level is the latest attempt")
+            let history = try await server.request(.GET, "/api/v1/scheduler/jobs/unreachable/history", key: server.viewer).json
+            #expect(history["items"]?.arrayValue?.first?["attempts"]?.arrayValue?.count == 2)
+        }
+    }
+
     @Test("health and ready need no key; metrics need a viewer key and show executions, queue depth and HTTP requests")
     func healthReadyMetrics() async throws {
         try await TestServer.with { server in

@@ -40,8 +40,39 @@ public struct ExecutionError: Sendable, Hashable, Codable, Error, CustomStringCo
     public var description: String { "\(reason): \(message)" }
 }
 
+/// One attempt of an execution, as it ran: on which instance, when, and how it ended. An
+/// execution keeps those of its attempts that were followed by another (a retry) in
+/// ``Execution/earlierAttempts``, as Oban keeps each attempt's error; its own fields describe
+/// its latest attempt.
+public struct ExecutionAttempt: Sendable, Hashable, Codable {
+    public var attempt: Int
+    public var status: ExecutionStatus
+    public var instanceId: String?
+    /// `nil` only for a running attempt whose start is not recorded yet.
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var durationMs: Int?
+    public var error: ExecutionError?
+    public var result: String?
+
+    public init(
+        attempt: Int, status: ExecutionStatus, instanceId: String?, startedAt: Date?, finishedAt: Date?, durationMs: Int?,
+        error: ExecutionError?, result: String?
+    ) {
+        self.attempt = attempt
+        self.status = status
+        self.instanceId = instanceId
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.durationMs = durationMs
+        self.error = error
+        self.result = result
+    }
+}
+
 /// One run of a job (docs/API.md, routes): caused by a scheduled fire or a manual trigger;
-/// retries of the same run increment `attempt` on the same execution.
+/// retries of the same run increment `attempt` on the same execution, and the attempts before
+/// the latest are kept in ``earlierAttempts``.
 public struct Execution: Sendable, Hashable, Identifiable {
     public var id: UUID
     public var jobId: UUID
@@ -69,12 +100,15 @@ public struct Execution: Sendable, Hashable, Identifiable {
     /// late: its `runAfter` plus the job's `misfireGraceTime`. `nil` for manual runs and retries.
     public var missAfter: Date?
     public var createdAt: Date
+    /// The attempts before the latest one, oldest first (each one failed and was retried).
+    public var earlierAttempts: [ExecutionAttempt]
 
     public init(
         id: UUID = UUID(), jobId: UUID, jobKey: String, trigger: ExecutionTrigger, status: ExecutionStatus,
         scheduledAt: Date, runAfter: Date, priority: Int = 0, attempt: Int = 1, startedAt: Date? = nil,
         finishedAt: Date? = nil, durationMs: Int? = nil, error: ExecutionError? = nil, result: String? = nil,
-        instanceId: String? = nil, leaseExpiresAt: Date? = nil, missAfter: Date? = nil, createdAt: Date
+        instanceId: String? = nil, leaseExpiresAt: Date? = nil, missAfter: Date? = nil, createdAt: Date,
+        earlierAttempts: [ExecutionAttempt] = []
     ) {
         self.id = id
         self.jobId = jobId
@@ -94,5 +128,18 @@ public struct Execution: Sendable, Hashable, Identifiable {
         self.leaseExpiresAt = leaseExpiresAt
         self.missAfter = missAfter
         self.createdAt = createdAt
+        self.earlierAttempts = earlierAttempts
+    }
+
+    /// Every attempt that ran or runs, oldest first: the earlier ones, then the latest unless
+    /// it has not started (queued, or over before it ran: cancelled, missed).
+    public var attempts: [ExecutionAttempt] {
+        let latestRan = status == .running || (status.isFinal && startedAt != nil)
+        guard latestRan else { return earlierAttempts }
+        return earlierAttempts + [
+            ExecutionAttempt(
+                attempt: attempt, status: status, instanceId: instanceId, startedAt: startedAt, finishedAt: finishedAt, durationMs: durationMs,
+                error: error, result: result)
+        ]
     }
 }

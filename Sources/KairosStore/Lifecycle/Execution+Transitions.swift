@@ -4,7 +4,8 @@ import KairosCore
 /// What each change to an execution means, decided once for every driver.
 extension Execution {
     /// This queued execution (or new fire) claimed by a worker of `instanceId`: running, leased
-    /// until `leaseUntil`, its latest attempt's timings cleared (the attempt has not started).
+    /// until `leaseUntil`, the fields of its latest attempt cleared (timings, error, result: the
+    /// attempt has not started; a retried one is in ``Execution/earlierAttempts``).
     public func claimed(by instanceId: String, leaseUntil: Date) -> Execution {
         var execution = self
         execution.status = .running
@@ -13,6 +14,8 @@ extension Execution {
         execution.startedAt = nil
         execution.finishedAt = nil
         execution.durationMs = nil
+        execution.error = nil
+        execution.result = nil
         return execution
     }
 
@@ -47,6 +50,10 @@ extension Execution {
             reason: ExecutionError.workerLost, message: "instance '\(owner)' stopped renewing the lease of attempt \(attempt)")
         execution.finishedAt = now
         if let job, !job.deleted, let delay = job.spec.retry.delay(afterFailedAttempt: attempt, jitterFraction: jitterFraction) {
+            execution.earlierAttempts.append(
+                ExecutionAttempt(
+                    attempt: attempt, status: .failed, instanceId: instanceId, startedAt: startedAt, finishedAt: now,
+                    durationMs: startedAt.map { Self.milliseconds(from: $0, to: now) }, error: execution.error, result: result))
             execution.status = .queued
             execution.runAfter = now.addingTimeInterval(delay)
             execution.attempt += 1
@@ -127,7 +134,8 @@ extension Execution {
         case .succeeded:
             execution.status = .succeeded
             execution.error = nil
-        case .failed(let error, _, let retryAt?):
+        case .failed(let error, let result, let retryAt?):
+            execution.earlierAttempts.append(ExecutionAttempt(retried: completion, error: error, result: result))
             execution.status = .queued
             execution.error = error
             execution.runAfter = retryAt
@@ -207,5 +215,22 @@ public enum WaitingFires {
 
     private static func seconds(_ interval: TimeInterval) -> String {
         interval < 10 ? String(format: "%.1f s", interval) : "\(Int(interval.rounded())) s"
+    }
+}
+
+extension Execution {
+    static func milliseconds(from start: Date, to end: Date) -> Int {
+        max(0, Int((end.timeIntervalSince(start) * 1000).rounded()))
+    }
+}
+
+extension ExecutionAttempt {
+    /// The record a failed attempt leaves on its execution when it is retried
+    /// (``Execution/completed(_:)``; a driver that applies completions in SQL stores this).
+    public init(retried completion: Completion, error: ExecutionError, result: String?) {
+        self.init(
+            attempt: completion.attempt, status: .failed, instanceId: completion.instanceId, startedAt: completion.startedAt,
+            finishedAt: completion.finishedAt, durationMs: Execution.milliseconds(from: completion.startedAt, to: completion.finishedAt),
+            error: error, result: result)
     }
 }

@@ -340,7 +340,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List a job's executions, newest first: ID, STATUS, SCHEDULED, DURATION, ATTEMPT, ERROR.",
+            abstract: "List a job's executions, newest first: ID, STATUS, TRIGGER, SCHEDULED, DURATION, ATTEMPT, INSTANCE, ERROR, and under a retried one each earlier attempt.",
             discussion: ClientExit.help)
 
         @OptionGroup var client: ClientOptions
@@ -351,8 +351,8 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "Only executions with these statuses (comma-separated): queued, running, succeeded, failed, cancelled, missed.")
         var status: String?
 
-        @Option(help: "Executions per page (1-500).")
-        var limit: Int = 20
+        @Option(help: "Executions per page (1-500), as the API's default.")
+        var limit: Int = 100
 
         @Option(help: "Start at this page cursor (printed when there are more executions).")
         var cursor: String?
@@ -381,28 +381,53 @@ struct JobsCommand: AsyncParsableCommand {
             if items.isEmpty {
                 print("no executions")
             } else {
-                printTable(
-                    ["ID", "STATUS", "SCHEDULED", "DURATION", "ATTEMPT", "ERROR"],
-                    items.map { execution in
-                        let error = execution["error"].flatMap { error -> String? in
-                            guard case .object = error else { return nil }
-                            let reason = error["reason"]?.stringValue ?? ""
-                            let message = error["message"]?.stringValue ?? ""
-                            return reason.isEmpty ? message : message.isEmpty ? reason : "\(reason): \(message)"
-                        }
-                        return [
-                            execution["id"]?.stringValue ?? "?",
-                            execution["status"]?.stringValue ?? "?",
-                            displayTime(apiDate(execution["scheduledAt"])),
-                            execution["durationMs"]?.doubleValue.map { displayDuration($0 / 1000) } ?? "-",
-                            execution["attempt"]?.intValue.map { "\($0)" } ?? "-",
-                            cell(error ?? "-"),
-                        ]
-                    })
+                printTable(["ID", "STATUS", "TRIGGER", "SCHEDULED", "DURATION", "ATTEMPT", "INSTANCE", "ERROR"], items.flatMap(Self.rows))
             }
             if let next {
                 printError("more executions: --all lists them all, or --cursor \(next) shows the next page")
             }
+        }
+
+        /// An execution's row, then (when it was retried) a row for each earlier attempt.
+        static func rows(_ execution: JSONValue) -> [[String]] {
+            let row: [String] = [
+                execution["id"]?.stringValue ?? "?",
+                execution["status"]?.stringValue ?? "?",
+                execution["trigger"]?.stringValue ?? "?",
+                displayTime(apiDate(execution["scheduledAt"])),
+                duration(execution["durationMs"]),
+                execution["attempt"]?.intValue.map { "\($0)" } ?? "-",
+                execution["instanceId"]?.stringValue ?? "-",
+                cell(describe(execution["error"]) ?? "-"),
+            ]
+            let latest = execution["attempt"]?.intValue ?? 0
+            let earlier = (execution["attempts"]?.arrayValue ?? []).filter { ($0["attempt"]?.intValue ?? 0) < latest }
+            return [row] + earlier.map(attemptRow)
+        }
+
+        static func attemptRow(_ attempt: JSONValue) -> [String] {
+            let number = attempt["attempt"]?.intValue ?? 0
+            return [
+                "  attempt \(number)",
+                attempt["status"]?.stringValue ?? "?",
+                "",
+                "started " + displayTime(apiDate(attempt["startedAt"])),
+                duration(attempt["durationMs"]),
+                "\(number)",
+                attempt["instanceId"]?.stringValue ?? "-",
+                cell(describe(attempt["error"]) ?? "-"),
+            ]
+        }
+
+        static func describe(_ error: JSONValue?) -> String? {
+            guard let error, case .object = error else { return nil }
+            let reason = error["reason"]?.stringValue ?? ""
+            let message = error["message"]?.stringValue ?? ""
+            return reason.isEmpty ? message : message.isEmpty ? reason : "\(reason): \(message)"
+        }
+
+        static func duration(_ value: JSONValue?) -> String {
+            value?.doubleValue.map { displayDuration($0 / 1000) } ?? "-"
         }
     }
 }
