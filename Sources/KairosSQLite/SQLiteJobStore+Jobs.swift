@@ -38,6 +38,16 @@ extension SQLiteJobStore {
         try await pointRead { db in try self.liveJob(key: key, db: db) }
     }
 
+    public func lastJob(key: String) async throws -> Job? {
+        try await pointRead { db in
+            try self.liveJob(key: key, db: db)
+                ?? db.fetchFirst(Self.lastDeletedJobByKeySQL, arguments: [key]) { try self.decodeJob($0) }
+        }
+    }
+
+    /// Through `jobs_deleted_by_key` (migration v10).
+    static let lastDeletedJobByKeySQL = "SELECT \(jobColumns) FROM jobs WHERE key = ? AND deleted = 1 ORDER BY updated_at DESC, id DESC LIMIT 1"
+
     func liveJob(key: String, db: Database) throws -> Job? {
         try db.fetchFirst(Self.liveJobByKeySQL, arguments: [key]) { try decodeJob($0) }
     }

@@ -241,6 +241,11 @@ extension SQLiteJobStore {
             try db.execute(sql: "ALTER TABLE executions ADD COLUMN attempts TEXT")
         }
 
+        migrator.registerMigration("v10-jobs-deleted-by-key") { db in
+            // lastJob(key:): the history of a deleted job's key, without a scan of every job.
+            try db.execute(sql: "CREATE INDEX jobs_deleted_by_key ON jobs(key, updated_at, id) WHERE deleted = 1")
+        }
+
         return migrator
     }()
 }

@@ -17,6 +17,9 @@ public protocol JobRepository: Sendable {
     /// The live job with that key; `nil` when none exists or it is deleted (a deleted job's key
     /// can be reused by a new job).
     func job(key: String) async throws -> Job?
+    /// The live job with that key or, when there is none, the one deleted last: whose history a
+    /// key names (a deleted job's history stays readable). `nil` when no job ever had the key.
+    func lastJob(key: String) async throws -> Job?
     /// Live (not deleted) jobs, filtered and ordered as `query` says (by key by default).
     /// `limit` is clamped to `1...JobQuery.maximumLimit`; a cursor not produced by this method
     /// for the same order throws `invalidCursor`.

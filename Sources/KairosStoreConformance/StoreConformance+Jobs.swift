@@ -119,6 +119,20 @@ extension StoreConformance {
             #expect((counts[.finished] ?? 0) == 0)
         },
 
+        StoreConformanceCase("lastJob(key:): the live job with the key, else the one deleted last, else none") { store in
+            #expect(try await store.lastJob(key: "reused") == nil)
+            let first = try await store.createJob(try intervalSpec("reused"), now: t0)
+            #expect(try await store.lastJob(key: "reused")?.id == first.id)
+            _ = try await store.deleteJob(id: first.id, expectedVersion: nil, now: at(1))
+            #expect(try await store.lastJob(key: "reused")?.id == first.id, "deleted, its history is still named by its key")
+            #expect(try await store.lastJob(key: "reused")?.deleted == true)
+            let second = try await store.createJob(try intervalSpec("reused"), now: at(2))
+            #expect(try await store.lastJob(key: "reused")?.id == second.id, "a live job wins")
+            _ = try await store.deleteJob(id: second.id, expectedVersion: nil, now: at(3))
+            #expect(try await store.lastJob(key: "reused")?.id == second.id, "of the deleted ones, the last deleted")
+            #expect(try await store.job(key: "reused") == nil)
+        },
+
         StoreConformanceCase("list jobs: search by key or name, enabled and paused filters, every order across pages") { store in
             var alpha = try intervalSpec("alpha", priority: 5)
             alpha.name = "Nightly Report"

@@ -148,6 +148,13 @@ public final class MemoryJobStore: JobStore, Sendable {
         state.withLock { state in state.liveKeys[key].flatMap { state.jobs[$0] } }
     }
 
+    public func lastJob(key: String) async throws -> Job? {
+        state.withLock { state in
+            state.liveKeys[key].flatMap { state.jobs[$0] }
+                ?? state.jobs.values.filter { $0.key == key && $0.deleted }.max { ($0.updatedAt, $0.id.uuidString) < ($1.updatedAt, $1.id.uuidString) }
+        }
+    }
+
     public func listJobs(_ query: JobQuery) async throws -> Page<Job> {
         let limit = min(max(query.limit, 1), JobQuery.maximumLimit)
         let position = try query.cursor.map { try JobCursor($0, sort: query.sort) }

@@ -34,6 +34,39 @@ struct SchedulerAPITests {
         }
     }
 
+    @Test("a job's history and the jobId filter take a key: the live job's, else the one deleted last")
+    func historyByKey() async throws {
+        try await TestServer.with(roles: [.api]) { server in
+            func ids(_ path: String) async throws -> [String] {
+                let response = try await server.request(.GET, path, key: server.viewer)
+                #expect(response.status == 200, "\(path): \(response.text)")
+                return response.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            }
+            func createAndTrigger() async throws -> (jobId: String, executionId: String) {
+                _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: JobsAPITests.body("keyed"))
+                let triggered = try await server.request(.POST, "/api/v1/scheduler/jobs/keyed/action", key: server.operator, json: #"{"action": "trigger"}"#)
+                return (try #require(triggered.json["jobId"]?.stringValue), try #require(triggered.json["id"]?.stringValue))
+            }
+            let first = try await createAndTrigger()
+            #expect(try await ids("/api/v1/scheduler/executions?jobId=keyed") == [first.executionId])
+            #expect(try await server.request(.DELETE, "/api/v1/scheduler/jobs/keyed", key: server.operator).status == 204)
+            #expect(try await server.request(.GET, "/api/v1/scheduler/jobs/keyed", key: server.viewer).status == 404, "the job itself is gone")
+            #expect(try await ids("/api/v1/scheduler/jobs/keyed/history") == [first.executionId], "its history stays, by key")
+            #expect(try await ids("/api/v1/scheduler/jobs/\(first.jobId)/history") == [first.executionId], "and by id")
+            #expect(try await ids("/api/v1/scheduler/executions?jobId=keyed") == [first.executionId])
+
+            let second = try await createAndTrigger()
+            #expect(try await ids("/api/v1/scheduler/jobs/keyed/history") == [second.executionId], "the key names the live job again")
+            #expect(try await ids("/api/v1/scheduler/executions?jobId=keyed") == [second.executionId])
+            #expect(try await ids("/api/v1/scheduler/jobs/\(first.jobId)/history") == [first.executionId])
+
+            let never = try await server.request(.GET, "/api/v1/scheduler/executions?jobId=never-existed", key: server.viewer)
+            #expect(never.status == 400 && never.problemFields == ["jobId"], "\(never.text)")
+            #expect(never.json["detail"]?.stringValue?.contains("never-existed") == true)
+            #expect(try await server.request(.GET, "/api/v1/scheduler/jobs/never-existed/history", key: server.viewer).status == 404)
+        }
+    }
+
     @Test("status shows this instance, queue depth, counts and the next fires")
     func status() async throws {
         try await TestServer.with { server in

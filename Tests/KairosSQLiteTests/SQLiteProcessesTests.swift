@@ -99,6 +99,7 @@ struct SQLiteProcessesTests {
         let store = try SQLiteJobStore(path: path)
         #expect(store.migrationsApplied == [
             "v5-executions-miss-after", "v6-jobs-list-indexes-counts-search", "v7-executions-queued-unbounded", "v8-jobs-not-runnable-no-next-fire",
+            "v9-executions-attempts", "v10-jobs-deleted-by-key",
         ])
         let waiting = try #require(try await store.history(HistoryQuery()).items.first)
         #expect(waiting.missAfter == Date(timeIntervalSince1970: 35), "runAfter + 30 s of grace")
@@ -132,7 +133,7 @@ struct SQLiteProcessesTests {
             }
         }
         let store = try SQLiteJobStore(path: path)
-        #expect(store.migrationsApplied == ["v8-jobs-not-runnable-no-next-fire"])
+        #expect(store.migrationsApplied.first == "v8-jobs-not-runnable-no-next-fire")
         let next = Date(timeIntervalSince1970: 90)
         #expect(try await store.job(key: "active")?.nextRunAt == next)
         #expect(try await store.job(key: "paused")?.nextRunAt == nil)

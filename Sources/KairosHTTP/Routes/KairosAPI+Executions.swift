@@ -11,10 +11,7 @@ extension KairosAPI {
         table.add(.get, executions, .role(.viewer)) { request, _ in
             try request.checkQuery(allowed: ["limit", "cursor", "status", "jobId"])
             var query = HistoryQuery(statuses: try Self.statuses(request), limit: try Self.limit(request), cursor: request.query("cursor"))
-            if let text = request.query("jobId") {
-                guard let id = UUIDText.parse(text) else { throw APIError.badParameter("jobId", "jobId must be a UUID, got '\(text)'") }
-                query.jobId = id
-            }
+            query.jobId = try await jobFilter(request)
             let page = try await store.history(query)
             return try Response.json(ListResource(items: page.items.map(ExecutionResource.init), nextCursor: page.nextCursor))
         }

@@ -123,8 +123,9 @@ extension KairosAPI {
 
         table.add(.get, jobs + "/{job}/history", .role(.viewer)) { request, context in
             try request.checkQuery(allowed: ["limit", "cursor", "status"])
-            let job = try await findJob(context)
-            let query = HistoryQuery(jobId: job.id, statuses: try Self.statuses(request), limit: try Self.limit(request), cursor: request.query("cursor"))
+            let reference = context.parameters.get("job") ?? ""
+            guard let jobId = try await historyJobId(reference) else { throw APIError(.notFound, "no job with id or key '\(reference)', live or deleted") }
+            let query = HistoryQuery(jobId: jobId, statuses: try Self.statuses(request), limit: try Self.limit(request), cursor: request.query("cursor"))
             let page = try await store.history(query)
             return try Response.json(ListResource(items: page.items.map(ExecutionResource.init), nextCursor: page.nextCursor))
         }
@@ -137,6 +138,25 @@ extension KairosAPI {
         if let id = UUIDText.parse(reference), let job = try await store.job(id: id), !job.deleted { return job }
         if JobSpec.isValidKey(reference), let job = try await store.job(key: reference) { return job }
         throw APIError(.notFound, "no job with id or key '\(reference)'")
+    }
+
+    /// The job whose history an id or key names: a deleted job's too (its history stays), by
+    /// key the live job or else the one deleted last. `nil` when there is none.
+    func historyJobId(_ reference: String) async throws -> UUID? {
+        if let id = UUIDText.parse(reference), try await store.job(id: id) != nil { return id }
+        guard JobSpec.isValidKey(reference) else { return nil }
+        return try await store.lastJob(key: reference)?.id
+    }
+
+    /// A `jobId` filter (executions, events): an id, or a key as in ``historyJobId(_:)``. A key
+    /// no job ever had is a 400 naming it; an unknown id just matches nothing.
+    func jobFilter(_ request: Request) async throws -> UUID? {
+        guard let text = request.query("jobId") else { return nil }
+        if let id = UUIDText.parse(text) { return id }
+        guard let id = try await historyJobId(text) else {
+            throw APIError.badParameter("jobId", "jobId must be a job's id or key; no job, live or deleted, has the key '\(text)'")
+        }
+        return id
     }
 
     static func eTag(_ job: Job) -> String { "\"\(job.version)\"" }

@@ -28,10 +28,7 @@ extension KairosAPI {
 
         table.add(.get, scheduler + "/events", .role(.viewer)) { request, _ in
             try request.checkQuery(allowed: ["jobId"])
-            let jobFilter = try request.query("jobId").map { text in
-                guard let id = UUIDText.parse(text) else { throw APIError.badParameter("jobId", "jobId must be a UUID, got '\(text)'") }
-                return id
-            }
+            let jobFilter = try await jobFilter(request)
             let events = engine.events.subscribe()
             let clock = engine.clock
             let body = ResponseBody { writer in

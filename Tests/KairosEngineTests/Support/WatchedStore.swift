@@ -66,6 +66,7 @@ final class WatchedStore: JobStore {
     }
     func job(id: UUID) async throws -> Job? { try await base.job(id: id) }
     func job(key: String) async throws -> Job? { try await base.job(key: key) }
+    func lastJob(key: String) async throws -> Job? { try await base.lastJob(key: key) }
     func listJobs(_ query: JobQuery) async throws -> Page<Job> { try await base.listJobs(query) }
     func replaceJob(id: UUID, with spec: JobSpec, expectedVersion: Int?, now: Date) async throws -> Job {
         try await written { try await base.replaceJob(id: id, with: spec, expectedVersion: expectedVersion, now: now) }
