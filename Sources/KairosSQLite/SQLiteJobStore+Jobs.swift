@@ -23,7 +23,7 @@ extension SQLiteJobStore {
             guard let existing = try self.liveJob(key: spec.key, db: db) else {
                 return (try self.insertJob(spec, system: system, now: now, db: db), true)
             }
-            guard let job = existing.upserted(with: spec, system: system, now: now) else { return (existing, false) }
+            guard let job = try existing.upserted(with: spec, system: system, now: now) else { return (existing, false) }
             try self.saveJob(job, insert: false, db: db)
             try self.unclaimFiresAhead(of: job, now: now, db: db)
             return (job, false)
@@ -105,7 +105,7 @@ extension SQLiteJobStore {
             {
                 throw Job.keyConflict(spec.key, jobId: id)
             }
-            let job = existing.replaced(with: spec, now: now)
+            let job = try existing.replaced(with: spec, now: now)
             try self.saveJob(job, insert: false, db: db)
             try self.unclaimFiresAhead(of: job, now: now, db: db)
             if job.key != existing.key {

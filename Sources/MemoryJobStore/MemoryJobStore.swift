@@ -133,7 +133,7 @@ public final class MemoryJobStore: JobStore, Sendable {
                 try state.save(job)
                 return (job, true)
             }
-            guard let job = existing.upserted(with: spec, system: system, now: now) else { return (existing, false) }
+            guard let job = try existing.upserted(with: spec, system: system, now: now) else { return (existing, false) }
             try state.save(job)
             state.unclaimFiresAhead(of: job, now: now)
             return (job, false)
@@ -237,7 +237,7 @@ public final class MemoryJobStore: JobStore, Sendable {
         return try state.withLock { state in
             let existing = try Job.forChange(state.jobs[id], id: id, expectedVersion: expectedVersion)
             if spec.key != existing.key, state.liveKeys[spec.key] != nil { throw Job.keyConflict(spec.key, jobId: id) }
-            let job = existing.replaced(with: spec, now: now)
+            let job = try existing.replaced(with: spec, now: now)
             try state.save(job)
             state.unclaimFiresAhead(of: job, now: now)
             if job.key != existing.key {

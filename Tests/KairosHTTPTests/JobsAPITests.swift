@@ -109,6 +109,11 @@ struct JobsAPITests {
                 json: #"{"key": "x", "name": "a\u0000b", "task": "system.noop", "schedule": {"type": "interval", "minutes": 5}}"#)
             #expect(nul.status == 422, "a NUL would be cut off by SQLite: \(nul.text)")
             #expect(nul.problemFields == ["name"])
+            let past = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator,
+                json: #"{"key": "too-late", "task": "system.noop", "schedule": {"type": "date", "runAt": "2020-01-01T00:00:00Z"}}"#)
+            #expect(past.status == 422, "it would only be recorded missed: \(past.text)")
+            #expect(past.problemFields == ["schedule.runAt"])
+            #expect(past.text.contains("in the past"), "\(past.text)")
             #expect(try await server.store.listJobs(JobQuery()).items.isEmpty, "nothing was saved")
         }
     }

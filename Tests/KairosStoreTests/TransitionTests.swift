@@ -28,7 +28,7 @@ struct TransitionTests {
 
     @Test func replacingWithTheSameIntervalKeepsTheAnchorAndTheNextFire() throws {
         let job = try Job.created(try interval(), system: false, now: Self.t0)
-        let replaced = job.replaced(with: try interval(), now: Self.t0 + 95)
+        let replaced = try job.replaced(with: try interval(), now: Self.t0 + 95)
         #expect(replaced.spec.schedule == job.spec.schedule, "the creation-time anchor is kept")
         #expect(replaced.nextRunAt == job.nextRunAt)
         #expect(replaced.version == 2)
@@ -37,7 +37,7 @@ struct TransitionTests {
 
     @Test func aChangedScheduleRecomputesTheNextFireFromNow() throws {
         let job = try Job.created(try interval(), system: false, now: Self.t0)
-        let replaced = job.replaced(with: try interval(seconds: 10), now: Self.t0 + 95)
+        let replaced = try job.replaced(with: try interval(seconds: 10), now: Self.t0 + 95)
         #expect(replaced.nextRunAt == Self.t0 + 105)
     }
 
@@ -56,7 +56,7 @@ struct TransitionTests {
         let stopped = try #require(job.switched(keyPath, to: value, now: Self.t0 + 1))
         #expect(stopped.nextRunAt == nil, "nothing to show or sort by while it cannot fire")
         #expect(stopped.shownNextRunAt == nil)
-        let edited = stopped.replaced(with: try interval(seconds: 10, paused: stopped.spec.paused, enabled: stopped.spec.enabled), now: Self.t0 + 2)
+        let edited = try stopped.replaced(with: try interval(seconds: 10, paused: stopped.spec.paused, enabled: stopped.spec.enabled), now: Self.t0 + 2)
         #expect(edited.nextRunAt == nil, "a new schedule while stopped plans nothing yet")
         let restarted = try #require(edited.switched(keyPath, to: !value, now: Self.t0 + 1000))
         #expect(restarted.nextRunAt == Self.t0 + 1002, "computed again from then")
@@ -74,6 +74,30 @@ struct TransitionTests {
         #expect(try #require(paused.switched(\.paused, to: false, now: Self.t0 + 100)).nextRunAt == runAt, "resumed late, the misfire rules decide")
     }
 
+    @Test("a new schedule must fire at all: a runAt past the grace, a passed endDate, no fire before the endDate are refused", arguments: [
+        ("a runAt 10 minutes ago, grace 60 s", Schedule.date(DateSchedule(runAt: t0 - 600)), "schedule.runAt", "inThePast"),
+        ("an interval whose endDate has passed", Schedule.interval(try! IntervalSchedule(minutes: 5, startDate: t0 - 7200, endDate: t0 - 3600)), "schedule.endDate", "inThePast"),
+        ("a cron schedule without a fire before its endDate", Schedule.cron(try! CronSchedule(expression: "0 0 1 1 *", endDate: t0 + 86_400)), "schedule.endDate", "noFire"),
+    ])
+    func aScheduleThatWouldNeverFireIsRefused(_ what: String, _ schedule: Schedule, _ field: String, _ code: String) throws {
+        let spec = try JobSpec(key: "never", task: "system.noop", schedule: schedule)
+        let error = #expect(throws: ValidationError.self, "\(what)") { try Job.created(spec, system: false, now: Self.t0) }
+        #expect(error?.issues.map(\.field) == [field])
+        #expect(error?.issues.map(\.code) == [code])
+        let existing = try Job.created(try interval(), system: false, now: Self.t0 - 10_000)
+        #expect(throws: ValidationError.self, "replacing the schedule too") { try existing.replaced(with: spec, now: Self.t0) }
+    }
+
+    @Test func aRunAtWithinTheGraceIsAcceptedAndAnUnchangedPastOneShotIsKept() throws {
+        let late = try JobSpec(key: "now", task: "system.noop", schedule: .date(DateSchedule(runAt: Self.t0 - 30)), misfireGraceTime: 60)
+        #expect(try Job.created(late, system: false, now: Self.t0).nextRunAt == Self.t0 - 30, "it runs at once, as a fire 30 s late would")
+        let ran = try Job.created(try JobSpec(key: "once", task: "system.noop", schedule: .date(DateSchedule(runAt: Self.t0 + 10))), system: false, now: Self.t0)
+        var renamed = ran.spec
+        renamed.name = "renamed"
+        #expect(try ran.upserted(with: ran.spec, system: false, now: Self.t0 + 86_400) == nil, "a jobs file keeps its one-shot that ran long ago")
+        #expect(try ran.replaced(with: renamed, now: Self.t0 + 86_400).spec.name == "renamed", "other fields may change")
+    }
+
     @Test func aOneShotKeepsItsTimeWhenResumedUnlessItFired() throws {
         let runAt = Self.t0 + 30
         let schedule = Schedule.date(DateSchedule(runAt: runAt))
@@ -83,9 +107,9 @@ struct TransitionTests {
 
     @Test func upsertIsANoOpForTheSameSpec() throws {
         let job = try Job.created(try interval(), system: false, now: Self.t0)
-        #expect(job.upserted(with: try interval(), system: false, now: Self.t0 + 5) == nil)
-        #expect(job.upserted(with: try interval(), system: true, now: Self.t0 + 5)?.system == true)
-        #expect(job.upserted(with: try interval(seconds: 30), system: false, now: Self.t0 + 5)?.version == 2)
+        #expect(try job.upserted(with: try interval(), system: false, now: Self.t0 + 5) == nil)
+        #expect(try job.upserted(with: try interval(), system: true, now: Self.t0 + 5)?.system == true)
+        #expect(try job.upserted(with: try interval(seconds: 30), system: false, now: Self.t0 + 5)?.version == 2)
     }
 
     @Test func forChangeChecksLivenessAndVersion() throws {

@@ -14,6 +14,7 @@ extension Job {
     /// ```
     public static func created(_ spec: JobSpec, system: Bool, now: Date, id: UUID = UUID()) throws -> Job {
         try spec.validate()
+        try spec.checkWillFire(now: now)
         var spec = spec
         spec.schedule = spec.schedule.anchored(at: now)
         return Job(
@@ -33,8 +34,17 @@ extension Job {
 
     /// This job with its spec replaced at `now`: version bumped; the next fire recomputed from
     /// `now` when the schedule changed, or when the job becomes runnable again (resume, enable:
-    /// no backfill). An interval re-sent without its creation-time anchor keeps the anchor.
-    public func replaced(with spec: JobSpec, now: Date) -> Job {
+    /// no backfill). An interval re-sent without its creation-time anchor keeps the anchor. A
+    /// changed schedule must fire at all (``JobSpec/checkWillFire(now:)``); an unchanged one is
+    /// not checked again (a jobs file may keep a one-shot that ran long ago).
+    public func replaced(with spec: JobSpec, now: Date) throws(ValidationError) -> Job {
+        if Schedule.normalized(spec.schedule, existing: self.spec.schedule, now: now) != self.spec.schedule {
+            try spec.checkWillFire(now: now)
+        }
+        return applying(spec, now: now)
+    }
+
+    private func applying(_ spec: JobSpec, now: Date) -> Job {
         var job = self
         var spec = spec
         spec.schedule = Schedule.normalized(spec.schedule, existing: self.spec.schedule, now: now)
@@ -52,11 +62,11 @@ extension Job {
 
     /// What an upsert by key (jobs files, system jobs) makes of this job, or `nil` when `spec`
     /// and `system` say what is stored already (no write, no version bump).
-    public func upserted(with spec: JobSpec, system: Bool, now: Date) -> Job? {
+    public func upserted(with spec: JobSpec, system: Bool, now: Date) throws(ValidationError) -> Job? {
         var normalized = spec
         normalized.schedule = Schedule.normalized(spec.schedule, existing: self.spec.schedule, now: now)
         if normalized == self.spec && self.system == system { return nil }
-        var job = replaced(with: spec, now: now)
+        var job = try replaced(with: spec, now: now)
         job.system = system
         return job
     }
@@ -76,7 +86,7 @@ extension Job {
         guard spec[keyPath: keyPath] != value else { return nil }
         var spec = spec
         spec[keyPath: keyPath] = value
-        return replaced(with: spec, now: now)
+        return applying(spec, now: now)
     }
 
     /// Checks that this stored job may be changed: it is live and, when `expectedVersion` is
