@@ -119,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let store: any JobStore
         do {
-            store = try StoreLocation(self.store).open(serving: true)
+            store = try StoreLocation(self.store).open(serving: true, create: true)
         } catch {
             printError("cannot open the store \(self.store): \(error)")
             throw ExitCode(1)
