@@ -17,9 +17,10 @@ struct ClientCommandTests {
         return try await KairosProcess.run(arguments, environment: environment, stdin: stdin)
     }
 
-    /// `kairos keys create` on the store; answers the secret.
+    /// `kairos keys create --create` on the store (made if it does not exist yet, as before a
+    /// first server start); answers the secret.
     static func createKey(_ db: String, role: String, name: String) async throws -> (id: String, secret: String) {
-        let result = try await kairos(["keys", "create", "--store", "sqlite:\(db)", "--role", role, "--name", name, "--json"])
+        let result = try await kairos(["keys", "create", "--store", "sqlite:\(db)", "--role", role, "--name", name, "--create", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let key = try JSONDecoder().decode(KeyOutput.self, from: Data(result.stdout.utf8))
         return (key.id, try #require(key.secret))
@@ -364,8 +365,8 @@ struct ClientCommandTests {
         #expect(result.status == 1, "no store yet: \(result)")
         #expect(result.stderr.contains("no store at"), "\(result.stderr)")
 
-        // create makes the database; the secret is the last line, printed once.
-        result = try await Self.kairos(["keys", "create", "--role", "admin", "--name", "ops team"] + store)
+        // create --create makes the database; the secret is the last line, printed once.
+        result = try await Self.kairos(["keys", "create", "--role", "admin", "--name", "ops team", "--create"] + store)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("created admin key 'ops team' (id "), "\(result.stdout)")
         let adminSecret = try #require(result.stdout.split(separator: "\n").last.map(String.init))

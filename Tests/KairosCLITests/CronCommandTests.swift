@@ -64,6 +64,8 @@ struct CronCommandTests {
         (["cron", "next", "0 9 * * *", "--after", "yesterday"], "invalid timestamp 'yesterday'"),
         (["cron", "next", "0 9 * * *", "--count", "0"], "--count must be between 1 and 10000"),
         (["cron", "explain", "@reboot"], "unknown macro '@reboot'"),
+        (["cron", "validate", "0 9 * * *", "--tz", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+        (["cron", "explain", "0 9 * * *", "--count", "0"], "--count must be between 1 and 10000, got 0"),
     ])
     func invalidInput(arguments: [String], message: String) async throws {
         let result = try await KairosProcess.run(arguments)
@@ -79,6 +81,27 @@ struct CronCommandTests {
         #expect(result.stdout.contains("At 00:00 on the last day of the month"))
         let fireLines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("    20") }
         #expect(fireLines.count == 5)
+    }
+
+    @Test("cron validate --tz also lists the next five fires in that zone")
+    func validateInZone() async throws {
+        let result = try await KairosProcess.run(["cron", "validate", "30 9 * * *", "--tz", "Asia/Kolkata"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("valid: 30 9 * * * (") == true, "the summary line as without --tz: \(result.stdout)")
+        #expect(lines.dropFirst().first == "  next fires in Asia/Kolkata:", "\(result.stdout)")
+        let fires = lines.filter { $0.hasPrefix("    20") }
+        #expect(fires.count == 5)
+        #expect(fires.allSatisfy { $0.hasSuffix("T09:30:00+05:30") }, "\(fires)")
+    }
+
+    @Test("cron explain --count N lists N fires", arguments: [1, 3, 12])
+    func explainCount(count: Int) async throws {
+        let result = try await KairosProcess.run(["cron", "explain", "0 * * * *", "--tz", "Europe/Paris", "--count", "\(count)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let fires = result.stdout.split(separator: "\n").filter { $0.hasPrefix("    20") }
+        #expect(fires.count == count, "\(result.stdout)")
+        #expect(Set(fires).count == count, "distinct times")
     }
 
     @Test("bench cron prints one JSON line with computations, seconds and perSecond")

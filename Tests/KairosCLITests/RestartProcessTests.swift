@@ -76,7 +76,7 @@ struct RestartProcessTests {
         let dir = try TemporaryDirectory()
         let db = dir.path("both.db")
         let server = try ServeProcess(["--store", "sqlite:\(db)", "--log-level", "warning"], in: dir.url)
-        let migrate = try await KairosProcess.run(["migrate", "--store", "sqlite:\(db)"])
+        let migrate = try await KairosProcess.run(["migrate", "--create", "--store", "sqlite:\(db)"])
         #expect(migrate.status == 0, "\(migrate.stderr)")
         #expect(migrate.stdout.contains("migrations applied, latest v10-jobs-deleted-by-key"), "\(migrate.stdout)")
         #expect(try await server.waitUntilServing())

@@ -137,6 +137,20 @@ struct ServeProcessTests {
         #expect(try await store.job(key: "broken") == nil)
     }
 
+    @Test("a start refused for a bad jobs file does not create the SQLite file (the file is checked before the store is opened)")
+    func invalidJobsFileCreatesNoStore() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("fresh.db")
+        let bad = try dir.write(
+            "bad.yaml", "jobs:\n  - {key: broken, task: system.cleanup-history, args: {retentionDays: 0}, schedule: {type: interval, hours: 1}}\n")
+        let result = try await KairosProcess.run(["serve", "--port", "0", "--store", "sqlite:\(db)", "--jobs", bad])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("broken") && result.stderr.contains("retentionDays"), "\(result.stderr)")
+        #expect(!result.stdout.contains("shown once"), "no admin key was made: \(result.stdout)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted()
+        #expect(left == ["bad.yaml"], "no database, WAL or lock file: \(left)")
+    }
+
     @Test("a file that is not a database gives a clear error, not a crash")
     func corruptStore() async throws {
         let dir = try TemporaryDirectory()

@@ -231,6 +231,39 @@ struct JobsAPITests {
         }
     }
 
+    /// RFC 9110 §13.1.1: `If-Match: *` is true whenever the resource exists.
+    @Test("If-Match: * matches any current version on PUT, PATCH, DELETE and actions", arguments: ["PUT", "PATCH", "DELETE", "pause", "trigger"])
+    func ifMatchAny(route: String) async throws {
+        try await TestServer.with { server in
+            _ = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: Self.body("any"))
+            // At version 2, so that a `*` read as "version 1" would be refused.
+            _ = try await server.request(.PATCH, "/api/v1/scheduler/jobs/any", key: server.operator, json: #"{"priority": 1}"#)
+            let path = "/api/v1/scheduler/jobs/any"
+            let any = [("If-Match", "*")]
+            let response: TestResponse
+            switch route {
+            case "PUT":
+                response = try await server.request(.PUT, path, key: server.operator, json: Self.body("any"), headers: any)
+            case "PATCH":
+                response = try await server.request(.PATCH, path, key: server.operator, json: #"{"priority": 3}"#, headers: any)
+            case "DELETE":
+                response = try await server.request(.DELETE, path, key: server.operator, headers: any)
+            default:
+                response = try await server.request(.POST, path + "/action", key: server.operator, json: #"{"action": "\#(route)"}"#, headers: any)
+            }
+            #expect([200, 202, 204].contains(response.status), "\(route): \(response.status) \(response.text)")
+            let job = try await server.store.job(key: "any")
+            switch route {
+            case "DELETE": #expect(job == nil)
+            case "pause": #expect(job?.spec.paused == true)
+            case "trigger": #expect(response.status == 202)
+            default: #expect(job?.version == 3)
+            }
+            let missing = try await server.request(.DELETE, "/api/v1/scheduler/jobs/nothing", key: server.operator, headers: any)
+            #expect(missing.status == 404, "* matches no job that does not exist")
+        }
+    }
+
     @Test("actions: trigger runs now, pause/resume/enable/disable switch the job; delete hides it")
     func actionsAndDelete() async throws {
         try await TestServer.with { server in

@@ -161,9 +161,11 @@ extension KairosAPI {
 
     static func eTag(_ job: Job) -> String { "\"\(job.version)\"" }
 
-    /// The version an `If-Match` header asks for (`"3"`, `W/"3"` or `3`); `nil` without one.
+    /// The version an `If-Match` header asks for (`"3"`, `W/"3"` or `3`); `nil` without one,
+    /// and for `*`, which matches any current version (RFC 9110 §13.1.1): the job exists, as
+    /// `findJob` has checked, so the change applies as without the header.
     static func ifMatch(_ request: Request) throws -> Int? {
-        guard let value = request.headers[.ifMatch].map({ HeaderValue.trimmed($0[...]) }), !value.isEmpty else { return nil }
+        guard let value = request.headers[.ifMatch].map({ HeaderValue.trimmed($0[...]) }), !value.isEmpty, value != "*" else { return nil }
         var text = value
         if text.hasPrefix("W/") { text = text.dropFirst(2) }
         if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = text.dropFirst().dropLast() }

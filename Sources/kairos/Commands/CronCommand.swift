@@ -18,9 +18,14 @@ struct CronCommand: AsyncParsableCommand {
         @Argument(help: "The cron expression (quote it).")
         var expression: String
 
+        @Option(help: "IANA time zone to check the expression in: also prints its next 5 fire times there.")
+        var tz: String?
+
         func run() async throws {
             let cron = try parseExpression(expression)
+            let zone = try tz.map(parseZone)
             print("valid: \(cron.source) (\(cron.humanDescription); \(cron.isFixedTime ? "fixed-time" : "wildcard"))")
+            if let zone { printFires(cron, in: zone, count: 5, heading: "next fires in \(zone.identifier)") }
         }
     }
 
@@ -61,7 +66,7 @@ struct CronCommand: AsyncParsableCommand {
 
     struct Explain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Describe an expression in words and show its next 5 fire times."
+            abstract: "Describe an expression in words and show its next fire times (5 unless --count)."
         )
 
         @Argument(help: "The cron expression (quote it).")
@@ -70,17 +75,26 @@ struct CronCommand: AsyncParsableCommand {
         @Option(help: "IANA time zone the expression is evaluated in.")
         var tz: String = "UTC"
 
+        @Option(help: "How many next fire times to show (1-10000).")
+        var count: Int = 5
+
         func run() async throws {
             let cron = try parseExpression(expression)
             let zone = try parseZone(tz)
+            guard (1...10_000).contains(count) else { throw fail("--count must be between 1 and 10000, got \(count)") }
             print("\(cron.source)")
             print("  \(cron.humanDescription) (\(zone.identifier))")
             print("  \(cron.isFixedTime ? "fixed-time: fires once across daylight-saving changes" : "wildcard: fires at every real instant that matches")")
-            print("  next fires:")
-            for fire in cron.nextFires(after: Date(), in: zone, count: 5) {
-                print("    \(Timestamp.format(fire, in: zone))")
-            }
+            printFires(cron, in: zone, count: count)
         }
+    }
+}
+
+/// Prints `  HEADING:` and the next `count` fire times from now, local time in `zone`.
+func printFires(_ cron: CronExpression, in zone: ZoneRules, count: Int, heading: String = "next fires") {
+    print("  \(heading):")
+    for fire in cron.nextFires(after: Date(), in: zone, count: count) {
+        print("    \(Timestamp.format(fire, in: zone))")
     }
 }
 

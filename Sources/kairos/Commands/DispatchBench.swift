@@ -53,7 +53,7 @@ struct DispatchBench: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
         let location = try StoreLocation(store)
         let store: any JobStore
-        do { store = try location.open(serving: true) } catch {
+        do { store = try location.open(serving: true, create: true) } catch {
             printError("cannot open the store \(self.store): \(error)")
             throw ExitCode(1)
         }

@@ -48,7 +48,11 @@ struct JobsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List jobs: KEY, TASK, SCHEDULE, NEXT RUN, LAST STATUS, STATE.",
-            discussion: "Jobs are ordered by key. Without --all one page is shown (--limit jobs). \(ClientExit.help)")
+            discussion: """
+                Jobs are ordered by key unless --sort names another order (ties are broken by key): \
+                --sort nextRunAt, or --sort -nextRunAt for descending. Without --all one page is shown \
+                (--limit jobs). \(ClientExit.help)
+                """)
 
         @OptionGroup var client: ClientOptions
 
@@ -64,7 +68,10 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "Only jobs whose key or name contains this text (ASCII letters in either case).")
         var search: String?
 
-        @Option(help: "Order: key, name, priority, createdAt, nextRunAt or lastRunAt; a leading - for descending (--sort=-nextRunAt).")
+        // Unconditional: `--sort -nextRunAt` takes `-nextRunAt` as the value, not as an option.
+        @Option(
+            parsing: .unconditional,
+            help: "Order: key (the default), name, priority, createdAt, nextRunAt or lastRunAt; a leading - for descending (--sort -nextRunAt).")
         var sort: String?
 
         @Option(help: "Jobs per page (1-500).")
@@ -258,11 +265,18 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(name: .customLong("if-version"), help: "Only delete if the job is at this version (sent as If-Match).")
         var version: Int?
 
+        @Flag(help: "Print {\"deleted\": true, \"job\": KEY|ID} as JSON (the API answers 204, no body).")
+        var json = false
+
         func run() async throws {
             _ = try await APIClient.with(client) { api in
                 try await api.request(.DELETE, JobsCommand.path(job), headers: JobsCommand.ifMatch(version))
             }
-            print("deleted job '\(job)'")
+            if json {
+                printJSON(.object(["deleted": .bool(true), "job": .string(job)]))
+            } else {
+                print("deleted job '\(job)'")
+            }
         }
     }
 

@@ -27,14 +27,17 @@ struct KeysCommand: AsyncParsableCommand {
 
         func validate() throws { _ = try StoreLocation(store) }
 
-        /// Opens the store; with `mustExist`, a missing database file is an error (exit 1).
-        func open(mustExist: Bool) throws -> any JobStore {
+        /// Opens the store. A database file that does not exist is refused (exit 1) unless
+        /// `create` (`keys create --create`): in the wrong directory a new empty store would
+        /// take the key, and the server would refuse it. `offersCreate`: the command has
+        /// --create, which the message then suggests.
+        func open(create: Bool = false, offersCreate: Bool = false) throws -> any JobStore {
             let location = try StoreLocation(store)
-            if mustExist, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
-                throw clientFailure(ClientExit.failure, "no store at \(path) (--store sqlite:PATH names the database of kairos serve)")
-            }
             do {
-                return try location.open(serving: false)
+                return try location.open(serving: false, create: create)
+            } catch let missing as StoreLocation.Missing {
+                let hint = offersCreate ? "; kairos serve --store \(location) creates it, or pass --create to make a new store there" : "; --store \(StoreLocation.forms) names the database of kairos serve, which creates it"
+                throw clientFailure(ClientExit.failure, "\(missing)\(hint)")
             } catch {
                 throw clientFailure(ClientExit.failure, "cannot open the store \(store): \(error)")
             }
@@ -58,8 +61,9 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API key and print its secret (shown once: it cannot be recovered).",
             discussion: """
-                Creates the database when it does not exist yet (then run kairos serve on it). The \
-                secret is the last line of the output. \(ClientExit.help)
+                A database file that does not exist is refused (exit 1), so that a key is not made \
+                in a new empty store by mistake (the wrong directory, a typo); --create makes it \
+                (then run kairos serve on it). The secret is the last line of the output. \(ClientExit.help)
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
@@ -69,6 +73,9 @@ struct KeysCommand: AsyncParsableCommand {
 
         @Option(help: "A name that says who or what uses the key (1-100 characters).")
         var name: String
+
+        @Flag(help: "Create the database when the file does not exist yet.")
+        var create = false
 
         @Flag(help: "Print the key as JSON (with its secret).")
         var json = false
@@ -82,7 +89,7 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try storeOptions.open(mustExist: false)
+            let store = try storeOptions.open(create: create, offersCreate: true)
             let role = APIKeyRole(rawValue: role)!
             let (secret, record) = APIKeySecret.make(name: name.trimmingCharacters(in: .whitespaces), role: role, now: Date())
             do {
@@ -112,7 +119,7 @@ struct KeysCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let store = try storeOptions.open(mustExist: true)
+            let store = try storeOptions.open()
             let records: [APIKeyRecord]
             do {
                 records = try await store.listAPIKeys(includeRevoked: includeRevoked)
@@ -155,7 +162,7 @@ struct KeysCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let store = try storeOptions.open(mustExist: true)
+            let store = try storeOptions.open()
             guard let uuid = UUID(uuidString: id) else {
                 throw clientFailure(ClientExit.notFound, "no API key with id '\(id)' (a key id is a UUID; see kairos keys list)")
             }

@@ -10,23 +10,30 @@ struct MigrateCommand: AsyncParsableCommand {
         discussion: """
             Migrations also run when kairos serve starts; this runs them ahead of a deployment. \
             Safe while a server runs and when several processes migrate at once. Exits 1 when the \
-            store cannot be opened, or when its schema is newer than this binary knows.
+            store cannot be opened, when its schema is newer than this binary knows, or when the \
+            database file does not exist (unless --create: then it is made and migrated).
             """
     )
 
     @Option(help: "The job store: \(StoreLocation.forms).")
     var store = "sqlite:kairos.db"
 
+    @Flag(help: "Create the database when the file does not exist yet.")
+    var create = false
+
     func validate() throws { _ = try StoreLocation(store) }
 
     func run() async throws {
         let location = try StoreLocation(store)
         do {
-            let store = try location.open(serving: false)
+            let store = try location.open(serving: false, create: create)
             let applied = try await store.migrate()
             let all = try await store.appliedMigrations()
             for migration in applied { print("applied \(migration)") }
             print("\(location): \(all.count) migration\(all.count == 1 ? "" : "s") applied, latest \(all.last ?? "none")\(applied.isEmpty ? " (up to date)" : "")")
+        } catch let missing as StoreLocation.Missing {
+            printError("error: \(missing); kairos serve --store \(location) creates it, or pass --create to make a new store there")
+            throw ExitCode(1)
         } catch {
             printError("cannot migrate the store \(location): \(error)")
             throw ExitCode(1)

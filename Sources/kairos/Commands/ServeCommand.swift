@@ -117,25 +117,29 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
 
-        let store: any JobStore
-        do {
-            store = try StoreLocation(self.store).open(serving: true)
-        } catch {
-            printError("cannot open the store \(self.store): \(error)")
-            throw ExitCode(1)
-        }
         let httpClient = HTTPRequestTask.defaultClient
-        let registry = TaskRegistry.builtIn(httpClient: httpClient, history: store, allowShellTasks: allowShellTasks)
-
+        // The jobs file is read and validated before the store is opened: a refused file
+        // leaves no trace, not even a new database file. Validation only reads each task's
+        // arguments, so the registry it uses has a history that is never called.
         var specs: [JobSpec] = []
         if let jobs {
             do {
-                specs = try JobsFile.load(path: jobs, registry: registry)
+                let validating = TaskRegistry.builtIn(httpClient: httpClient, history: UnopenedHistory(), allowShellTasks: allowShellTasks)
+                specs = try JobsFile.load(path: jobs, registry: validating)
             } catch {
                 printError("\(error)")
                 throw ExitCode(1)
             }
         }
+
+        let store: any JobStore
+        do {
+            store = try StoreLocation(self.store).open(serving: true, create: true)
+        } catch {
+            printError("cannot open the store \(self.store): \(error)")
+            throw ExitCode(1)
+        }
+        let registry = TaskRegistry.builtIn(httpClient: httpClient, history: store, allowShellTasks: allowShellTasks)
 
         var configuration = EngineConfiguration(
             shutdownGrace: shutdownGrace, historyRetentionDays: historyRetentionDays)
@@ -191,4 +195,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.info("stopped", metadata: ["instanceId": "\(configuration.instanceId)"])
     }
+}
+
+/// The history of the task registry `serve` validates a jobs file with, before the store is
+/// open: validation never reads or deletes history, so every call is a programming error.
+private struct UnopenedHistory: ExecutionHistory {
+    struct NotOpen: Error, CustomStringConvertible {
+        var description: String { "the store is not open yet (a jobs file is being validated)" }
+    }
+
+    func execution(id: UUID) async throws -> Execution? { throw NotOpen() }
+    func history(_ query: HistoryQuery) async throws -> Page<Execution> { throw NotOpen() }
+    func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int { throw NotOpen() }
+    func executionCounts() async throws -> [ExecutionStatus: Int] { throw NotOpen() }
 }

@@ -26,12 +26,33 @@ enum StoreLocation: Equatable, CustomStringConvertible {
         throw ValidationError("--store must be \(Self.forms) (an SQLite database file, e.g. sqlite:kairos.db); got '\(Self.redacted(text))'")
     }
 
-    /// Opens the store, creating and migrating it when needed. `serving`: this process runs the
-    /// scheduler, workers or API on it (SQLite: takes the file's serving lock, so a second
-    /// serving process is refused).
-    func open(serving: Bool) throws -> any JobStore {
+    /// Opens the store and migrates it. `serving`: this process runs the scheduler, workers or
+    /// API on it (SQLite: takes the file's serving lock, so a second serving process is
+    /// refused). `create`: a database file that does not exist is created; otherwise it throws
+    /// ``Missing``, so that a command run in the wrong directory, or with a typo in the path,
+    /// does not work on a new empty store that no server reads.
+    func open(serving: Bool, create: Bool) throws -> any JobStore {
         switch self {
-        case .sqlite(let path): try SQLiteJobStore(path: path, exclusive: serving)
+        case .sqlite(let path):
+            guard create || FileManager.default.fileExists(atPath: path) else { throw Missing(path: path) }
+            return try SQLiteJobStore(path: path, exclusive: serving)
+        }
+    }
+
+    /// A store that does not exist, opened without `create`.
+    struct Missing: Error, CustomStringConvertible {
+        /// The path as given.
+        let path: String
+
+        /// The path resolved against the working directory (the same when it is absolute).
+        var absolutePath: String {
+            URL(fileURLWithPath: path).standardizedFileURL.path
+        }
+
+        /// `no store at PATH (ABSOLUTE): the file does not exist`.
+        var description: String {
+            let shown = absolutePath == path ? path : "\(path) (\(absolutePath))"
+            return "no store at \(shown): the file does not exist"
         }
     }
 
