@@ -3,6 +3,7 @@ import KairosCore
 import KairosHTTP
 import KairosStore
 import KairosTestSupport
+import NIOHTTP1
 import Testing
 
 /// The job routes end to end over loopback: create, read by id and key, list with filters and
@@ -110,6 +111,23 @@ struct JobsAPITests {
             #expect(nul.status == 422, "a NUL would be cut off by SQLite: \(nul.text)")
             #expect(nul.problemFields == ["name"])
             #expect(try await server.store.listJobs(JobQuery()).items.isEmpty, "nothing was saved")
+        }
+    }
+
+    /// Bug 8 of issue #11: the task's argument errors came only once the job fields were fixed.
+    @Test("invalid job fields and invalid task arguments are named in one answer", arguments: [HTTPMethod.POST, .PUT, .PATCH])
+    func fieldsAndArgumentsAtOnce(method: HTTPMethod) async throws {
+        try await TestServer.with { server in
+            let existing = #"{"key": "ping", "task": "http.request", "args": {"url": "https://example.com"}, "schedule": {"type": "interval", "minutes": 5}}"#
+            #expect(try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: existing).status == 201)
+            let bad = #"""
+                {"key": "ping", "task": "http.request", "args": {"url": "ftp://x", "headers": {"A": 1}},
+                 "schedule": {"type": "interval", "minutes": 5}, "priority": "high", "maxInstances": 11, "timeout": 0}
+                """#
+            let path = method == .POST ? "/api/v1/scheduler/jobs" : "/api/v1/scheduler/jobs/ping"
+            let response = try await server.request(method, path, key: server.operator, json: bad)
+            #expect(response.status == 422)
+            #expect(response.problemFields == ["args.headers.A", "args.url", "maxInstances", "priority", "timeout"], "\(response.text)")
         }
     }
 

@@ -156,21 +156,9 @@ public enum JobsFile {
             let data = try JSONEncoder().encode(value)
             spec = try JSONDecoder().decode(JobSpec.self, from: data)
         } catch {
-            var issues = (error as? ValidationError)?.issues
+            let issues = (error as? ValidationError)?.issues
                 ?? [FieldIssue(field: "", code: "invalidValue", message: "the job could not be read: \(error)")]
-            // Check the task and its arguments too, so that one pass reports every problem.
-            if !issues.contains(where: { $0.field == "task" || $0.field == "args" || $0.field.hasPrefix("args.") }),
-                let taskName = value["task"]?.stringValue
-            {
-                if let task = registry.task(named: taskName) {
-                    do { try task.validate(args: value["args"] ?? [:]) } catch { issues += error.nested(under: "args").issues }
-                } else {
-                    issues.append(FieldIssue(
-                        field: "task", code: "unknownTask",
-                        message: "unknown task '\(taskName)'; registered tasks: \(registry.names.joined(separator: ", "))"))
-                }
-            }
-            return (nil, issues)
+            return (nil, registry.completing(issues, ofJobBody: value))
         }
         do {
             try registry.validate(spec)
