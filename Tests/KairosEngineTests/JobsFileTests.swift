@@ -97,6 +97,9 @@ struct JobsFileTests {
         ("jobs:\n  - key: a\n    task: system.noop\n    schedule: {type: interval, minutes: 5}\n    enabled: yes\n",
          "enabled", "invalidType", "enabled: enabled must be a boolean"),
         ("jobs:\n  - just a string\n", "", "invalidType", "job 1 (line 2): a job must be a mapping with key, task and schedule, got a scalar"),
+        // Bug 9 of issue #11: keys Yams sees as different (an integer and a string) but JSON as one member.
+        ("jobs:\n  - key: a\n    task: http.request\n    args: {url: 'https://x', headers: {1: a, '1': b}}\n    schedule: {type: interval, minutes: 5}\n",
+         "args.headers.1", "duplicateField", "args.headers.1: a mapping repeats the key '1'"),
     ])
     func jobErrors(yaml: String, field: String, code: String, text: String) async throws {
         try await withBuiltInRegistry { registry, _ in

@@ -145,6 +145,28 @@ struct JobsAPITests {
         }
     }
 
+    /// Bug 9 of issue #11: Foundation's decoder accepted these, and a repeated member kept one of its values.
+    @Test("JSON that RFC 8259 forbids is a 400 naming the problem and where", arguments: [
+        (#"{"key": "dup", "key": "dup2", "task": "system.noop", "schedule": {"type": "interval", "hours": 1}}"#,
+         "duplicate member 'key' at byte 15", "key", "duplicateMember"),
+        (#"{"key": "a", "task": "system.noop", "schedule": {"type": "interval", "hours": 1, "type": "cron"}}"#,
+         "duplicate member 'type' at byte 81 (schedule.type)", "schedule.type", "duplicateMember"),
+        (#"{"key": "a", "task": "system.noop", "schedule": {"type": "interval", "hours": 1},}"#,
+         "trailing comma at byte 80", "", "trailingComma"),
+        (#"{"key": "a", "task": "system.noop", "args": {}, "schedule": {"type": "interval", "hours": 1}, "tags": [1, 2,]}"#,
+         "trailing comma at byte 107 in tags", "tags", "trailingComma"),
+    ])
+    func strictJSON(body: String, message: String, field: String, code: String) async throws {
+        try await TestServer.with { server in
+            let response = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: body)
+            #expect(response.status == 400)
+            #expect(response.contentType == "application/problem+json")
+            #expect(response.json["detail"] == .string("the request body is not valid JSON: \(message)"), "\(response.text)")
+            #expect(response.json["errors"] == [["field": .string(field), "code": .string(code), "message": .string(message)]])
+            #expect(try await server.store.listJobs(JobQuery()).items.isEmpty, "nothing was saved")
+        }
+    }
+
     @Test("a body over --max-body is refused with 413, and so is a missing Content-Type with 415")
     func bodyLimits() async throws {
         try await TestServer.with(api: APIConfiguration(port: 0, maxBodySize: 4096)) { server in

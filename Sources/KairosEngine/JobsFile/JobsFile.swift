@@ -254,6 +254,12 @@ public enum JobsFile {
                         }
                         continue
                     }
+                    if object[key] != nil {
+                        // Yams refuses equal keys; these differ only by type (`1` and `'1'`) and would be one JSON member.
+                        issues.append(FieldIssue(
+                            field: childPath, code: "duplicateField",
+                            message: "a mapping repeats the key '\(key)' (once quoted, once not, or with a tag)"))
+                    }
                     object[key] = convert(valueNode, path: childPath, depth: depth + 1, into: &issues)
                 }
                 return .object(object.merging(merged) { explicit, _ in explicit })
