@@ -197,6 +197,41 @@ struct JobsFileTests {
         }
     }
 
+    /// Bug 10 of issue #11: the issues of a job came in hash order, different from job to job.
+    @Test("the problems come in file order, each job's issues sorted by field")
+    func sortedProblems() async throws {
+        let yaml = """
+            jobs:
+              - key: first
+                task: http.request
+                args: {url: "ftp://x", verb: GET, tries: 2}
+                schedule: {type: cron, expression: "0 25 * * *", zone: UTC}
+                colour: red
+                size: 3
+                owner: ops
+                maxInstances: 11
+                priority: 5000
+              - priority: 5000
+                maxInstances: 11
+                owner: ops
+                size: 3
+                colour: red
+                schedule: {zone: UTC, expression: "0 25 * * *", type: cron}
+                args: {tries: 2, verb: GET, url: "ftp://x"}
+                task: http.request
+                key: second
+            """
+        let fields = [
+            "args.tries", "args.url", "args.verb", "colour", "maxInstances", "owner", "priority", "schedule.zone", "size",
+        ]
+        try await withBuiltInRegistry { registry, _ in
+            let error = try #require(jobsFileError { () throws(JobsFileError) in try JobsFile.parse(yaml, path: "test.yaml", registry: registry) })
+            #expect(error.problems.map(\.key) == ["first", "second"])
+            #expect(error.problems.map { $0.issues.map(\.field) } == [fields, fields])
+            #expect(error.issues.map(\.field) == fields.map { "jobs[0].\($0)" } + fields.map { "jobs[1].\($0)" })
+        }
+    }
+
     @Test("timestamps stay strings, quoted or not, and parse as runAt", arguments: [
         "\"2026-01-01T00:00:00Z\"", "'2026-01-01T00:00:00Z'", "2026-01-01T00:00:00Z", "2026-01-01T01:00:00+01:00",
     ])
