@@ -16,10 +16,10 @@ struct CronCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "The cron expression (quote it).")
-        var expression: String
+        var expression: [String]
 
         func run() async throws {
-            let cron = try parseExpression(expression)
+            let cron = try parseExpression(expression, command: "validate")
             print("valid: \(cron.source) (\(cron.humanDescription); \(cron.isFixedTime ? "fixed-time" : "wildcard"))")
         }
     }
@@ -30,7 +30,7 @@ struct CronCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "The cron expression (quote it).")
-        var expression: String
+        var expression: [String]
 
         @Option(help: "ISO 8601 instant to start after (default: now). Without an offset it is local time in --tz.")
         var after: String?
@@ -45,7 +45,7 @@ struct CronCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let cron = try parseExpression(expression)
+            let cron = try parseExpression(expression, command: "next")
             let zone = try parseZone(tz)
             let start = try parseAfter(after, zone: zone)
             guard (1...10_000).contains(count) else { throw fail("--count must be between 1 and 10000, got \(count)") }
@@ -65,13 +65,13 @@ struct CronCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "The cron expression (quote it).")
-        var expression: String
+        var expression: [String]
 
         @Option(help: "IANA time zone the expression is evaluated in.")
         var tz: String = "UTC"
 
         func run() async throws {
-            let cron = try parseExpression(expression)
+            let cron = try parseExpression(expression, command: "explain")
             let zone = try parseZone(tz)
             print("\(cron.source)")
             print("  \(cron.humanDescription) (\(zone.identifier))")
@@ -88,6 +88,20 @@ struct CronCommand: AsyncParsableCommand {
 func fail(_ message: String) -> ExitCode {
     printError("error: \(message)")
     return ExitCode(1)
+}
+
+/// The expression of `kairos cron <command>`: one argument. An unquoted expression reaches
+/// the command as several (the shell splits it at spaces and expands `*` into file names), so
+/// more than one is refused with the quoting to use instead of a parse of the wrong text.
+func parseExpression(_ words: [String], command: String) throws -> CronExpression {
+    guard let text = words.first else { throw fail("missing the cron expression: kairos cron \(command) '0 9 * * *'") }
+    guard words.count == 1 else {
+        let shown = words.prefix(8).map { "'\($0)'" }.joined(separator: " ") + (words.count > 8 ? " …" : "")
+        throw fail(
+            "the cron expression arrived as \(words.count) arguments (\(shown)): quote the expression, as in kairos cron \(command) '0 9 * * *' "
+                + "(unquoted, the shell splits it and expands * into file names)")
+    }
+    return try parseExpression(text)
 }
 
 func parseExpression(_ text: String) throws -> CronExpression {
