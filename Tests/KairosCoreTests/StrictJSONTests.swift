@@ -3,7 +3,7 @@ import Testing
 
 import KairosCore
 
-/// ``StrictJSON``: what RFC 8259 forbids and Foundation's decoder lets through (bug 9 of issue #11).
+/// ``StrictJSON``: what Foundation's decoder lets through beyond RFC 8259 (bug 9 of issue #11).
 @Suite("Strict JSON")
 struct StrictJSONTests {
     static func check(_ text: String) -> StrictJSONError? {

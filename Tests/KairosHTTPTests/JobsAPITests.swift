@@ -146,7 +146,7 @@ struct JobsAPITests {
     }
 
     /// Bug 9 of issue #11: Foundation's decoder accepted these, and a repeated member kept one of its values.
-    @Test("JSON that RFC 8259 forbids is a 400 naming the problem and where", arguments: [
+    @Test("a trailing comma or a repeated member name is a 400 naming the problem and where", arguments: [
         (#"{"key": "dup", "key": "dup2", "task": "system.noop", "schedule": {"type": "interval", "hours": 1}}"#,
          "duplicate member 'key' at byte 15", "key", "duplicateMember"),
         (#"{"key": "a", "task": "system.noop", "schedule": {"type": "interval", "hours": 1, "type": "cron"}}"#,

@@ -1,8 +1,9 @@
 import Foundation
 
-/// The RFC 8259 rules Foundation's `JSONDecoder` does not enforce: it accepts a trailing comma
-/// (`{"a": 1,}`, `[1,]`) and keeps one value of a repeated member name (`{"key": "a", "key": "b"}`),
-/// so a request would silently lose what its sender wrote. Run over text that decoded.
+/// What Foundation's `JSONDecoder` accepts beyond RFC 8259: a trailing comma (`{"a": 1,}`,
+/// `[1,]`, outside the grammar) and a repeated member name (`{"key": "a", "key": "b"}`, whose
+/// meaning RFC 8259 leaves undefined; the decoder keeps one value, so a request would silently
+/// lose what its sender wrote). Run over text that decoded.
 ///
 /// One linear pass over the bytes; it allocates per container (a nesting stack, the member
 /// names of each object), never per byte. Short member names are small strings, inline.
@@ -99,7 +100,7 @@ public enum StrictJSON {
     }
 }
 
-/// JSON that Foundation decoded but RFC 8259 forbids, with where: the byte offset (from 0)
+/// JSON that Foundation decoded but Kairos refuses (``StrictJSON``), with where: the byte offset (from 0)
 /// and the JSON path of the member or container.
 public struct StrictJSONError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable {
@@ -124,7 +125,7 @@ public struct StrictJSONError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String {
         switch code {
         case .trailingComma: "trailing comma at byte \(offset)\(path.isEmpty ? "" : " in \(path)")"
-        case .duplicateMember: "duplicate member '\(member ?? path)' at byte \(offset)\(path.contains(".") || path.contains("[") ? " (\(path))" : "")"
+        case .duplicateMember: "duplicate member '\(member ?? path)' at byte \(offset)\(path == member ? "" : " (\(path))")"
         }
     }
 }

@@ -50,7 +50,7 @@ extension Response {
 extension Request {
     /// The body as JSON, after checking its media type (415) and size (413, before reading it
     /// all when `Content-Length` says so); malformed JSON is a 400 naming where it broke, and
-    /// so are the trailing commas and repeated member names RFC 8259 forbids (``StrictJSON``).
+    /// so are trailing commas and repeated member names (``StrictJSON``).
     mutating func jsonBody(limit: Int) async throws -> JSONValue {
         let data = Data(buffer: try await collectJSONBody(limit: limit))
         let value: JSONValue
