@@ -355,6 +355,21 @@ struct ClientCommandTests {
         #expect(try await server.waitForExit(within: 10) == 0)
     }
 
+    /// Bug 9 of issue #11: Foundation's decoder accepted both and the server never saw the repeated name.
+    @Test("a JSON job file with a trailing comma or a repeated member is refused (2) before anything is sent", arguments: [
+        ("job.json", #"{"key": "a", "task": "system.noop", "schedule": {"type": "interval", "minutes": 5},}"#, "not valid JSON: trailing comma at byte 82"),
+        ("job.json", #"{"key": "a", "key": "b", "task": "system.noop", "schedule": {"type": "interval", "minutes": 5}}"#, "not valid JSON: duplicate member 'key' at byte 13"),
+        ("-", #"{"key": "a", "task": "system.noop", "schedule": {"type": "interval", "minutes": 5,}}"#, "not valid JSON: trailing comma at byte 81 in schedule"),
+    ])
+    func strictJSONFiles(name: String, text: String, message: String) async throws {
+        let dir = try TemporaryDirectory()
+        let file = name == "-" ? "-" : try dir.write(name, text)
+        // Nothing listens on port 1: an attempt to send would exit 5.
+        let result = try await Self.kairos(["jobs", "create", file, "--server", "http://127.0.0.1:1", "--key", "kairos_x"], stdin: name == "-" ? text : nil)
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
     @Test("keys create/list/revoke on a store file without a server; a revoked key is refused (4)")
     func keys() async throws {
         let dir = try TemporaryDirectory()

@@ -74,6 +74,30 @@ struct CronCommandTests {
         #expect(result.stderr.contains(message), "stderr was: \(result.stderr)")
     }
 
+    /// Item 16 of issue #11: `kairos cron validate 0 9 * * *` arrives as several arguments,
+    /// the `*` often expanded by the shell into file names.
+    @Test("an unquoted expression is refused with the quoting to use", arguments: [
+        ["cron", "validate", "0", "9", "*", "*", "*"],
+        ["cron", "validate", "0", "9", "Package.swift", "README.md", "Sources"],
+        ["cron", "next", "0", "9", "*", "*", "*", "--tz", "Europe/Paris"],
+        ["cron", "explain", "*/5", "*", "*", "*", "*"],
+    ])
+    func unquoted(arguments: [String]) async throws {
+        let result = try await KairosProcess.run(arguments)
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        let words = arguments.dropFirst(2).prefix { !$0.hasPrefix("--") }
+        #expect(result.stderr.contains("the cron expression arrived as \(words.count) arguments ("), "stderr was: \(result.stderr)")
+        #expect(result.stderr.contains("quote the expression, as in kairos cron \(arguments[1]) '0 9 * * *'"), "stderr was: \(result.stderr)")
+    }
+
+    @Test("a time zone in the wrong case is refused with the right spelling")
+    func zoneHint() async throws {
+        let result = try await KairosProcess.run(["cron", "next", "0 9 * * *", "--tz", "europe/paris"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("unknown time zone 'europe/paris': did you mean 'Europe/Paris'?"), "stderr was: \(result.stderr)")
+    }
+
     @Test("cron explain describes the expression and lists five fires")
     func explain() async throws {
         let result = try await KairosProcess.run(["cron", "explain", "0 0 L * *", "--tz", "Europe/London"])

@@ -97,6 +97,9 @@ struct JobsFileTests {
         ("jobs:\n  - key: a\n    task: system.noop\n    schedule: {type: interval, minutes: 5}\n    enabled: yes\n",
          "enabled", "invalidType", "enabled: enabled must be a boolean"),
         ("jobs:\n  - just a string\n", "", "invalidType", "job 1 (line 2): a job must be a mapping with key, task and schedule, got a scalar"),
+        // Bug 9 of issue #11: keys Yams sees as different (an integer and a string) but JSON as one member.
+        ("jobs:\n  - key: a\n    task: http.request\n    args: {url: 'https://x', headers: {1: a, '1': b}}\n    schedule: {type: interval, minutes: 5}\n",
+         "args.headers.1", "duplicateField", "args.headers.1: a mapping repeats the key '1'"),
     ])
     func jobErrors(yaml: String, field: String, code: String, text: String) async throws {
         try await withBuiltInRegistry { registry, _ in
@@ -191,6 +194,41 @@ struct JobsFileTests {
             #expect(lines[0].hasPrefix("jobfiles/jobs.yaml: job 2 ('nightly-report', line 5): "))
             #expect(lines[0].contains("schedule.expression: ") && lines[0].contains("; ") && lines[0].contains("args.url: "))
             #expect(lines[1].hasPrefix("jobfiles/jobs.yaml: job 3 ('sleepy', line 9): "))
+        }
+    }
+
+    /// Bug 10 of issue #11: the issues of a job came in hash order, different from job to job.
+    @Test("the problems come in file order, each job's issues sorted by field")
+    func sortedProblems() async throws {
+        let yaml = """
+            jobs:
+              - key: first
+                task: http.request
+                args: {url: "ftp://x", verb: GET, tries: 2}
+                schedule: {type: cron, expression: "0 25 * * *", zone: UTC}
+                colour: red
+                size: 3
+                owner: ops
+                maxInstances: 11
+                priority: 5000
+              - priority: 5000
+                maxInstances: 11
+                owner: ops
+                size: 3
+                colour: red
+                schedule: {zone: UTC, expression: "0 25 * * *", type: cron}
+                args: {tries: 2, verb: GET, url: "ftp://x"}
+                task: http.request
+                key: second
+            """
+        let fields = [
+            "args.tries", "args.url", "args.verb", "colour", "maxInstances", "owner", "priority", "schedule.zone", "size",
+        ]
+        try await withBuiltInRegistry { registry, _ in
+            let error = try #require(jobsFileError { () throws(JobsFileError) in try JobsFile.parse(yaml, path: "test.yaml", registry: registry) })
+            #expect(error.problems.map(\.key) == ["first", "second"])
+            #expect(error.problems.map { $0.issues.map(\.field) } == [fields, fields])
+            #expect(error.issues.map(\.field) == fields.map { "jobs[0].\($0)" } + fields.map { "jobs[1].\($0)" })
         }
     }
 

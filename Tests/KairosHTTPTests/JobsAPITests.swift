@@ -3,6 +3,7 @@ import KairosCore
 import KairosHTTP
 import KairosStore
 import KairosTestSupport
+import NIOHTTP1
 import Testing
 
 /// The job routes end to end over loopback: create, read by id and key, list with filters and
@@ -118,6 +119,23 @@ struct JobsAPITests {
         }
     }
 
+    /// Bug 8 of issue #11: the task's argument errors came only once the job fields were fixed.
+    @Test("invalid job fields and invalid task arguments are named in one answer", arguments: [HTTPMethod.POST, .PUT, .PATCH])
+    func fieldsAndArgumentsAtOnce(method: HTTPMethod) async throws {
+        try await TestServer.with { server in
+            let existing = #"{"key": "ping", "task": "http.request", "args": {"url": "https://example.com"}, "schedule": {"type": "interval", "minutes": 5}}"#
+            #expect(try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: existing).status == 201)
+            let bad = #"""
+                {"key": "ping", "task": "http.request", "args": {"url": "ftp://x", "headers": {"A": 1}},
+                 "schedule": {"type": "interval", "minutes": 5}, "priority": "high", "maxInstances": 11, "timeout": 0}
+                """#
+            let path = method == .POST ? "/api/v1/scheduler/jobs" : "/api/v1/scheduler/jobs/ping"
+            let response = try await server.request(method, path, key: server.operator, json: bad)
+            #expect(response.status == 422)
+            #expect(response.problemFields == ["args.headers.A", "args.url", "maxInstances", "priority", "timeout"], "\(response.text)")
+        }
+    }
+
     @Test("malformed, non-JSON, oversized and non-object bodies", arguments: [
         ("{\"key\":", "application/json", 400),
         ("key=x", "application/x-www-form-urlencoded", 415),
@@ -129,6 +147,28 @@ struct JobsAPITests {
             let response = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: body, contentType: contentType)
             #expect(response.status == status, "\(response.text)")
             #expect(response.contentType == "application/problem+json")
+        }
+    }
+
+    /// Bug 9 of issue #11: Foundation's decoder accepted these, and a repeated member kept one of its values.
+    @Test("a trailing comma or a repeated member name is a 400 naming the problem and where", arguments: [
+        (#"{"key": "dup", "key": "dup2", "task": "system.noop", "schedule": {"type": "interval", "hours": 1}}"#,
+         "duplicate member 'key' at byte 15", "key", "duplicateMember"),
+        (#"{"key": "a", "task": "system.noop", "schedule": {"type": "interval", "hours": 1, "type": "cron"}}"#,
+         "duplicate member 'type' at byte 81 (schedule.type)", "schedule.type", "duplicateMember"),
+        (#"{"key": "a", "task": "system.noop", "schedule": {"type": "interval", "hours": 1},}"#,
+         "trailing comma at byte 80", "", "trailingComma"),
+        (#"{"key": "a", "task": "system.noop", "args": {}, "schedule": {"type": "interval", "hours": 1}, "tags": [1, 2,]}"#,
+         "trailing comma at byte 107 in tags", "tags", "trailingComma"),
+    ])
+    func strictJSON(body: String, message: String, field: String, code: String) async throws {
+        try await TestServer.with { server in
+            let response = try await server.request(.POST, "/api/v1/scheduler/jobs", key: server.operator, json: body)
+            #expect(response.status == 400)
+            #expect(response.contentType == "application/problem+json")
+            #expect(response.json["detail"] == .string("the request body is not valid JSON: \(message)"), "\(response.text)")
+            #expect(response.json["errors"] == [["field": .string(field), "code": .string(code), "message": .string(message)]])
+            #expect(try await server.store.listJobs(JobQuery()).items.isEmpty, "nothing was saved")
         }
     }
 

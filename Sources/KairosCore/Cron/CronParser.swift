@@ -32,6 +32,9 @@ struct CronParser {
         }
 
         var parts = source.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        if let first = parts.first, first.lowercased() == "@every" {
+            throw CronError(.unknownMacro, token: first, reason: Self.everyHint(source, duration: parts.dropFirst().joined()))
+        }
         if parts.count == 1, parts[0].hasPrefix("@") {
             guard let expansion = Self.macros[parts[0].lowercased()] else {
                 throw CronError(
@@ -69,6 +72,31 @@ struct CronParser {
         try Self.dayOfWeek(fields[5], into: &parsed.days)
         parsed.days.finish()
         return parsed
+    }
+
+    /// `@every 5m` (robfig/cron, Go durations) is an interval, not a cron expression: the
+    /// message shows the interval schedule to use, with the duration's units when they parse
+    /// (`w`, `d`, `h`, `m`, `s`).
+    static func everyHint(_ source: String, duration: String) -> String {
+        let units: [(suffix: Character, name: String)] = [("w", "weeks"), ("d", "days"), ("h", "hours"), ("m", "minutes"), ("s", "seconds")]
+        var amounts = [Int](repeating: 0, count: units.count)
+        var digits = ""
+        var parsed = !duration.isEmpty
+        for character in duration.lowercased() {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else if let unit = units.firstIndex(where: { $0.suffix == character }), let amount = Int(digits), amount <= 1_000_000_000 {
+                amounts[unit] += amount
+                digits = ""
+            } else {
+                parsed = false
+                break
+            }
+        }
+        if !digits.isEmpty || !amounts.contains(where: { $0 > 0 }) { parsed = false }
+        let members = parsed ? units.indices.filter { amounts[$0] > 0 }.map { "\"\(units[$0].name)\":\(amounts[$0])" } : ["\"minutes\":5"]
+        let schedule = "{\"type\":\"interval\",\(members.joined(separator: ","))}"
+        return "'\(source)' is not cron: a fixed interval is an interval schedule, \(parsed ? "" : "such as ")\(schedule)"
     }
 
     // MARK: Fields

@@ -71,7 +71,10 @@ public struct JobSpec: Sendable, Hashable {
     public func validate() throws(ValidationError) {
         var issues: [FieldIssue] = []
         if !Self.isValidKey(key) {
-            issues.append(FieldIssue(field: "key", code: "invalidFormat", message: "key '\(key)' must match \(Self.keyPattern)"))
+            let hint = Self.suggestedKey(for: key).map { "; try \($0)" } ?? ""
+            issues.append(FieldIssue(
+                field: "key", code: "invalidFormat",
+                message: "key '\(key)' must match \(Self.keyPattern): lower-case letters, digits, . _ -\(hint)"))
         }
         if name.count > 200 {
             issues.append(FieldIssue(field: "name", code: "tooLong", message: "name must be at most 200 characters"))
@@ -113,6 +116,25 @@ public struct JobSpec: Sendable, Hashable {
         return bytes.dropFirst().allSatisfy { alnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
     }
 
+    /// A valid key close to an invalid one, for a hint: lower-cased, each run of other
+    /// characters made one `-`, trimmed to start with a letter or digit (`Nightly Report!` →
+    /// `nightly-report`); `nil` when nothing valid is left.
+    public static func suggestedKey(for key: String) -> String? {
+        var bytes: [UInt8] = []
+        for byte in key.lowercased().utf8 {
+            let allowed = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F || byte == 0x2D
+            if allowed {
+                bytes.append(byte)
+            } else if bytes.last != 0x2D {
+                bytes.append(0x2D)
+            }
+        }
+        let alnum: (UInt8) -> Bool = { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+        let trimmed = bytes.drop { !alnum($0) }.prefix(100).reversed().drop { $0 == 0x2D }.reversed()
+        let suggestion = String(decoding: Array(trimmed), as: UTF8.self)
+        return isValidKey(suggestion) && suggestion != key ? suggestion : nil
+    }
+
     /// The first fire of a job saved at `now`: intervals are anchored at `now` unless they
     /// have a start date; a one-shot whose `runAt` is already past still gets it (the misfire
     /// rules then run it or record it missed).
@@ -130,11 +152,18 @@ extension JobSpec: Codable {
         "misfireGraceTime", "coalesce", "retry", "timeout", "enabled", "paused",
     ]
 
+    /// Members of `retry` and `schedule` sometimes written at the top level, with where they go.
+    static let nestedFields: [String: String] = [
+        "maxRetries": "retry.maxRetries", "backoff": "retry.backoff",
+        "expression": "schedule.expression", "timezone": "schedule.timezone", "runAt": "schedule.runAt",
+    ]
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
         var collected = IssueCollector()
         for key in container.allKeys where !Self.knownKeys.contains(key.stringValue) {
-            collected.issues.append(FieldIssue(field: key.stringValue, code: "unknownField", message: "\(key.stringValue) is not a field of a job"))
+            let hint = Self.nestedFields[key.stringValue].map { "; did you mean \($0)?" } ?? ""
+            collected.issues.append(FieldIssue(field: key.stringValue, code: "unknownField", message: "\(key.stringValue) is not a field of a job\(hint)"))
         }
         func value<T: Decodable>(_ type: T.Type, _ key: String, typeName: String) -> T? {
             collected.decode(type, AnyKey(stringValue: key)!, in: container, typeName: typeName)

@@ -52,7 +52,7 @@ public final class ZoneRules: Sendable, CustomStringConvertible {
     public static func named(_ identifier: String) throws(ZoneError) -> ZoneRules {
         if let cached = cache.withLock({ $0[identifier] }) { return cached }
         guard Self.isPlausibleIdentifier(identifier), let zone = TimeZone(identifier: identifier) else {
-            throw ZoneError(identifier: identifier)
+            throw ZoneError(identifier: identifier, suggestion: Self.knownIdentifier(caseInsensitive: identifier))
         }
         let rules = ZoneRules(zone: zone, identifier: identifier)
         return cache.withLock { cache in
@@ -60,6 +60,13 @@ public final class ZoneRules: Sendable, CustomStringConvertible {
             cache[identifier] = rules
             return rules
         }
+    }
+
+    /// The known zone spelled like `identifier` but for case (`europe/paris` → `Europe/Paris`),
+    /// for a hint; only looked for when a name is refused.
+    static func knownIdentifier(caseInsensitive identifier: String) -> String? {
+        let wanted = identifier.lowercased()
+        return (["UTC"] + TimeZone.knownTimeZoneIdentifiers).first { $0.lowercased() == wanted && $0 != identifier }
     }
 
     /// Foundation accepts some odd spellings (empty strings on some platforms, paths); allow
@@ -146,9 +153,15 @@ public final class ZoneRules: Sendable, CustomStringConvertible {
     }
 }
 
-/// An unknown or malformed time-zone name.
+/// An unknown or malformed time-zone name, with the known name it differs from only by case.
 public struct ZoneError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The name that was given.
     public var identifier: String
-    public var description: String { "unknown time zone '\(identifier)': expected an IANA name such as 'Europe/London' or 'UTC'" }
+    /// The known zone spelled the same in another case (IANA names are case-sensitive).
+    public var suggestion: String?
+
+    public var description: String {
+        if let suggestion { return "unknown time zone '\(identifier)': did you mean '\(suggestion)'? (zone names are case-sensitive)" }
+        return "unknown time zone '\(identifier)': expected an IANA name such as 'Europe/London' or 'UTC'"
+    }
 }

@@ -20,7 +20,7 @@ import Yams
 /// `null`/`~`/empty, `true`/`false`, integers (decimal, `0o` octal, `0x` hex), floats, or else
 /// strings. Timestamps are not a type: `runAt: 2026-01-01T00:00:00Z` is the string the
 /// schedule parses. Every job is checked (fields, schedule, task and arguments) and all
-/// problems of all jobs are reported in one ``JobsFileError``.
+/// problems of all jobs are reported in one ``JobsFileError``, in file order, each job's by field.
 public enum JobsFile {
     /// Larger files are refused.
     public static let maxFileBytes = 10 * 1024 * 1024
@@ -141,11 +141,17 @@ public enum JobsFile {
             if issues.isEmpty, let spec {
                 specs.append(spec)
             } else {
-                problems.append(JobsFileError.Problem(index: index, key: key, line: entry.mark?.line, issues: issues))
+                problems.append(JobsFileError.Problem(index: index, key: key, line: entry.mark?.line, issues: Self.sortedByField(issues)))
             }
         }
         if !problems.isEmpty { throw JobsFileError(path: path, problems: problems) }
         return specs
+    }
+
+    /// The issues by field, those of one field in the order found: decoding finds unknown
+    /// fields in hash order, which would differ from job to job and run to run.
+    static func sortedByField(_ issues: [FieldIssue]) -> [FieldIssue] {
+        issues.enumerated().sorted { ($0.element.field, $0.offset) < ($1.element.field, $1.offset) }.map(\.element)
     }
 
     /// Decodes one job (JobSpec validates its fields) and has the registry check its task and
@@ -156,21 +162,9 @@ public enum JobsFile {
             let data = try JSONEncoder().encode(value)
             spec = try JSONDecoder().decode(JobSpec.self, from: data)
         } catch {
-            var issues = (error as? ValidationError)?.issues
+            let issues = (error as? ValidationError)?.issues
                 ?? [FieldIssue(field: "", code: "invalidValue", message: "the job could not be read: \(error)")]
-            // Check the task and its arguments too, so that one pass reports every problem.
-            if !issues.contains(where: { $0.field == "task" || $0.field == "args" || $0.field.hasPrefix("args.") }),
-                let taskName = value["task"]?.stringValue
-            {
-                if let task = registry.task(named: taskName) {
-                    do { try task.validate(args: value["args"] ?? [:]) } catch { issues += error.nested(under: "args").issues }
-                } else {
-                    issues.append(FieldIssue(
-                        field: "task", code: "unknownTask",
-                        message: "unknown task '\(taskName)'; registered tasks: \(registry.names.joined(separator: ", "))"))
-                }
-            }
-            return (nil, issues)
+            return (nil, registry.completing(issues, ofJobBody: value))
         }
         do {
             try registry.validate(spec)
@@ -265,6 +259,12 @@ public enum JobsFile {
                             merged.merge(fields) { first, _ in first }
                         }
                         continue
+                    }
+                    if object[key] != nil {
+                        // Yams refuses equal keys; these differ only by type (`1` and `'1'`) and would be one JSON member.
+                        issues.append(FieldIssue(
+                            field: childPath, code: "duplicateField",
+                            message: "a mapping repeats the key '\(key)' (once quoted, once not, or with a tag)"))
                     }
                     object[key] = convert(valueNode, path: childPath, depth: depth + 1, into: &issues)
                 }

@@ -49,14 +49,23 @@ extension Response {
 
 extension Request {
     /// The body as JSON, after checking its media type (415) and size (413, before reading it
-    /// all when `Content-Length` says so); malformed JSON is a 400 naming where it broke.
+    /// all when `Content-Length` says so); malformed JSON is a 400 naming where it broke, and
+    /// so are trailing commas and repeated member names (``StrictJSON``).
     mutating func jsonBody(limit: Int) async throws -> JSONValue {
-        let buffer = try await collectJSONBody(limit: limit)
+        let data = Data(buffer: try await collectJSONBody(limit: limit))
+        let value: JSONValue
         do {
-            return try JSONCoding.decoder.decode(JSONValue.self, from: Data(buffer: buffer))
+            value = try JSONCoding.decoder.decode(JSONValue.self, from: data)
         } catch {
             throw APIError(.badRequest, "the request body is not valid JSON: \(Self.describe(error))")
         }
+        do {
+            try data.withUnsafeBytes { try StrictJSON.check($0) }
+        } catch let error as StrictJSONError {
+            throw APIError(.badRequest, "the request body is not valid JSON: \(error)",
+                issues: [FieldIssue(field: error.path, code: error.code.rawValue, message: error.description)])
+        }
+        return value
     }
 
     /// An optional JSON body: an empty body (and no `Content-Type`) is `nil`.

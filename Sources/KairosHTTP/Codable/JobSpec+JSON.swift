@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 import KairosCore
+import KairosEngine
 
 extension JobSpec {
-    /// Decodes a job from a JSON value, reporting every invalid field (422).
-    static func from(json: JSONValue) throws -> JobSpec {
+    /// Decodes a job from a JSON value, reporting every invalid field (422): when a field is
+    /// bad, the task's own argument issues are reported with it, not after it is fixed.
+    static func from(json: JSONValue, registry: TaskRegistry) throws -> JobSpec {
         guard case .object = json else {
             throw APIError(.validationFailed, "a job must be a JSON object, got \(json.typeName)",
                 issues: [FieldIssue(field: "", code: "invalidType", message: "the body must be a JSON object")])
@@ -13,7 +15,7 @@ extension JobSpec {
         do {
             return try JSONCoding.decoder.decode(JobSpec.self, from: data)
         } catch let error as ValidationError {
-            throw error
+            throw ValidationError(registry.completing(error.issues, ofJobBody: json))
         } catch {
             throw APIError(.validationFailed, "invalid job: \(Request.describe(error))")
         }

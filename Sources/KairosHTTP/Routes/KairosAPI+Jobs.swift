@@ -10,7 +10,7 @@ extension KairosAPI {
 
         table.add(.post, jobs, .role(.operator)) { request, _ in
             try request.checkQuery(allowed: [])
-            let spec = try JobSpec.from(json: try await request.jsonBody(limit: configuration.maxBodySize))
+            let spec = try JobSpec.from(json: try await request.jsonBody(limit: configuration.maxBodySize), registry: engine.registry)
             let job = try await engine.jobs.create(spec)
             return Response.job(try jobJSON.json(job), status: .created, headers: [.location: "\(jobs)/\(job.id)", .eTag: Self.eTag(job)])
         }
@@ -56,7 +56,7 @@ extension KairosAPI {
                 fields["key"] = .string(job.key)
                 body = .object(fields)
             }
-            let spec = try JobSpec.from(json: body)
+            let spec = try JobSpec.from(json: body, registry: engine.registry)
             try Self.checkKeyUnchanged(spec, job)
             let updated = try await engine.jobs.replace(id: job.id, with: spec, expectedVersion: expected)
             return Response.job(try jobJSON.json(updated), headers: [.eTag: Self.eTag(updated)])
@@ -71,7 +71,7 @@ extension KairosAPI {
                 throw APIError(.validationFailed, "a patch must be a JSON object (RFC 7396 merge patch), got \(patch.typeName)",
                     issues: [FieldIssue(field: "", code: "invalidType", message: "the body must be a JSON object")])
             }
-            let spec = try JobSpec.from(json: Self.mergePatch(try job.spec.jsonValue, patch))
+            let spec = try JobSpec.from(json: Self.mergePatch(try job.spec.jsonValue, patch), registry: engine.registry)
             try Self.checkKeyUnchanged(spec, job)
             let updated = try await engine.jobs.replace(id: job.id, with: spec, expectedVersion: expected)
             return Response.job(try jobJSON.json(updated), headers: [.eTag: Self.eTag(updated)])

@@ -16,13 +16,13 @@ struct CronCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "The cron expression (quote it).")
-        var expression: String
+        var expression: [String]
 
         @Option(help: "IANA time zone to check the expression in: also prints its next 5 fire times there.")
         var tz: String?
 
         func run() async throws {
-            let cron = try parseExpression(expression)
+            let cron = try parseExpression(expression, command: "validate")
             let zone = try tz.map(parseZone)
             print("valid: \(cron.source) (\(cron.humanDescription); \(cron.isFixedTime ? "fixed-time" : "wildcard"))")
             if let zone { printFires(cron, in: zone, count: 5, heading: "next fires in \(zone.identifier)") }
@@ -35,7 +35,7 @@ struct CronCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "The cron expression (quote it).")
-        var expression: String
+        var expression: [String]
 
         @Option(help: "ISO 8601 instant to start after (default: now). Without an offset it is local time in --tz.")
         var after: String?
@@ -50,7 +50,7 @@ struct CronCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let cron = try parseExpression(expression)
+            let cron = try parseExpression(expression, command: "next")
             let zone = try parseZone(tz)
             let start = try parseAfter(after, zone: zone)
             guard (1...10_000).contains(count) else { throw fail("--count must be between 1 and 10000, got \(count)") }
@@ -70,7 +70,7 @@ struct CronCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "The cron expression (quote it).")
-        var expression: String
+        var expression: [String]
 
         @Option(help: "IANA time zone the expression is evaluated in.")
         var tz: String = "UTC"
@@ -79,7 +79,7 @@ struct CronCommand: AsyncParsableCommand {
         var count: Int = 5
 
         func run() async throws {
-            let cron = try parseExpression(expression)
+            let cron = try parseExpression(expression, command: "explain")
             let zone = try parseZone(tz)
             guard (1...10_000).contains(count) else { throw fail("--count must be between 1 and 10000, got \(count)") }
             print("\(cron.source)")
@@ -102,6 +102,20 @@ func printFires(_ cron: CronExpression, in zone: ZoneRules, count: Int, heading:
 func fail(_ message: String) -> ExitCode {
     printError("error: \(message)")
     return ExitCode(1)
+}
+
+/// The expression of `kairos cron <command>`: one argument. An unquoted expression reaches
+/// the command as several (the shell splits it at spaces and expands `*` into file names), so
+/// more than one is refused with the quoting to use instead of a parse of the wrong text.
+func parseExpression(_ words: [String], command: String) throws -> CronExpression {
+    guard let text = words.first else { throw fail("missing the cron expression: kairos cron \(command) '0 9 * * *'") }
+    guard words.count == 1 else {
+        let shown = words.prefix(8).map { "'\($0)'" }.joined(separator: " ") + (words.count > 8 ? " …" : "")
+        throw fail(
+            "the cron expression arrived as \(words.count) arguments (\(shown)): quote the expression, as in kairos cron \(command) '0 9 * * *' "
+                + "(unquoted, the shell splits it and expands * into file names)")
+    }
+    return try parseExpression(text)
 }
 
 func parseExpression(_ text: String) throws -> CronExpression {

@@ -75,7 +75,11 @@ enum JobFile {
         case .yaml:
             return try yaml(text)
         case .either:
-            if let value = try? json(text) { return value }
+            if let value = try? lenientJSON(text) {
+                // JSON after all: its trailing commas and repeated names are errors, even though YAML allows the commas.
+                try strict(text)
+                return value
+            }
             do {
                 return try yaml(text)
             } catch {
@@ -87,7 +91,23 @@ enum JobFile {
         }
     }
 
+    /// The JSON of `text`, as strict as the API's (``StrictJSON``).
     static func json(_ text: String) throws(JobFileError) -> JSONValue {
+        let value = try lenientJSON(text)
+        try strict(text)
+        return value
+    }
+
+    static func strict(_ text: String) throws(JobFileError) {
+        do {
+            try Data(text.utf8).withUnsafeBytes { try StrictJSON.check($0) }
+        } catch {
+            throw JobFileError(message: "not valid JSON: \(error)")
+        }
+    }
+
+    /// What Foundation's decoder accepts.
+    static func lenientJSON(_ text: String) throws(JobFileError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         } catch {
