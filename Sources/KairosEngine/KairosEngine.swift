@@ -111,18 +111,28 @@ public struct JobManager: Sendable {
 
     /// Creates or updates jobs by key (a jobs file). Validates all of them first: nothing is
     /// saved unless every one is valid.
-    public func upsert(_ specs: [JobSpec]) async throws -> [(job: Job, created: Bool)] {
+    /// Creates or updates jobs by key (jobs files, an embedder's jobs at start). A job whose key
+    /// is in `keepingPausedOf` keeps the `paused` value it has in the store: a jobs file that
+    /// does not say `paused` must not resume a job an operator paused through the API.
+    /// Each result says what changed.
+    public func upsert(_ specs: [JobSpec], keepingPausedOf keepingPaused: Set<String> = []) async throws -> [JobUpsert] {
         for spec in specs { try engine.registry.validate(spec) }
-        var results: [(job: Job, created: Bool)] = []
-        for spec in specs {
+        var results: [JobUpsert] = []
+        for var spec in specs {
             let before = try await engine.store.job(key: spec.key)
+            if keepingPaused.contains(spec.key), let before { spec.paused = before.spec.paused }
             let result = try await engine.store.upsertJob(spec, system: false, now: engine.clock.now())
+            let change: JobUpsert.Change
             if result.created {
+                change = .created
                 engine.events.emit(.jobAdded(jobId: result.job.id, key: result.job.key))
-            } else if before?.version != result.job.version {
+            } else if let before, before.version != result.job.version {
+                change = .updated(fields: result.job.spec.changedFields(from: before.spec))
                 engine.events.emit(.jobModified(jobId: result.job.id, key: result.job.key))
+            } else {
+                change = .unchanged
             }
-            results.append(result)
+            results.append(JobUpsert(job: result.job, change: change))
         }
         engine.jobsChanged()
         return results
@@ -171,4 +181,19 @@ public struct JobManager: Sendable {
         engine.workers?.cancelAttempts([executionId])
         return execution
     }
+}
+
+/// What ``JobManager/upsert(_:keepingPausedOf:)`` did with one job.
+public struct JobUpsert: Sendable {
+    public enum Change: Sendable, Hashable {
+        case created
+        /// The fields that differ from the stored job, by their JSON names (`schedule`, `retry` …).
+        case updated(fields: [String])
+        case unchanged
+    }
+
+    public var job: Job
+    public var change: Change
+
+    public var created: Bool { change == .created }
 }

@@ -52,6 +52,47 @@ struct RestartProcessTests {
         #expect(try await second.waitForExit(within: 10) == 0)
     }
 
+    @Test("a restart with --jobs leaves paused alone unless the file sets it, and logs what it created, updated (with the fields) and left unchanged")
+    func jobsFileKeepsPaused() async throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("kairos.db")
+        func file(_ cSeconds: Int) throws -> String {
+            try dir.write(
+                "jobs.yaml",
+                """
+                jobs:
+                  - {key: silent, task: system.noop, schedule: {type: interval, minutes: 5}}
+                  - {key: explicit, task: system.noop, schedule: {type: interval, minutes: 5}, paused: false}
+                  - {key: edited, task: system.noop, schedule: {type: interval, seconds: \(cSeconds)}}
+                """)
+        }
+        func serveOnce(_ jobs: String) async throws -> String {
+            let server = try ServeProcess(["--store", "sqlite:\(db)", "--jobs", jobs], in: dir.url)
+            #expect(try await server.waitUntilServing(), "\(server.stderr)")
+            server.signal(SIGTERM)
+            #expect(try await server.waitForExit(within: 10) == 0)
+            return server.stderr
+        }
+        let first = try await serveOnce(try file(60))
+        #expect(first.contains(#""message":"jobs file loaded""#) && first.contains(#""created":"3""#), "\(first)")
+
+        // An incident: both jobs are paused through the API (here, the store) while it is down.
+        let store = try SQLiteJobStore(path: db)
+        for key in ["silent", "explicit"] {
+            _ = try await store.setPaused(id: try #require(try await store.job(key: key)).id, true, expectedVersion: nil, now: Date())
+        }
+        let second = try await serveOnce(try file(90))
+        #expect(try await store.job(key: "silent")?.spec.paused == true, "the file does not say paused: the job stays paused")
+        #expect(try await store.job(key: "explicit")?.spec.paused == false, "the file says paused: false, so the file decides")
+        let lines = second.split(separator: "\n")
+        let updated = lines.filter { $0.contains(#""message":"job updated from the jobs file""#) }
+        #expect(updated.contains { $0.contains(#""jobKey":"explicit""#) && $0.contains(#""fields":"paused""#) }, "\(updated)")
+        #expect(updated.contains { $0.contains(#""jobKey":"edited""#) && $0.contains(#""fields":"schedule""#) }, "\(updated)")
+        #expect(!updated.contains { $0.contains(#""jobKey":"silent""#) })
+        let summary = try #require(lines.first { $0.contains(#""message":"jobs file loaded""#) })
+        #expect(summary.contains(#""created":"0""#) && summary.contains(#""updated":"2""#) && summary.contains(#""unchanged":"1""#), "\(summary)")
+    }
+
     @Test("two kairos serve on one fresh file at the same moment: one serves, the other exits 1 naming the file, never a migration error")
     func twoServersAtOnce() async throws {
         let dir = try TemporaryDirectory()

@@ -28,8 +28,30 @@ public enum JobsFile {
     static let maxValues = 1_000_000
     static let maxDepth = 64
 
+    /// What a file declares: its jobs, and which of them set `paused`. `paused` is operational
+    /// state (an operator pauses a job during an incident): a job that does not set it keeps
+    /// the value it has in the store (``JobManager/upsert(_:keepingPausedOf:)``).
+    public struct Declaration: Sendable {
+        public var specs: [JobSpec]
+        /// Keys of the jobs that set `paused`.
+        public var settingPaused: Set<String>
+
+        public init(specs: [JobSpec], settingPaused: Set<String>) {
+            self.specs = specs
+            self.settingPaused = settingPaused
+        }
+
+        /// Keys of the jobs that leave `paused` to the store.
+        public var leavingPaused: Set<String> { Set(specs.map(\.key)).subtracting(settingPaused) }
+    }
+
     /// Reads and checks the jobs of the file at `path`.
     public static func load(path: String, registry: TaskRegistry) throws(JobsFileError) -> [JobSpec] {
+        try declaration(path: path, registry: registry).specs
+    }
+
+    /// Reads and checks the file at `path`: its jobs, and which of them set `paused`.
+    public static func declaration(path: String, registry: TaskRegistry) throws(JobsFileError) -> Declaration {
         let data: Data
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -46,7 +68,7 @@ public enum JobsFile {
         guard let text = String(data: data, encoding: .utf8) else {
             throw JobsFileError(path: path, fileIssue: "unreadable", "the jobs file is not UTF-8 text")
         }
-        return try parse(text, path: path, registry: registry)
+        return try parseDeclaration(text, path: path, registry: registry)
     }
 
     /// One YAML document as a JSON value, with the scalar rules of jobs files (YAML 1.2 core
@@ -78,6 +100,11 @@ public enum JobsFile {
 
     /// Checks the jobs of a YAML text; `path` only names the source in errors.
     public static func parse(_ text: String, path: String = "<jobs file>", registry: TaskRegistry) throws(JobsFileError) -> [JobSpec] {
+        try parseDeclaration(text, path: path, registry: registry).specs
+    }
+
+    /// Checks the jobs of a YAML text and notes which set `paused`.
+    public static func parseDeclaration(_ text: String, path: String = "<jobs file>", registry: TaskRegistry) throws(JobsFileError) -> Declaration {
         let root = try compose(text, path: path)
         let expected = "expected a mapping with a 'jobs' list"
         guard let root else {
@@ -114,6 +141,7 @@ public enum JobsFile {
         }
 
         var specs: [JobSpec] = []
+        var settingPaused: Set<String> = []
         var firstIndexOfKey: [String: Int] = [:]
         var converter = Converter()
         for (index, entry) in entries.enumerated() {
@@ -140,12 +168,13 @@ public enum JobsFile {
             }
             if issues.isEmpty, let spec {
                 specs.append(spec)
+                if value["paused"] != nil { settingPaused.insert(spec.key) }
             } else {
                 problems.append(JobsFileError.Problem(index: index, key: key, line: entry.mark?.line, issues: Self.sortedByField(issues)))
             }
         }
         if !problems.isEmpty { throw JobsFileError(path: path, problems: problems) }
-        return specs
+        return Declaration(specs: specs, settingPaused: settingPaused)
     }
 
     /// The issues by field, those of one field in the order found: decoding finds unknown

@@ -121,11 +121,11 @@ struct ServeCommand: AsyncParsableCommand {
         // The jobs file is read and validated before the store is opened: a refused file
         // leaves no trace, not even a new database file. Validation only reads each task's
         // arguments, so the registry it uses has a history that is never called.
-        var specs: [JobSpec] = []
+        var declared = JobsFile.Declaration(specs: [], settingPaused: [])
         if let jobs {
             do {
                 let validating = TaskRegistry.builtIn(httpClient: httpClient, history: UnopenedHistory(), allowShellTasks: allowShellTasks)
-                specs = try JobsFile.load(path: jobs, registry: validating)
+                declared = try JobsFile.declaration(path: jobs, registry: validating)
             } catch {
                 printError("\(error)")
                 throw ExitCode(1)
@@ -150,12 +150,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.deadInstanceAfter = max(2 * leaseDuration, 4 * heartbeatInterval)
         let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger)
         do {
-            let results = try await engine.jobs.upsert(specs)
+            let results = try await engine.jobs.upsert(declared.specs, keepingPausedOf: declared.leavingPaused)
             try await engine.installSystemJobs()
-            if jobs != nil {
-                let created = results.filter(\.created).count
-                logger.info("jobs file loaded", metadata: ["file": "\(jobs ?? "")", "jobs": "\(results.count)", "created": "\(created)"])
-            }
+            if let jobs { Self.logJobsFile(jobs, results, logger: logger) }
         } catch {
             printError("cannot load jobs: \(error)")
             throw ExitCode(1)
@@ -194,6 +191,31 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("stopped", metadata: ["instanceId": "\(configuration.instanceId)"])
+    }
+
+    /// One line per job the file created or changed (with the fields), then the counts.
+    static func logJobsFile(_ path: String, _ results: [JobUpsert], logger: Logger) {
+        var counts = (created: 0, updated: 0, unchanged: 0)
+        for result in results {
+            switch result.change {
+            case .created:
+                counts.created += 1
+                logger.info("job created from the jobs file", metadata: ["file": "\(path)", "jobKey": "\(result.job.key)"])
+            case .updated(let fields):
+                counts.updated += 1
+                logger.info(
+                    "job updated from the jobs file",
+                    metadata: ["file": "\(path)", "jobKey": "\(result.job.key)", "fields": "\(fields.joined(separator: ","))"])
+            case .unchanged:
+                counts.unchanged += 1
+            }
+        }
+        logger.info(
+            "jobs file loaded",
+            metadata: [
+                "file": "\(path)", "jobs": "\(results.count)", "created": "\(counts.created)", "updated": "\(counts.updated)",
+                "unchanged": "\(counts.unchanged)",
+            ])
     }
 }
 
