@@ -144,7 +144,16 @@ public struct JobManager: Sendable {
         return changed(try await engine.store.replaceJob(id: id, with: spec, expectedVersion: expectedVersion, now: now), at: now)
     }
 
+    /// Deletes a job; a system job is refused (`invalidState`): the engine installs it again at
+    /// the next start, so a deletion would only change its id. Disable it instead.
     public func delete(id: UUID, expectedVersion: Int?) async throws -> Job {
+        if let job = try await engine.store.job(id: id), job.system, !job.deleted {
+            throw StoreError(
+                .invalidState,
+                "'\(job.key)' is a system job: kairos installs it again at every start, so it cannot be deleted; disable it instead "
+                    + "(the history cleanup's retention is --history-retention-days)",
+                jobId: job.id, jobKey: job.key)
+        }
         let now = engine.clock.now()
         return changed(try await engine.store.deleteJob(id: id, expectedVersion: expectedVersion, now: now), at: now)
     }

@@ -269,6 +269,15 @@ struct EngineMemoryTests {
             #expect(job.spec.args["retentionDays"]?.intValue == 7)
             #expect(job.version == 1)
             #expect(run.log.count("job.added") == 1)
+            let refused = await #expect(throws: StoreError.self, "it would come back at the next start with a new id") {
+                try await run.engine.jobs.delete(id: job.id, expectedVersion: nil)
+            }
+            #expect(refused?.code == .invalidState)
+            #expect(refused?.message.contains("disable it instead") == true)
+            let disabled = try await run.engine.jobs.setEnabled(id: job.id, false)
+            try await run.engine.installSystemJobs()
+            #expect(try await run.store.job(key: KairosEngine.cleanupJobKey)?.spec.enabled == false, "disabled, it stays disabled")
+            #expect(disabled.id == job.id)
         }
     }
 }

@@ -26,9 +26,9 @@ struct JobsFileTests {
         try await withBuiltInRegistry { registry, _ in
             let specs = try JobsFile.load(path: jobfiles.appendingPathComponent("jobs.yaml").path, registry: registry)
             #expect(specs.map(\.key) == [
-                "nightly-report", "health-ping", "warm-cache", "launch-announcement", "history-cleanup", "smoke-noop", "sleepy",
+                "nightly-report", "health-ping", "warm-cache", "launch-announcement", "smoke-noop", "sleepy",
             ])
-            #expect(Set(specs.map(\.task)) == ["http.request", "system.cleanup-history", "system.noop", "system.sleep"])
+            #expect(Set(specs.map(\.task)) == ["http.request", "system.noop", "system.sleep"], "no second cleanup job beside the system one")
             let byKey = Dictionary(uniqueKeysWithValues: specs.map { ($0.key, $0) })
 
             let nightly = try #require(byKey["nightly-report"])
@@ -53,7 +53,6 @@ struct JobsFileTests {
             guard case .date(let date) = byKey["launch-announcement"]?.schedule else { Issue.record("launch is not a date"); return }
             #expect(date.runAt == (try Timestamp.parse("2027-06-01T07:00:00Z")))
 
-            #expect(byKey["history-cleanup"]?.args == ["retentionDays": 14, "batchSize": 5000])
             #expect(byKey["smoke-noop"]?.paused == true)
             #expect(byKey["sleepy"]?.enabled == false)
         }
