@@ -70,6 +70,18 @@ struct JobSpecTests {
         }
     }
 
+    @Test("unknown fields are named in alphabetical order, the same from run to run (not in hash order)")
+    func unknownFieldsSorted() throws {
+        let unknown = ["zulu", "alpha", "mike", "echo", "kilo", "bravo", "yankee", "delta"]
+        let members = unknown.map { "\"\($0)\": 1" }.joined(separator: ", ")
+        let json = #"{"key": "k", "task": "system.noop", "schedule": {"type": "interval", "minutes": 5, "#
+            + unknown.map { "\"s\($0)\": 1" }.joined(separator: ", ") + "}, " + members + "}"
+        let error = #expect(throws: ValidationError.self) { try JSONDecoder().decode(JobSpec.self, from: Data(json.utf8)) }
+        let fields = error?.issues.map(\.field) ?? []
+        #expect(fields.filter { !$0.hasPrefix("schedule.") } == unknown.sorted())
+        #expect(fields.filter { $0.hasPrefix("schedule.") } == unknown.map { "schedule.s\($0)" }.sorted())
+    }
+
     @Test("missing key, task and schedule are each reported as required")
     func required() {
         do {

@@ -161,7 +161,7 @@ extension JobSpec: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
         var collected = IssueCollector()
-        for key in container.allKeys where !Self.knownKeys.contains(key.stringValue) {
+        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where !Self.knownKeys.contains(key.stringValue) {
             let hint = Self.nestedFields[key.stringValue].map { "; did you mean \($0)?" } ?? ""
             collected.issues.append(FieldIssue(field: key.stringValue, code: "unknownField", message: "\(key.stringValue) is not a field of a job\(hint)"))
         }

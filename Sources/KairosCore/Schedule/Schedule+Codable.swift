@@ -43,7 +43,7 @@ extension Schedule: Codable {
         guard let known = Self.knownKeys[type] else {
             throw ValidationError(field: "type", code: "invalidValue", message: "unknown schedule type '\(type)': expected cron, interval or date")
         }
-        for key in container.allKeys where !known.contains(key.stringValue) {
+        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where !known.contains(key.stringValue) {
             issues.append(FieldIssue(field: key.stringValue, code: "unknownField", message: "\(key.stringValue) is not a field of a \(type) schedule"))
         }
 
