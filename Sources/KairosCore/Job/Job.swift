@@ -5,7 +5,8 @@ public struct Job: Sendable, Hashable, Identifiable {
     public var id: UUID
     public var spec: JobSpec
     /// The next nominal fire the scheduler has not handled yet; `nil` when the schedule is
-    /// finished (or while the job is paused or disabled, it keeps the value it will resume from).
+    /// finished, and for a recurring job that is paused or disabled (a paused one-shot keeps its
+    /// time, which tells resume it has not fired; ``shownNextRunAt`` hides it).
     public var nextRunAt: Date?
     public var lastRunAt: Date?
     public var lastStatus: ExecutionStatus?

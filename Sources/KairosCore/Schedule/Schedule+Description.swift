@@ -1,7 +1,7 @@
 import Foundation
 
 extension Schedule {
-    /// The schedule in words, for lists and the dashboard: `at 02:30 every day (Europe/London)`,
+    /// The schedule in words, for lists and the dashboard: `At 02:30 (Europe/London)`,
     /// `every 1 hour 30 minutes`, `once at 2026-12-24T18:00:00Z`.
     public var humanDescription: String {
         switch self {
