@@ -75,6 +75,22 @@ struct HTTPRequestTaskTests {
         }
     }
 
+    @Test("every request names its execution, job, scheduled time and attempt, over headers of the same names in args")
+    func identityHeaders() async throws {
+        try await withLoopbackHTTPServer { server in
+            var context = TaskContext.forTest(jobKey: "nightly-report")
+            context.attempt = 3
+            context.scheduledAt = try Timestamp.parse("2026-12-02T03:00:00.25Z")
+            let result = try await task.run(args: ["url": .string(server.url("/identity")), "headers": ["Kairos-Attempt": "99"]], context: context)
+            let headers = try #require(try echo(result) as? [String: String])
+            #expect(headers["kairos-execution-id"] == context.executionId.uuidString.lowercased())
+            #expect(headers["kairos-job-key"] == "nightly-report")
+            #expect(headers["kairos-scheduled-at"] == "2026-12-02T03:00:00.25+00:00")
+            #expect(headers["kairos-attempt"] == "3", "the real attempt, not the one in args")
+            #expect(headers.count == 4)
+        }
+    }
+
     @Test("a JSON body is sent as application/json unless a Content-Type is given")
     func sendsJSONBody() async throws {
         try await withLoopbackHTTPServer { server in

@@ -67,14 +67,15 @@ struct ShellCommandTaskTests {
     func cancellation(argv: [String]) async throws {
         let task = self.task
         let args = JSONValue.object(["argv": .array(argv.map { .string($0) })])
+        let running = Task { try await task.run(args: args, context: .forTest()) }
+        try? await Task.sleep(for: .milliseconds(300))
+        // From the cancel on: SIGKILL would come killAfter after it, so less means SIGTERM was enough.
         let seconds = await secondsElapsed {
-            let running = Task { try await task.run(args: args, context: .forTest()) }
-            try? await Task.sleep(for: .milliseconds(300))
             running.cancel()
             let result = await running.result
             #expect(throws: CancellationError.self) { try result.get() }
         }
-        #expect(seconds < ShellCommandTask.killAfter)  // SIGTERM was enough
+        #expect(seconds < ShellCommandTask.killAfter)
     }
 
     @Test("a command that ignores SIGTERM is killed")

@@ -159,6 +159,7 @@ public struct HTTPRequestTask: KairosTask {
         var request = HTTPClientRequest(url: arguments.url)
         request.method = .init(rawValue: arguments.method)
         for (name, value) in arguments.headers { request.headers.add(name: name, value: value) }
+        for (name, value) in Self.identityHeaders(context) { request.headers.replaceOrAdd(name: name, value: value) }
         switch arguments.body {
         case nil:
             break
@@ -213,6 +214,18 @@ public struct HTTPRequestTask: KairosTask {
     }
 
     struct RequestTimeout: Error {}
+
+    /// Who is calling, for a receiver that de-duplicates (as Google Cloud Scheduler and
+    /// EventBridge Scheduler pass their context): the execution is the same across its retries,
+    /// the attempt counts them. They replace headers of the same names in `args.headers`.
+    static func identityHeaders(_ context: TaskContext) -> [(String, String)] {
+        [
+            ("Kairos-Execution-Id", context.executionId.uuidString.lowercased()),
+            ("Kairos-Job-Key", context.jobKey),
+            ("Kairos-Scheduled-At", Timestamp.formatPrecise(context.scheduledAt)),
+            ("Kairos-Attempt", "\(context.attempt)"),
+        ]
+    }
 
     /// A connection error in words (`connection refused: 127.0.0.1:18649`), instead of NIO's
     /// `connection reset (error set): Connection refused (errno: 111)`; other errors as they are.

@@ -10,7 +10,9 @@ import NIOPosix
 /// - `/status/<code>` → that status with the body `status <code>`
 /// - `/slow` → answers after 10 seconds (for timeouts and cancellation)
 /// - `/big` → 200 with 1000 bytes of `x`
-/// - `/echo` → 200 with a JSON body `{"method", "uri", "headers": {lowercased name: value}, "body"}`
+/// - `/echo` → 200 with a JSON body `{"method", "uri", "headers": {lowercased name: value}, "body"}`,
+///   without the `Kairos-*` identity headers (the result keeps 200 bytes of the body)
+/// - `/identity` → 200 with a JSON body of the `Kairos-*` headers only (lowercased names)
 /// - anything else → 404
 final class LoopbackHTTPServer: Sendable {
     let port: Int
@@ -97,9 +99,14 @@ private final class RouteHandler: ChannelInboundHandler {
             context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(10)) {
                 if context.channel.isActive { self.send(.ok, "finally", context: context) }
             }
+        case "/identity":
+            var headers: [String: String] = [:]
+            for (name, value) in head.headers where name.lowercased().hasPrefix("kairos-") { headers[name.lowercased()] = value }
+            let data = (try? JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys])) ?? Data()
+            send(.ok, String(decoding: data, as: UTF8.self), contentType: "application/json", context: context)
         case "/echo":
             var headers: [String: String] = [:]
-            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            for (name, value) in head.headers where !name.lowercased().hasPrefix("kairos-") { headers[name.lowercased()] = value }
             let echo: [String: Any] = [
                 "method": head.method.rawValue,
                 "uri": head.uri,
