@@ -14,9 +14,14 @@ import KairosStore
 /// (an index-only probe of at most `bound` entries); when the smallest count is under the
 /// bound that filter narrows, else the page walks. The bound is √((limit + 1) × live jobs),
 /// where both ways cost about the same, clamped to 1,000…20,000. Either way gives the same
-/// rows; only the cost differs. The worst case is a walk whose matches are rare after the
-/// cursor though plentiful overall (filters correlated with the order, or two filters that
-/// each match many jobs but together few): it reads up to every live job's index entry.
+/// rows; only the cost differs.
+///
+/// A walk with filters reads at most `bound` jobs of the order: its matches may be rare (a
+/// search of one or two characters, which has no trigram; filters correlated with the order,
+/// or two that each match many jobs but together few), and reading until `limit + 1` match
+/// could read every job. When that slice ends before the page is full, the page is shorter and
+/// its cursor continues after the slice (``boundary(_:walking:)``): a client that follows the
+/// cursors sees every match, and each request does bounded work.
 struct JobListPlan: Sendable {
     /// A filter with an index of its own.
     struct Narrowing: Sendable {
@@ -38,6 +43,8 @@ struct JobListPlan: Sendable {
     let position: StatementArguments?
     let narrowings: [Narrowing]
     let limit: Int
+    /// Whether any filter but the live and system ones applies (a walk then bounds its slice).
+    let filtered: Bool
 
     static let minimumBound = 1_000
     static let maximumBound = 20_000
@@ -95,8 +102,10 @@ struct JobListPlan: Sendable {
             let index = query.state == .active ? "jobs_due_by_key" : query.state == .finished ? "jobs_finished" : "jobs_by_state"
             narrowings.append(indexed(index, stateTerms, stateValues))
         }
+        let filtered = conditions.count > 1
         if !query.includeSystem { conditions.append("system = 0") }
 
+        self.filtered = filtered
         self.order = order
         self.conditions = conditions
         self.arguments = StatementArguments(arguments)
@@ -122,11 +131,53 @@ struct JobListPlan: Sendable {
         return terms.joined(separator: " AND ")
     }
 
+    /// √((limit + 1) × live jobs), clamped to 1,000…20,000.
+    func bound(_ db: Database) throws -> Int {
+        let live = try Int.fetchOne(db, sql: "SELECT IFNULL(SUM(jobs), 0) FROM job_counts") ?? 0
+        return min(max(Int(Double((limit + 1) * max(live, 1)).squareRoot()), Self.minimumBound), Self.maximumBound)
+    }
+
+    /// The last position of the slice a filtered walk reads (the `bound`-th job of the order
+    /// after the cursor, from the order's index alone), or `nil` when fewer jobs remain or the
+    /// page is not a filtered walk.
+    func boundary(_ db: Database, walking: Bool) throws -> (value: DatabaseValue, key: String)? {
+        guard walking, filtered else { return nil }
+        let offset = try bound(db) - 1
+        var arguments = StatementArguments()
+        let sql: String
+        if order.field == .nextRunAt {
+            let firing = "enabled = 1 AND paused = 0 AND next_run_at IS NOT NULL"
+            var due = ["deleted = 0", firing]
+            var idle = ["deleted = 0", "NOT (\(firing))"]
+            if let position {
+                due.append("(next_run_at, key) \(order.after) (?, ?)")
+                idle.append("(next_run_order, key) \(order.after) (?, ?)")
+                arguments += position + position
+            }
+            sql = """
+                SELECT next_run_at AS sort_value, key FROM jobs INDEXED BY jobs_due_by_key WHERE \(due.joined(separator: " AND ")) \
+                UNION ALL SELECT next_run_order AS sort_value, key FROM jobs INDEXED BY jobs_idle_by_next_run_order \
+                WHERE \(idle.joined(separator: " AND ")) ORDER BY sort_value \(order.direction), key \(order.direction) LIMIT 1 OFFSET ?
+                """
+        } else {
+            var conditions = ["deleted = 0"]
+            if let position {
+                conditions.append(order.keyset)
+                arguments += position
+            }
+            sql = """
+                SELECT \(order.expression), key FROM jobs INDEXED BY \(order.index) WHERE \(conditions.joined(separator: " AND ")) \
+                ORDER BY \(order.orderBy) LIMIT 1 OFFSET ?
+                """
+        }
+        guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments + [offset]) else { return nil }
+        return (row[0], row[1])
+    }
+
     /// The narrowing to use, if any: the one with the fewest matches under the bound.
     func choose(_ db: Database) throws -> Narrowing? {
         guard !narrowings.isEmpty else { return nil }
-        let live = try Int.fetchOne(db, sql: "SELECT IFNULL(SUM(jobs), 0) FROM job_counts") ?? 0
-        let bound = min(max(Int(Double((limit + 1) * max(live, 1)).squareRoot()), Self.minimumBound), Self.maximumBound)
+        let bound = try bound(db)
         var best: (count: Int, narrowing: Narrowing)?
         for narrowing in narrowings {
             let count = try Int.fetchOne(db, sql: narrowing.probe, arguments: narrowing.probeArguments + [bound]) ?? 0
@@ -136,14 +187,24 @@ struct JobListPlan: Sendable {
     }
 
     /// The page's SELECT (job columns, then the sort value) and its arguments.
-    func statement(_ narrowing: Narrowing?) -> (sql: String, arguments: StatementArguments) {
+    func statement(_ narrowing: Narrowing?, until boundary: (value: DatabaseValue, key: String)? = nil) -> (sql: String, arguments: StatementArguments) {
         var conditions = conditions
         var arguments = arguments
         if let condition = narrowing?.condition {
             conditions.append(condition)
             arguments += narrowing?.conditionArguments ?? []
         }
-        if narrowing == nil, order.field == .nextRunAt { return merged(conditions, arguments) }
+        if narrowing == nil, order.field == .nextRunAt { return merged(conditions, arguments, until: boundary) }
+        if let boundary {
+            let upTo = order.after == ">" ? "<=" : ">="
+            if order.isKey {
+                conditions.append("key \(upTo) ?")
+                arguments += [boundary.key]
+            } else {
+                conditions.append("(\(order.expression), key) \(upTo) (?, ?)")
+                arguments += [boundary.value, boundary.key]
+            }
+        }
         if let position {
             conditions.append(order.keyset)
             arguments += position
@@ -159,7 +220,9 @@ struct JobListPlan: Sendable {
     /// The nextRunAt walk: two index walks merged (SQLite's `MERGE (UNION ALL)`), jobs that fire
     /// in `jobs_due_by_key` and the others in `jobs_idle_by_next_run_order`, so that a fire,
     /// which moves its job in the due index anyway, moves no entry for this order.
-    private func merged(_ conditions: [String], _ arguments: StatementArguments) -> (sql: String, arguments: StatementArguments) {
+    private func merged(
+        _ conditions: [String], _ arguments: StatementArguments, until boundary: (value: DatabaseValue, key: String)?
+    ) -> (sql: String, arguments: StatementArguments) {
         let firing = "enabled = 1 AND paused = 0 AND next_run_at IS NOT NULL"
         var due = conditions + [firing]
         var idle = conditions + ["NOT (\(firing))"]
@@ -170,6 +233,13 @@ struct JobListPlan: Sendable {
             idle.append("(next_run_order, key) \(order.after) (?, ?)")
             dueArguments += position
             idleArguments += position
+        }
+        if let boundary {
+            let upTo = order.after == ">" ? "<=" : ">="
+            due.append("(next_run_at, key) \(upTo) (?, ?)")
+            idle.append("(next_run_order, key) \(upTo) (?, ?)")
+            dueArguments += [boundary.value, boundary.key]
+            idleArguments += [boundary.value, boundary.key]
         }
         let sql = """
             SELECT \(SQLiteJobStore.jobColumns), next_run_at AS sort_value FROM jobs INDEXED BY jobs_due_by_key \

@@ -57,12 +57,17 @@ extension SQLiteJobStore {
         let plan = try JobListPlan(query, limit: limit)
         if query.matchesNothing { return Page(items: [], nextCursor: nil) }
         return try await read { db in
-            let (sql, arguments) = plan.statement(try plan.choose(db))
+            let narrowing = try plan.choose(db)
+            let boundary = try plan.boundary(db, walking: narrowing == nil)
+            let (sql, arguments) = plan.statement(narrowing, until: boundary)
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             let jobs = try rows.prefix(limit).map { try self.decodeJob($0) }
             var next: String?
             if rows.count > limit, let last = rows.prefix(limit).last, let job = jobs.last {
                 next = JobCursor(sort: query.sort, value: .init(last[Self.jobColumnCount]), key: job.key).text
+            } else if let boundary {
+                // The slice ended before the page was full: continue after it.
+                next = JobCursor(sort: query.sort, value: .init(boundary.value), key: boundary.key).text
             }
             return Page(items: jobs, nextCursor: next)
         }

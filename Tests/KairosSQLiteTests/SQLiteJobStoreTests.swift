@@ -46,6 +46,34 @@ struct SQLiteJobStoreTests {
         #expect(rows == SQLiteJobStore.migrator.migrations.count, "each migration recorded once")
     }
 
+    @Test(arguments: ["key", "name", "-nextRunAt", "lastRunAt"])
+    func aWalkForRareMatchesReadsABoundedSlicePerPageAndItsCursorsFindThemAll(_ sort: String) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteJobStore(path: directory.path("rare.db"))
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let specs = try (0..<2_500).map { index in
+            var spec = try JobSpec(key: String(format: "job-%04d", index), task: "system.noop", schedule: .interval(try IntervalSchedule(minutes: 1 + index % 7)))
+            spec.name = index == 2_100 || index == 2_400 ? "rare zq \(index)" : "common \(index)"
+            return spec
+        }
+        _ = try await store.createJobs(specs, now: now)
+        // Two characters: no trigram to look up, so the page walks the order.
+        var query = JobQuery(search: "zq", sort: try #require(JobQuery.Sort(sort)), limit: 10)
+        var found: [String] = []
+        var pages = 0
+        repeat {
+            let page = try await store.listJobs(query)
+            pages += 1
+            found += page.items.map(\.key)
+            query.cursor = page.nextCursor
+        } while query.cursor != nil && pages < 100
+        #expect(Set(found) == ["job-2100", "job-2400"], "every match, through the cursors")
+        #expect(pages >= 3, "2,500 jobs, a slice of at most 1,000 per page: \(pages) pages")
+        let first = try await store.listJobs(JobQuery(search: "zq", sort: try #require(JobQuery.Sort(sort)), limit: 10))
+        #expect(first.items.count < 2 && first.nextCursor != nil, "a short page that says where to go on")
+    }
+
     @Test func garbageFileIsUnavailable() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
