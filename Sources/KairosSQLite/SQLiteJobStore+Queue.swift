@@ -121,7 +121,7 @@ extension SQLiteJobStore {
                 let id = completion.executionId
                 let started = Micros.from(completion.startedAt)
                 let finished = Micros.from(completion.finishedAt)
-                let duration = max(0, Int(((completion.finishedAt.timeIntervalSince(completion.startedAt)) * 1000).rounded()))
+                let duration = completion.durationMs
                 let owner: [any DatabaseValueConvertible] = [id, completion.instanceId, completion.attempt]
                 var finalStatus: ExecutionStatus?
                 switch completion.outcome {

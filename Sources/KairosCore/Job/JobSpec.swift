@@ -111,10 +111,15 @@ public struct JobSpec: Sendable, Hashable {
     public static func isValidKey(_ key: String) -> Bool {
         let bytes = Array(key.utf8)
         guard (1...100).contains(bytes.count) else { return false }
-        func alnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
-        guard alnum(bytes[0]) else { return false }
-        return bytes.dropFirst().allSatisfy { alnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
+        guard isKeyStart(bytes[0]) else { return false }
+        return bytes.dropFirst().allSatisfy(isKeyByte)
     }
+
+    /// `[a-z0-9]`: what a key starts with.
+    static func isKeyStart(_ byte: UInt8) -> Bool { (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) }
+
+    /// `[a-z0-9._-]`: what a key holds.
+    static func isKeyByte(_ byte: UInt8) -> Bool { isKeyStart(byte) || byte == 0x2E || byte == 0x5F || byte == 0x2D }
 
     /// A valid key close to an invalid one, for a hint: lower-cased, each run of other
     /// characters made one `-`, trimmed to start with a letter or digit (`Nightly Report!` →
@@ -122,15 +127,13 @@ public struct JobSpec: Sendable, Hashable {
     public static func suggestedKey(for key: String) -> String? {
         var bytes: [UInt8] = []
         for byte in key.lowercased().utf8 {
-            let allowed = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F || byte == 0x2D
-            if allowed {
+            if isKeyByte(byte) {
                 bytes.append(byte)
             } else if bytes.last != 0x2D {
                 bytes.append(0x2D)
             }
         }
-        let alnum: (UInt8) -> Bool = { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
-        let trimmed = bytes.drop { !alnum($0) }.prefix(100).reversed().drop { $0 == 0x2D }.reversed()
+        let trimmed = bytes.drop { !isKeyStart($0) }.prefix(100).reversed().drop { $0 == 0x2D }.reversed()
         let suggestion = String(decoding: Array(trimmed), as: UTF8.self)
         return isValidKey(suggestion) && suggestion != key ? suggestion : nil
     }

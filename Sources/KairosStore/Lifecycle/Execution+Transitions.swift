@@ -80,7 +80,7 @@ extension Execution {
         execution.status = .cancelled
         execution.finishedAt = now
         // Until the worker reports when the attempt really stopped (``acknowledged(_:)``).
-        execution.durationMs = startedAt.map { max(0, Int((now.timeIntervalSince($0) * 1000).rounded())) }
+        execution.durationMs = startedAt.map { Self.milliseconds(from: $0, to: now) }
         return execution
     }
 
@@ -96,7 +96,7 @@ extension Execution {
         case .succeeded(let result), .failed(_, let result, _):
             execution.startedAt = completion.startedAt
             execution.finishedAt = completion.finishedAt
-            execution.durationMs = max(0, Int((completion.finishedAt.timeIntervalSince(completion.startedAt) * 1000).rounded()))
+            execution.durationMs = completion.durationMs
             execution.result = result
         case .released:
             break
@@ -119,12 +119,11 @@ extension Execution {
     public func completed(_ completion: Completion) -> Execution? {
         guard status == .running, instanceId == completion.instanceId, attempt == completion.attempt else { return nil }
         var execution = self
-        let duration = max(0, Int((completion.finishedAt.timeIntervalSince(completion.startedAt) * 1000).rounded()))
         switch completion.outcome {
         case .succeeded(let result), .failed(_, let result, _):
             execution.startedAt = completion.startedAt
             execution.finishedAt = completion.finishedAt
-            execution.durationMs = duration
+            execution.durationMs = completion.durationMs
             execution.result = result
             execution.leaseExpiresAt = nil
         case .released:
@@ -224,13 +223,18 @@ extension Execution {
     }
 }
 
+extension Completion {
+    /// The attempt's duration in whole milliseconds, as executions record it.
+    public var durationMs: Int { Execution.milliseconds(from: startedAt, to: finishedAt) }
+}
+
 extension ExecutionAttempt {
     /// The record a failed attempt leaves on its execution when it is retried
     /// (``Execution/completed(_:)``; a driver that applies completions in SQL stores this).
     public init(retried completion: Completion, error: ExecutionError, result: String?) {
         self.init(
             attempt: completion.attempt, status: .failed, instanceId: completion.instanceId, startedAt: completion.startedAt,
-            finishedAt: completion.finishedAt, durationMs: Execution.milliseconds(from: completion.startedAt, to: completion.finishedAt),
+            finishedAt: completion.finishedAt, durationMs: completion.durationMs,
             error: error, result: result)
     }
 }
