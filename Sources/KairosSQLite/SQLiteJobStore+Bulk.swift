@@ -8,14 +8,68 @@ extension SQLiteJobStore {
     /// key check, first fire from the spec), all or none: a transaction per job caps creation
     /// at a few thousand a second, and `kairos bench seed` stores a million.
     ///
-    /// A batch inserts into every index of `jobs` at random places (ids, names, next fires): the
-    /// writer's page cache is raised to 256 MB for the batch and set back after, which keeps a
-    /// load of a million jobs from rereading index pages.
+    /// Rows go in ``bulkRows`` to a statement: the search index (FTS5) writes out what an
+    /// insert added at the end of each statement, so a statement per job made a segment per
+    /// job (half the time of a load, in `perf`). A batch also inserts into every index of
+    /// `jobs` at random places (ids, names, next fires): the writer's page cache is raised to
+    /// 256 MB for the batch and set back after, which keeps a load of a million jobs from
+    /// rereading index pages.
     public func createJobs(_ specs: [JobSpec], now: Date) async throws -> [Job] {
-        try await write { db in
+        var keys = Set<String>()
+        var args = TextMemo<JSONValue>()
+        var schedules = TextMemo<Schedule>()
+        var retries = TextMemo<RetryPolicy>()
+        var jobs: [Job] = []
+        var rows: [[DatabaseValue]] = []
+        jobs.reserveCapacity(specs.count)
+        rows.reserveCapacity(specs.count)
+        for spec in specs {
+            let job = try Job.created(spec, system: false, now: now)
+            guard keys.insert(spec.key).inserted else { throw Job.keyConflict(spec.key) }
+            let texts = try JobTexts(args: args.text(job.spec.args), schedule: schedules.text(job.spec.schedule), retry: retries.text(job.spec.retry))
+            jobs.append(job)
+            rows.append(try Self.jobValues(job, texts: texts).map { $0?.databaseValue ?? .null })
+        }
+        return try await write { [jobs, rows] db in
             try db.execute(sql: "PRAGMA cache_size = -262144")
             defer { try? db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheSize)") }
-            return try specs.map { try self.insertJob($0, system: false, now: now, db: db) }
+            let taken = try db.cachedStatement(sql: "SELECT 1 FROM jobs WHERE key = ? AND deleted = 0")
+            for job in jobs where try Bool.fetchOne(taken, arguments: [job.spec.key]) == true {
+                throw Job.keyConflict(job.spec.key)
+            }
+            var start = 0
+            while start < rows.count {
+                let chunk = rows[start..<min(rows.count, start + Self.bulkRows)]
+                // The last, shorter chunk of a batch is prepared once: its size varies.
+                let sql = Self.insertJobsSQL(rows: chunk.count)
+                let statement = try chunk.count == Self.bulkRows ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
+                try statement.execute(arguments: StatementArguments(chunk.flatMap { $0 }))
+                start += chunk.count
+            }
+            return jobs
         }
+    }
+
+    /// Jobs per insert statement in ``createJobs(_:now:)``: 23 columns each, under SQLite's
+    /// limit of 32,766 bound values.
+    static let bulkRows = 500
+
+    static func insertJobsSQL(rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: jobColumnCount).joined(separator: ", ") + ")"
+        return "INSERT INTO jobs (\(jobColumns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+}
+
+/// The stored JSON of values a batch of jobs shares (one retry policy, a few schedules): each
+/// distinct value is encoded once, up to ``limit`` of them.
+struct TextMemo<Value: Hashable & Encodable> {
+    static var limit: Int { 4_096 }
+    private var texts: [Value: String] = [:]
+
+    mutating func text(_ value: Value) throws -> String {
+        if let text = texts[value] { return text }
+        let text = try JSONText.encode(value)
+        if texts.count < Self.limit { texts[value] = text }
+        return text
     }
 }

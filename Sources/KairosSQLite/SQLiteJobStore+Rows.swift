@@ -33,6 +33,13 @@ enum JSONText {
     }
 }
 
+/// A job's JSON columns as stored.
+struct JobTexts {
+    var args: String
+    var schedule: String
+    var retry: String
+}
+
 extension SQLiteJobStore {
     /// The columns of `jobs` in the order ``jobRow(_:)`` and ``decodeJob(_:)`` use.
     static let jobColumns = """
@@ -50,16 +57,24 @@ extension SQLiteJobStore {
 
     static let insertJobSQL = "INSERT INTO jobs (\(jobColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-    /// Writes every column of `job` (insert or full update by id).
-    func saveJob(_ job: Job, insert: Bool, db: Database) throws {
+    /// The values of ``jobColumns`` for `job`. `texts`: its JSON columns as stored, when the
+    /// caller has them already (a batch of jobs mostly shares a few of each).
+    static func jobValues(_ job: Job, texts: JobTexts? = nil) throws -> [(any DatabaseValueConvertible)?] {
         let spec = job.spec
-        let values: [(any DatabaseValueConvertible)?] = [
+        let texts = try texts ?? JobTexts(args: JSONText.encode(spec.args), schedule: JSONText.encode(spec.schedule), retry: JSONText.encode(spec.retry))
+        return [
             job.id, spec.key, spec.name, spec.description, spec.task,
-            try JSONText.encode(spec.args), try JSONText.encode(spec.schedule), spec.priority, spec.maxInstances,
-            spec.misfireGraceTime, spec.coalesce, try JSONText.encode(spec.retry), spec.timeout, spec.enabled, spec.paused,
+            texts.args, texts.schedule, spec.priority, spec.maxInstances,
+            spec.misfireGraceTime, spec.coalesce, texts.retry, spec.timeout, spec.enabled, spec.paused,
             job.deleted, job.system, Micros.optional(job.nextRunAt), Micros.optional(job.lastRunAt), job.lastStatus?.rawValue,
             Micros.from(job.createdAt), Micros.from(job.updatedAt), job.version,
         ]
+    }
+
+    /// Writes every column of `job` (insert or full update by id).
+    func saveJob(_ job: Job, insert: Bool, db: Database) throws {
+        let spec = job.spec
+        let values = try Self.jobValues(job)
         do {
             if insert {
                 try db.cachedStatement(sql: Self.insertJobSQL).execute(arguments: StatementArguments(values))

@@ -104,7 +104,7 @@ public struct Execution: Sendable, Hashable, Identifiable {
     public var earlierAttempts: [ExecutionAttempt]
 
     public init(
-        id: UUID = UUID(), jobId: UUID, jobKey: String, trigger: ExecutionTrigger, status: ExecutionStatus,
+        id: UUID = RandomID.make(), jobId: UUID, jobKey: String, trigger: ExecutionTrigger, status: ExecutionStatus,
         scheduledAt: Date, runAfter: Date, priority: Int = 0, attempt: Int = 1, startedAt: Date? = nil,
         finishedAt: Date? = nil, durationMs: Int? = nil, error: ExecutionError? = nil, result: String? = nil,
         instanceId: String? = nil, leaseExpiresAt: Date? = nil, missAfter: Date? = nil, createdAt: Date,

@@ -6,20 +6,21 @@ import KairosCore
 /// SQL, never a decision).
 extension Job {
     /// A new job for `spec` saved at `now`: validated, its interval anchored at `now` (unless it
-    /// has a start date) and its first fire computed.
+    /// has a start date) and its first fire computed. Its id is `id`, or a new time-ordered one
+    /// (jobs created together sit together in the id index).
     ///
     /// ```swift
     /// let job = try Job.created(spec, system: false, now: now)
     /// // INSERT job …
     /// ```
-    public static func created(_ spec: JobSpec, system: Bool, now: Date, id: UUID = UUID()) throws -> Job {
+    public static func created(_ spec: JobSpec, system: Bool, now: Date, id: UUID? = nil) throws -> Job {
         try spec.validate()
         try spec.checkWillFire(now: now)
         var spec = spec
         spec.schedule = spec.schedule.anchored(at: now)
         return Job(
-            id: id, spec: spec, nextRunAt: Self.storedNextFire(spec.firstFire(now: now), of: spec), createdAt: now, updatedAt: now,
-            version: 1, system: system)
+            id: id ?? RandomID.timeOrdered(at: now), spec: spec, nextRunAt: Self.storedNextFire(spec.firstFire(now: now), of: spec),
+            createdAt: now, updatedAt: now, version: 1, system: system)
     }
 
     /// The next fire to store for a job with `spec`: none for a recurring job that is not

@@ -59,12 +59,22 @@ struct SeedBench: AsyncParsableCommand {
         let day = (started.timeIntervalSince1970 / 86_400).rounded(.up) * 86_400
         // 1,440 distinct cron expressions: each is parsed once.
         var crons: [Int: Schedule] = [:]
-        var index = 0
-        while index < jobs {
-            let count = min(batch, jobs - index)
-            let specs = try (index..<index + count).map { try spec($0, day: day, crons: &crons) }
-            _ = try await store.createJobs(specs, now: Date())
-            index += count
+        // Two batches in flight: one is validated and encoded while the other is written.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var index = 0
+            var inFlight = 0
+            while index < jobs {
+                let count = min(batch, jobs - index)
+                let specs = try (index..<index + count).map { try spec($0, day: day, crons: &crons) }
+                if inFlight == 2 {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                group.addTask { _ = try await store.createJobs(specs, now: Date()) }
+                inFlight += 1
+                index += count
+            }
+            try await group.waitForAll()
         }
         let seconds = Date().timeIntervalSince(started)
         print("{\"jobs\": \(jobs), \"kind\": \"\(kind.rawValue)\", \"seconds\": \(String(format: "%.2f", seconds)), \"perSecond\": \(Int((Double(jobs) / seconds).rounded()))}")
