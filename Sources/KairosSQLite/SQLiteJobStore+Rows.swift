@@ -108,17 +108,19 @@ extension SQLiteJobStore {
             do {
                 // Stored specs are not validated again: a job saved under older, looser rules
                 // stays readable (the schedule and retry policy still decode strictly).
-                var decoded = try JobSpec(key: "stored", task: "stored", schedule: try JSONText.decode(Schedule.self, row[column: offset + 6]))
+                var decoded = try JobSpec(
+                    key: "stored", task: "stored",
+                    schedule: try Self.storedSchedules.value(for: row[column: offset + 6]) { try JSONText.decode(Schedule.self, $0) })
                 decoded.key = row[column: offset + 1]
                 decoded.name = row[column: offset + 2]
                 decoded.description = row[column: offset + 3]
                 decoded.task = row[column: offset + 4]
-                decoded.args = try JSONText.decode(JSONValue.self, row[column: offset + 5])
+                decoded.args = try Self.storedArgs.value(for: row[column: offset + 5]) { try JSONText.decode(JSONValue.self, $0) }
                 decoded.priority = row[column: offset + 7]
                 decoded.maxInstances = row[column: offset + 8]
                 decoded.misfireGraceTime = row[column: offset + 9]
                 decoded.coalesce = row[column: offset + 10]
-                decoded.retry = try JSONText.decode(RetryPolicy.self, row[column: offset + 11])
+                decoded.retry = try Self.storedRetries.value(for: row[column: offset + 11]) { try JSONText.decode(RetryPolicy.self, $0) }
                 decoded.timeout = row[column: offset + 12]
                 decoded.enabled = row[column: offset + 13]
                 decoded.paused = row[column: offset + 14]
@@ -138,6 +140,11 @@ extension SQLiteJobStore {
             createdAt: Micros.date(row[column: offset + 20] as Int64), updatedAt: Micros.date(row[column: offset + 21] as Int64),
             version: version, system: row[column: offset + 16])
     }
+
+    /// The JSON columns of jobs, decoded once per distinct text (``StoredTextCache``).
+    static let storedSchedules = StoredTextCache<Schedule>(limit: 4_096)
+    static let storedArgs = StoredTextCache<JSONValue>(limit: 4_096)
+    static let storedRetries = StoredTextCache<RetryPolicy>(limit: 1_024)
 
     /// Point reads' SQL, built once (they run on the API's hot path).
     static let jobByIdSQL = "SELECT \(jobColumns) FROM jobs WHERE id = ?"
