@@ -128,6 +128,16 @@ public final class SQLiteJobStore: JobStore, Sendable {
     /// go on from there (bounded). Returns the migrations that were applied meanwhile.
     static func migrate(_ pool: DatabasePool, with migrator: DatabaseMigrator) throws -> [String] {
         let before = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        guard before != Set(migrator.migrations) else { return [] }
+        // A migration that builds an index sorts every row of its table: on disk, not in
+        // memory (temp_store), and with a smaller page cache, or upgrading a million jobs would
+        // take 200 MB for a moment (docs/PERFORMANCE.md).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = FILE; PRAGMA cache_size = -16384") }
+        defer {
+            try? pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA cache_size = \(writerCacheSize); PRAGMA shrink_memory")
+            }
+        }
         var seen = before
         for attempt in 1...10 {
             do {
