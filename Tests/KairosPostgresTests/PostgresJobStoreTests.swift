@@ -1,0 +1,130 @@
+import Foundation
+import KairosPostgres
+import KairosStore
+import Testing
+
+@Suite("PostgreSQL store")
+struct PostgresJobStoreTests {
+    @Test("two processes opening an empty database at once both come up, and the migrations run once")
+    func concurrentMigrations() async throws {
+        for _ in 0..<3 {
+            try await withFreshDatabase { configuration in
+                async let first = PostgresJobStore.open(configuration, logger: TestServer.logger)
+                async let second = PostgresJobStore.open(configuration, logger: TestServer.logger)
+                let stores = try await [first, second]
+                let applied = try await [stores[0].migrate(), stores[1].migrate()]
+                #expect(applied.filter(\.isEmpty).count == 1, "one of them applied every migration, the other found none left: \(applied)")
+                #expect(applied.flatMap { $0 }.count == Set(applied.flatMap { $0 }).count, "no migration applied twice")
+                try await withHandles(configuration) { handles in
+                    let store = try await handles.open()
+                    #expect(try await store.appliedMigrations() == applied.flatMap { $0 })
+                    #expect(try await store.migrate().isEmpty, "a third handle finds nothing to do")
+                }
+            }
+        }
+    }
+
+    @Test("a wrong password fails at open with the server's reason, and no password in the message")
+    func wrongPassword() async throws {
+        let url = try TestServer.url()
+        var components = try #require(URLComponents(string: url))
+        let wrong = "not-the-password-\(UUID().uuidString.prefix(8))"
+        components.password = wrong
+        let configuration = try PostgresStoreConfiguration(url: try #require(components.string), environment: [:])
+        do {
+            _ = try await PostgresJobStore.open(configuration, logger: TestServer.logger)
+            Issue.record("the server at \(TestServer.variable) accepted a wrong password: start it with password authentication (scripts/test does)")
+        } catch let error as StoreError {
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("password authentication failed"), "\(error.message)")
+            #expect(error.message.contains("postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/"), "\(error.message)")
+            #expect(!error.message.contains(wrong), "the password is never in a message")
+            if let real = URLComponents(string: url)?.password { #expect(!error.message.contains(real)) }
+        }
+    }
+
+    @Test("a database that does not exist, or a port nothing listens on, is unavailable with the reason")
+    func unreachable() async throws {
+        var configuration = try PostgresStoreConfiguration(url: try TestServer.url(), environment: [:])
+        configuration.database = "kairos_no_such_database"
+        await #expect(throws: StoreError.self) { _ = try await PostgresJobStore.open(configuration, logger: TestServer.logger) }
+        do {
+            _ = try await PostgresJobStore.open(configuration, logger: TestServer.logger)
+        } catch let error as StoreError {
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("kairos_no_such_database"), "\(error.message)")
+        }
+        configuration = try PostgresStoreConfiguration(url: "postgres://kairos@127.0.0.1:1/kairos", environment: [:])
+        do {
+            _ = try await PostgresJobStore.open(configuration, logger: TestServer.logger)
+            Issue.record("connected to port 1")
+        } catch let error as StoreError {
+            #expect(error.code == .unavailable)
+            #expect(error.message.hasPrefix("cannot connect to the PostgreSQL database postgres://kairos@127.0.0.1:1/kairos"), "\(error.message)")
+        }
+    }
+
+    @Test("the store serves requests while its client runs, as a Service would in a ServiceGroup")
+    func runsAsService() async throws {
+        try await withFreshDatabase { configuration in
+            let store = try await PostgresJobStore.open(configuration, logger: TestServer.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                let counts = try await store.jobCounts()
+                #expect(counts.values.reduce(0, +) == 0)
+                #expect(store.isExclusive == false, "PostgreSQL is shared")
+                group.cancelAll()
+            }
+        }
+    }
+}
+
+@Suite("PostgreSQL URLs")
+struct PostgresStoreConfigurationTests {
+    @Test("host, port, user, database and sslmode; the password never in the description")
+    func parses() throws {
+        let configuration = try PostgresStoreConfiguration(url: "postgres://kairos:s3cr%40t@db.internal:6543/jobs?sslmode=verify-full", environment: [:])
+        #expect(configuration.host == "db.internal")
+        #expect(configuration.port == 6543)
+        #expect(configuration.username == "kairos")
+        #expect(configuration.password == "s3cr@t")
+        #expect(configuration.database == "jobs")
+        #expect(configuration.tls == .verifyFull)
+        #expect(configuration.description == "postgres://kairos@db.internal:6543/jobs?sslmode=verify-full")
+        let plain = try PostgresStoreConfiguration(url: "postgresql://kairos@127.0.0.1/jobs", environment: [:])
+        #expect(plain.port == 5432 && plain.tls == .disable && plain.password == nil)
+        #expect(try PostgresStoreConfiguration(url: "postgres://k@h/d?sslmode=require", environment: [:]).tls == .require)
+    }
+
+    @Test("the password from the URL, else PGPASSWORD, else the password file")
+    func passwordSources() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-pg-\(UUID().uuidString)")
+        try "from-file\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let environment = ["PGPASSWORD": "from-environment"]
+        #expect(try PostgresStoreConfiguration(url: "postgres://k:from-url@h/d", environment: environment, passwordFile: file.path).password == "from-url")
+        #expect(try PostgresStoreConfiguration(url: "postgres://k@h/d", environment: environment, passwordFile: file.path).password == "from-environment")
+        #expect(try PostgresStoreConfiguration(url: "postgres://k@h/d", environment: [:], passwordFile: file.path).password == "from-file")
+        #expect(throws: StoreError.self) { try PostgresStoreConfiguration(url: "postgres://k@h/d", environment: [:], passwordFile: "/nonexistent/kairos") }
+    }
+
+    @Test("malformed URLs are refused with what is missing, without the password", arguments: [
+        ("postgres://k:hunter2@/d", "names no host"),
+        ("postgres://h/d", "names no user"),
+        ("postgres://k:hunter2@h", "names no database"),
+        ("postgres://k:hunter2@h/d?sslmode=prefer", "sslmode 'prefer'"),
+        ("postgres://k:hunter2@h/d?pool=3", "unknown parameter 'pool'"),
+        ("mysql://k@h/d", "not a PostgreSQL URL"),
+    ])
+    func refuses(_ url: String, _ reason: String) {
+        do {
+            _ = try PostgresStoreConfiguration(url: url, environment: [:])
+            Issue.record("\(url) was accepted")
+        } catch let error as StoreError {
+            #expect(error.message.contains(reason), "\(error.message)")
+            #expect(!error.message.contains("hunter2"))
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}
