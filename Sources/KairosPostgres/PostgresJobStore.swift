@@ -29,6 +29,8 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     static let specCacheLimit = 20_000
     /// How often a transaction that lost a deadlock or a serialization check is run again.
     static let transactionAttempts = 8
+    /// Whether ``run()`` has started, and the requests that wait for it.
+    private let running = Locked<(started: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// PostgreSQL is shared: other processes may use the same database.
     public var isExclusive: Bool { false }
@@ -58,7 +60,26 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     /// Runs the connection pool until the task is cancelled or a graceful shutdown: requests
     /// are served only meanwhile.
     public func run() async throws {
+        let waiting = running.withLock { state in
+            state.started = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for request in waiting { request.resume() }
         await client.run()
+    }
+
+    /// Waits until ``run()`` has started: a request made before (a command's first query
+    /// racing the service's start) waits for the pool instead of finding it idle.
+    private func untilRunning() async {
+        guard !running.withLock({ $0.started }) else { return }
+        await withCheckedContinuation { request in
+            let started = running.withLock { state in
+                if !state.started { state.waiting.append(request) }
+                return state.started
+            }
+            if started { request.resume() }
+        }
     }
 
     /// Migrations run when the store opens (``open(_:logger:)``); this returns those applied then.
@@ -75,6 +96,7 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     /// Runs `body` in one transaction (READ COMMITTED), again when PostgreSQL aborted it for a
     /// deadlock or a failed serialization (bounded), mapping failures to ``StoreError``.
     func write<T: Sendable>(_ body: (Session) async throws -> T) async throws -> T {
+        await untilRunning()
         var attempt = 1
         while true {
             do {
@@ -101,6 +123,7 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
 
     /// Runs `body` on one connection, outside a transaction (each statement is atomic).
     func read<T: Sendable>(_ body: (Session) async throws -> T) async throws -> T {
+        await untilRunning()
         do {
             return try await client.withConnection { connection in try await body(Session(connection: connection, logger: logger)) }
         } catch {
