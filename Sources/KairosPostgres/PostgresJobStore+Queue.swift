@@ -4,10 +4,11 @@ import KairosStore
 import PostgresNIO
 
 extension PostgresJobStore {
-    /// One transaction: pages of queued executions in priority order, locked `FOR UPDATE OF e
-    /// SKIP LOCKED` (rows another worker is claiming are skipped), their jobs' claim locks
-    /// (``lockForClaims(_:tryOnly:session:)``: `maxInstances` holds across processes), one update
-    /// per page of the rows claimed.
+    /// One transaction: pages of queued executions in priority order; the claim locks of their
+    /// jobs (``lockForClaims(_:tryOnly:session:)``), so that `maxInstances` holds across
+    /// processes; then the rows chosen, locked `FOR UPDATE SKIP LOCKED` and marked running in
+    /// one statement (a row another transaction holds is skipped). Only the rows claimed are
+    /// locked: the rest of the page stays free for other workers.
     public func claimExecutions(instanceId: String, now: Date, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution] {
         guard limit > 0 else { return [] }
         return try await write { session in
@@ -25,51 +26,72 @@ extension PostgresJobStore {
             var scanned = 0
             var first = true
             while claimed.count < limit, scanned < maximumScanned {
-                let rows = try await session.rows(
-                    """
-                    SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns(alias: "j"))
-                    FROM executions e JOIN jobs j ON j.id = e.job_id
-                    WHERE e.status = 'queued' AND e.run_after <= $1 AND NOT j.deleted AND (e.miss_after IS NULL OR e.miss_after >= $2)
-                    ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC
-                    LIMIT $3 OFFSET $4 FOR UPDATE OF e SKIP LOCKED
-                    """, [Bind(Micros.from(horizon)), Bind(Micros.from(now)), Bind(pageSize), Bind(skipped)])
-                scanned += rows.count
-                let candidates = try rows.map { row in
-                    ClaimedExecution(execution: try self.decodeExecution(row), job: try self.decodeJob(row, offset: Self.executionColumnCount))
+                var candidates = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, offset: skipped, session: session)
+                if first {
+                    // The first page's jobs are locked waiting (in one order, so claims never
+                    // wait on each other in a cycle), then the page is read again: what another
+                    // claim took meanwhile is no longer queued.
+                    let jobs = Array(Set(candidates.map(\.job.id)))
+                    seen.formUnion(jobs)
+                    locked.formUnion(try await self.lockForClaims(jobs, session: session))
+                    budget.include(running: try await self.runningCounts(of: jobs, session: session))
+                    candidates = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, offset: skipped, session: session)
+                    first = false
                 }
                 let newJobs = Array(Set(candidates.map(\.job.id)).subtracting(seen))
                 if !newJobs.isEmpty {
                     seen.formUnion(newJobs)
-                    let newlyLocked = try await self.lockForClaims(newJobs, tryOnly: !first, session: session)
+                    let newlyLocked = try await self.lockForClaims(newJobs, tryOnly: true, session: session)
                     locked.formUnion(newlyLocked)
                     budget.include(running: try await self.runningCounts(of: Array(newlyLocked), session: session))
                 }
-                first = false
-                var ids: [UUID] = []
-                for candidate in candidates {
+                scanned += candidates.count
+                var trial = budget
+                var chosen: [ClaimedExecution] = []
+                for candidate in candidates where claimed.count + chosen.count < limit {
                     let execution = candidate.execution
                     guard execution.isStartable(at: now), locked.contains(execution.jobId),
-                        budget.admits(jobId: execution.jobId, maxInstances: candidate.job.spec.maxInstances)
-                    else {
-                        skipped += 1
-                        continue
-                    }
-                    budget.record(jobId: execution.jobId)
-                    ids.append(execution.id)
-                    claimed.append(ClaimedExecution(execution: execution.claimed(by: instanceId, leaseUntil: leaseUntil), job: candidate.job))
-                    if claimed.count == limit { break }
+                        trial.admits(jobId: execution.jobId, maxInstances: candidate.job.spec.maxInstances)
+                    else { continue }
+                    trial.record(jobId: execution.jobId)
+                    chosen.append(candidate)
                 }
-                if !ids.isEmpty {
-                    try await session.execute(
-                        """
-                        UPDATE executions SET status = 'running', instance_id = $1, lease_expires_at = $2,
-                          started_at = NULL, finished_at = NULL, duration_ms = NULL, error_reason = NULL, error_message = NULL, result = NULL
-                        WHERE id = ANY($3::uuid[])
-                        """, [Bind(instanceId), Bind(Micros.from(leaseUntil)), Bind(ids)])
+                var taken: Set<UUID> = []
+                if !chosen.isEmpty {
+                    taken = Set(
+                        try await session.rows(
+                            """
+                            UPDATE executions SET status = 'running', instance_id = $1, lease_expires_at = $2,
+                              started_at = NULL, finished_at = NULL, duration_ms = NULL, error_reason = NULL, error_message = NULL, result = NULL
+                            WHERE id IN (SELECT id FROM executions WHERE id = ANY($3::uuid[]) AND status = 'queued' FOR UPDATE SKIP LOCKED)
+                            RETURNING id
+                            """, [Bind(instanceId), Bind(Micros.from(leaseUntil)), Bind(chosen.map(\.execution.id))]
+                        ).map { try $0[0].decode(UUID.self) })
                 }
-                if rows.count < pageSize { break }
+                for candidate in chosen where taken.contains(candidate.execution.id) {
+                    budget.record(jobId: candidate.execution.jobId)
+                    claimed.append(ClaimedExecution(execution: candidate.execution.claimed(by: instanceId, leaseUntil: leaseUntil), job: candidate.job))
+                }
+                skipped += candidates.count - taken.count
+                if candidates.count < pageSize { break }
             }
             return claimed
+        }
+    }
+
+    /// Queued executions runnable by `horizon` of live jobs, in claim order (waiting fires past
+    /// their grace are left out: the scheduler's sweep records them), with their jobs.
+    private func queuedCandidates(now: Date, horizon: Date, limit: Int, offset: Int, session: Session) async throws -> [ClaimedExecution] {
+        try await session.rows(
+            """
+            SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns(alias: "j"))
+            FROM executions e JOIN jobs j ON j.id = e.job_id
+            WHERE e.status = 'queued' AND e.run_after <= $1 AND NOT j.deleted AND (e.miss_after IS NULL OR e.miss_after >= $2)
+            ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC
+            LIMIT $3 OFFSET $4
+            """, [Bind(Micros.from(horizon)), Bind(Micros.from(now)), Bind(limit), Bind(offset)]
+        ).map { row in
+            ClaimedExecution(execution: try self.decodeExecution(row), job: try self.decodeJob(row, offset: Self.executionColumnCount))
         }
     }
 
