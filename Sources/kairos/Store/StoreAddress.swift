@@ -18,9 +18,13 @@ enum StoreAddress: CustomStringConvertible {
     /// Parses `text`. A PostgreSQL password comes from the URL, else `PGPASSWORD`, else the
     /// first line of `passwordFile`; `poolSize` is the most connections this process opens.
     init(_ text: String, passwordFile: String? = nil, poolSize: Int = PostgresStoreConfiguration.defaultPoolSize) throws {
-        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
+        if text.hasPrefix("sqlite:") {
             self = .sqlite(try StoreLocation(text))
             return
+        }
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
+            throw ValidationError(
+                "--store must be \(Self.forms) (an SQLite database file, e.g. sqlite:kairos.db, or a PostgreSQL database); got '\(StoreLocation.redacted(text))'")
         }
         do {
             self = .postgres(try PostgresStoreConfiguration(url: text, passwordFile: passwordFile, poolSize: poolSize))
