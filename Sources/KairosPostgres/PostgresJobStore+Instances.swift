@@ -94,7 +94,7 @@ extension PostgresJobStore {
                 let execution = stored.reaped(job: job, now: now, jitterFraction: .random(in: 0...1))
                 if execution.status == .failed {
                     failedJobs.append(
-                        LastRunRecord(id: execution.jobId, last_run_at: Micros.from(execution.startedAt ?? execution.runAfter), last_status: "failed"))
+                        LastRunRecord(id: execution.jobId, lastRunAt: Micros.from(execution.startedAt ?? execution.runAfter), lastStatus: "failed"))
                 }
                 reaped.append(execution)
             }
@@ -109,7 +109,7 @@ extension PostgresJobStore {
                   id uuid, status text, run_after bigint, attempt integer, finished_at bigint, error_reason text, error_message text,
                   instance_id text, miss_after bigint, attempts text)
                 WHERE e.id = x.id
-                """, [Bind(try JSONText.encode(records))])
+                """, [Bind(try JSONText.records(records))])
             // The last failure of each job (in reaping order, as applied one by one).
             var lastRuns: [UUID: LastRunRecord] = [:]
             for record in failedJobs { lastRuns[record.id] = record }
@@ -118,7 +118,7 @@ extension PostgresJobStore {
                     """
                     UPDATE jobs j SET last_run_at = x.last_run_at, last_status = x.last_status
                     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE j.id = x.id
-                    """, [Bind(try JSONText.encode(Array(lastRuns.values)))])
+                    """, [Bind(try JSONText.records(Array(lastRuns.values)))])
             }
             return reaped
         }
@@ -145,25 +145,25 @@ extension PostgresJobStore {
 struct ReapRecord: Encodable {
     var id: UUID
     var status: String
-    var run_after: Int64
+    var runAfter: Int64
     var attempt: Int
-    var finished_at: Int64?
-    var error_reason: String?
-    var error_message: String?
-    var instance_id: String?
-    var miss_after: Int64?
+    var finishedAt: Int64?
+    var errorReason: String?
+    var errorMessage: String?
+    var instanceId: String?
+    var missAfter: Int64?
     var attempts: String?
 
     init(_ execution: Execution) throws {
         id = execution.id
         status = execution.status.rawValue
-        run_after = Micros.from(execution.runAfter)
+        runAfter = Micros.from(execution.runAfter)
         attempt = execution.attempt
-        finished_at = Micros.optional(execution.finishedAt)
-        error_reason = execution.error?.reason
-        error_message = execution.error?.message
-        instance_id = execution.instanceId
-        miss_after = Micros.optional(execution.missAfter)
+        finishedAt = Micros.optional(execution.finishedAt)
+        errorReason = execution.error?.reason
+        errorMessage = execution.error?.message
+        instanceId = execution.instanceId
+        missAfter = Micros.optional(execution.missAfter)
         attempts = try AttemptsColumn.encode(execution.earlierAttempts)
     }
 }

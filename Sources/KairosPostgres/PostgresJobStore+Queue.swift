@@ -98,7 +98,7 @@ extension PostgresJobStore {
     public func recordStarts(_ starts: [AttemptStart]) async throws {
         guard !starts.isEmpty else { return }
         let records = starts.map {
-            StartRecord(id: $0.executionId, instance_id: $0.instanceId, attempt: $0.attempt, started_at: Micros.from($0.startedAt))
+            StartRecord(id: $0.executionId, instanceId: $0.instanceId, attempt: $0.attempt, startedAt: Micros.from($0.startedAt))
         }
         try await write { session in
             try await session.execute(
@@ -106,7 +106,7 @@ extension PostgresJobStore {
                 UPDATE executions e SET started_at = x.started_at
                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, instance_id text, attempt integer, started_at bigint)
                 WHERE e.id = x.id AND e.status = 'running' AND e.instance_id = x.instance_id AND e.attempt = x.attempt
-                """, [Bind(try JSONText.encode(records))])
+                """, [Bind(try JSONText.records(records))])
         }
     }
 
@@ -144,7 +144,7 @@ extension PostgresJobStore {
         let batch = records
         let ignoredDuplicates = duplicates
         return try await write { session in
-            let json = try JSONText.encode(batch)
+            let json = try JSONText.records(batch)
             let applied = try await session.rows(
                 """
                 UPDATE executions e SET
@@ -185,19 +185,19 @@ extension PostgresJobStore {
                     FROM jsonb_to_recordset($1::jsonb) AS x(
                       id uuid, instance_id text, attempt integer, kind text, started_at bigint, finished_at bigint, duration_ms bigint, result text)
                     WHERE e.id = x.id AND e.status = 'cancelled' AND e.instance_id = x.instance_id AND e.attempt = x.attempt
-                    """, [Bind(try JSONText.encode(ignored))])
+                    """, [Bind(try JSONText.records(ignored))])
             }
             // The job's last run: the last final outcome of the batch for each job.
             var lastRuns: [UUID: LastRunRecord] = [:]
             for record in batch where record.kind == "final" {
-                if let jobId = jobOf[record.id] { lastRuns[jobId] = LastRunRecord(id: jobId, last_run_at: record.started_at, last_status: record.status ?? "") }
+                if let jobId = jobOf[record.id] { lastRuns[jobId] = LastRunRecord(id: jobId, lastRunAt: record.startedAt, lastStatus: record.status ?? "") }
             }
             if !lastRuns.isEmpty {
                 try await session.execute(
                     """
                     UPDATE jobs j SET last_run_at = x.last_run_at, last_status = x.last_status
                     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE j.id = x.id
-                    """, [Bind(try JSONText.encode(Array(lastRuns.values)))])
+                    """, [Bind(try JSONText.records(Array(lastRuns.values)))])
             }
             return ignored.map(\.id) + ignoredDuplicates
         }
@@ -223,9 +223,9 @@ extension PostgresJobStore {
 /// An attempt's start (`jsonb_to_recordset` of ``PostgresJobStore/recordStarts(_:)``).
 struct StartRecord: Encodable {
     var id: UUID
-    var instance_id: String
+    var instanceId: String
     var attempt: Int
-    var started_at: Int64
+    var startedAt: Int64
 }
 
 /// One outcome as the batch update of ``PostgresJobStore/complete(_:now:)`` reads it: `kind`
@@ -233,26 +233,26 @@ struct StartRecord: Encodable {
 /// `retried`) or `release` (queued again, not counted).
 struct CompletionRecord: Encodable, Sendable {
     var id: UUID
-    var instance_id: String
+    var instanceId: String
     var attempt: Int
     var kind: String
     var status: String?
-    var started_at: Int64
-    var finished_at: Int64
-    var duration_ms: Int
-    var error_reason: String?
-    var error_message: String?
+    var startedAt: Int64
+    var finishedAt: Int64
+    var durationMs: Int
+    var errorReason: String?
+    var errorMessage: String?
     var result: String?
-    var run_after: Int64?
+    var runAfter: Int64?
     var retried: String?
 
     init(_ completion: Completion) throws {
         id = completion.executionId
-        instance_id = completion.instanceId
+        instanceId = completion.instanceId
         attempt = completion.attempt
-        started_at = Micros.from(completion.startedAt)
-        finished_at = Micros.from(completion.finishedAt)
-        duration_ms = completion.durationMs
+        startedAt = Micros.from(completion.startedAt)
+        finishedAt = Micros.from(completion.finishedAt)
+        durationMs = completion.durationMs
         switch completion.outcome {
         case .succeeded(let result):
             kind = "final"
@@ -260,20 +260,20 @@ struct CompletionRecord: Encodable, Sendable {
             self.result = result
         case .failed(let error, let result, let retryAt?):
             kind = "retry"
-            error_reason = error.reason
-            error_message = error.message
+            errorReason = error.reason
+            errorMessage = error.message
             self.result = result
-            run_after = Micros.from(retryAt)
+            runAfter = Micros.from(retryAt)
             retried = try AttemptsColumn.encode(ExecutionAttempt(retried: completion, error: error, result: result))
         case .failed(let error, let result, nil):
             kind = "final"
             status = ExecutionStatus.failed.rawValue
-            error_reason = error.reason
-            error_message = error.message
+            errorReason = error.reason
+            errorMessage = error.message
             self.result = result
-        case .released(let runAfter):
+        case .released(let releasedUntil):
             kind = "release"
-            run_after = Micros.from(runAfter)
+            runAfter = Micros.from(releasedUntil)
         }
     }
 }
@@ -281,6 +281,6 @@ struct CompletionRecord: Encodable, Sendable {
 /// A job's last run (`jsonb_to_recordset` of the jobs update after completions).
 struct LastRunRecord: Encodable {
     var id: UUID
-    var last_run_at: Int64
-    var last_status: String
+    var lastRunAt: Int64
+    var lastStatus: String
 }

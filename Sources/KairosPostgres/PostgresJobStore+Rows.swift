@@ -26,6 +26,18 @@ enum JSONText {
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
+
+    /// Rows for `jsonb_to_recordset`: a JSON array of objects whose keys are the columns'
+    /// names (`jobId` → `job_id`).
+    static let recordEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    static func records<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try recordEncoder.encode(value), as: UTF8.self)
+    }
 }
 
 extension PostgresJobStore {
@@ -164,7 +176,7 @@ extension PostgresJobStore {
     @discardableResult
     func insertExecutions(_ executions: [Execution], session: Session) async throws -> Set<UUID> {
         guard !executions.isEmpty else { return [] }
-        let records = try JSONText.encode(try executions.map(ExecutionRecord.init))
+        let records = try JSONText.records(try executions.map(ExecutionRecord.init))
         let rows = try await session.rows(
             """
             INSERT INTO executions (\(Self.executionColumns))
@@ -216,46 +228,46 @@ extension PostgresJobStore {
 /// One execution as a JSON object of its columns (``PostgresJobStore/executionRecordType``).
 struct ExecutionRecord: Encodable {
     var id: UUID
-    var job_id: UUID
-    var job_key: String
+    var jobId: UUID
+    var jobKey: String
     var trigger: String
     var status: String
-    var scheduled_at: Int64
-    var run_after: Int64
+    var scheduledAt: Int64
+    var runAfter: Int64
     var priority: Int
     var attempt: Int
-    var started_at: Int64?
-    var finished_at: Int64?
-    var duration_ms: Int?
-    var error_reason: String?
-    var error_message: String?
+    var startedAt: Int64?
+    var finishedAt: Int64?
+    var durationMs: Int?
+    var errorReason: String?
+    var errorMessage: String?
     var result: String?
-    var instance_id: String?
-    var lease_expires_at: Int64?
-    var created_at: Int64
-    var miss_after: Int64?
+    var instanceId: String?
+    var leaseExpiresAt: Int64?
+    var createdAt: Int64
+    var missAfter: Int64?
     var attempts: String?
 
     init(_ e: Execution) throws {
         id = e.id
-        job_id = e.jobId
-        job_key = e.jobKey
+        jobId = e.jobId
+        jobKey = e.jobKey
         trigger = e.trigger.rawValue
         status = e.status.rawValue
-        scheduled_at = Micros.from(e.scheduledAt)
-        run_after = Micros.from(e.runAfter)
+        scheduledAt = Micros.from(e.scheduledAt)
+        runAfter = Micros.from(e.runAfter)
         priority = e.priority
         attempt = e.attempt
-        started_at = Micros.optional(e.startedAt)
-        finished_at = Micros.optional(e.finishedAt)
-        duration_ms = e.durationMs
-        error_reason = e.error?.reason
-        error_message = e.error?.message
+        startedAt = Micros.optional(e.startedAt)
+        finishedAt = Micros.optional(e.finishedAt)
+        durationMs = e.durationMs
+        errorReason = e.error?.reason
+        errorMessage = e.error?.message
         result = e.result
-        instance_id = e.instanceId
-        lease_expires_at = Micros.optional(e.leaseExpiresAt)
-        created_at = Micros.from(e.createdAt)
-        miss_after = Micros.optional(e.missAfter)
+        instanceId = e.instanceId
+        leaseExpiresAt = Micros.optional(e.leaseExpiresAt)
+        createdAt = Micros.from(e.createdAt)
+        missAfter = Micros.optional(e.missAfter)
         attempts = try AttemptsColumn.encode(e.earlierAttempts)
     }
 }

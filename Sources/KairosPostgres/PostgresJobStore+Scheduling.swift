@@ -69,7 +69,7 @@ extension PostgresJobStore {
                 if plan.nextRunAt == nil { finished += 1 }
                 advances.append(
                     JobAdvance(
-                        id: job.id, next_run_at: Micros.optional(plan.nextRunAt), last_run_at: Micros.optional(plan.lastMissed),
+                        id: job.id, nextRunAt: Micros.optional(plan.nextRunAt), lastRunAt: Micros.optional(plan.lastMissed),
                         missed: plan.lastMissed != nil))
             }
             // Inserted rather than skipped: the unique (job, fire) index is the guarantee even
@@ -89,7 +89,7 @@ extension PostgresJobStore {
                   last_status = CASE WHEN x.missed THEN 'missed' ELSE j.last_status END
                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, next_run_at bigint, last_run_at bigint, missed boolean)
                 WHERE j.id = x.id
-                """, [Bind(try JSONText.encode(advances))])
+                """, [Bind(try JSONText.records(advances))])
             // Due jobs are active; those left without a next fire are now finished (no trigger
             // watches next_run_at, which every fire moves).
             if finished > 0 {
@@ -189,7 +189,7 @@ extension PostgresJobStore {
     private func updateMissed(_ executions: [Execution], session: Session) async throws -> Set<UUID> {
         guard !executions.isEmpty else { return [] }
         let records = executions.map {
-            MissedRecord(id: $0.id, finished_at: Micros.optional($0.finishedAt), error_reason: $0.error?.reason, error_message: $0.error?.message)
+            MissedRecord(id: $0.id, finishedAt: Micros.optional($0.finishedAt), errorReason: $0.error?.reason, errorMessage: $0.error?.message)
         }
         let rows = try await session.rows(
             """
@@ -197,7 +197,7 @@ extension PostgresJobStore {
             FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, finished_at bigint, error_reason text, error_message text)
             WHERE e.id = x.id AND e.status = 'queued'
             RETURNING e.id
-            """, [Bind(try JSONText.encode(records))])
+            """, [Bind(try JSONText.records(records))])
         return Set(try rows.map { try $0[0].decode(UUID.self) })
     }
 
@@ -262,15 +262,15 @@ struct FireKey: Hashable {
 /// A job's new scheduler state after a pass (`jsonb_to_recordset` of the jobs update).
 struct JobAdvance: Encodable {
     var id: UUID
-    var next_run_at: Int64?
-    var last_run_at: Int64?
+    var nextRunAt: Int64?
+    var lastRunAt: Int64?
     var missed: Bool
 }
 
 /// A waiting fire recorded missed.
 struct MissedRecord: Encodable {
     var id: UUID
-    var finished_at: Int64?
-    var error_reason: String?
-    var error_message: String?
+    var finishedAt: Int64?
+    var errorReason: String?
+    var errorMessage: String?
 }
