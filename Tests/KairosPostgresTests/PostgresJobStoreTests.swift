@@ -1,4 +1,5 @@
 import Foundation
+import KairosCore
 import KairosPostgres
 import KairosStore
 import Testing
@@ -61,6 +62,45 @@ struct PostgresJobStoreTests {
         } catch let error as StoreError {
             #expect(error.code == .unavailable)
             #expect(error.message.hasPrefix("cannot connect to the PostgreSQL database postgres://kairos@127.0.0.1:1/kairos"), "\(error.message)")
+        }
+    }
+
+    @Test("a filtered walk for rare matches reads a bounded slice per page, and its cursors find them all")
+    func boundedSlices() async throws {
+        try await withFreshDatabase { configuration in
+            try await withHandles(configuration) { handles in
+                let store = try await handles.open()
+                let now = Date(timeIntervalSince1970: 1_800_000_000)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for part in 0..<4 {
+                        group.addTask {
+                            for index in stride(from: part, to: 2_500, by: 4) {
+                                var spec = try JobSpec(
+                                    key: String(format: "job-%04d", index), task: "system.noop",
+                                    schedule: .interval(try IntervalSchedule(minutes: 1 + index % 7)))
+                                spec.name = index == 2_100 || index == 2_400 ? "rare zq \(index)" : "common \(index)"
+                                _ = try await store.createJob(spec, now: now)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                for sort in ["key", "name", "-nextRunAt", "lastRunAt"] {
+                    var query = JobQuery(search: "zq", sort: try #require(JobQuery.Sort(sort)), limit: 10)
+                    var found: [String] = []
+                    var pages = 0
+                    repeat {
+                        let page = try await store.listJobs(query)
+                        pages += 1
+                        found += page.items.map(\.key)
+                        query.cursor = page.nextCursor
+                    } while query.cursor != nil && pages < 100
+                    #expect(Set(found) == ["job-2100", "job-2400"], "\(sort): every match, through the cursors")
+                    #expect(pages >= 3, "\(sort): 2,500 jobs, a slice of at most 1,000 per page: \(pages) pages")
+                    let first = try await store.listJobs(JobQuery(search: "zq", sort: try #require(JobQuery.Sort(sort)), limit: 10))
+                    #expect(first.items.count < 2 && first.nextCursor != nil, "\(sort): a short page that says where to go on")
+                }
+            }
         }
     }
 
