@@ -97,8 +97,7 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     /// deadlock or a failed serialization (bounded), mapping failures to ``StoreError``.
     func write<T: Sendable>(_ body: (Session) async throws -> T) async throws -> T {
         await untilRunning()
-        var attempt = 1
-        while true {
+        for attempt in 1...Self.transactionAttempts {
             do {
                 return try await client.withConnection { connection in
                     let session = Session(connection: connection, logger: logger)
@@ -113,12 +112,12 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
                     }
                 }
             } catch let error as PSQLError where Self.isRetryable(error) && attempt < Self.transactionAttempts {
-                attempt += 1
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
             } catch {
                 throw mapped(error)
             }
         }
+        preconditionFailure("unreachable: the last attempt returns or throws")
     }
 
     /// Runs `body` on one connection, outside a transaction (each statement is atomic).
