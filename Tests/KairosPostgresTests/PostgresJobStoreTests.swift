@@ -104,6 +104,58 @@ struct PostgresJobStoreTests {
         }
     }
 
+    @Test("two handles scheduling, claiming, completing, pausing and reaping at once: no error, no fire twice, maxInstances kept")
+    func contendedHandles() async throws {
+        try await withFreshDatabase { configuration in
+            try await withHandles(configuration) { handles in
+                let a = try await handles.open()
+                let b = try await handles.open()
+                let start = Date(timeIntervalSince1970: 1_800_000_000)
+                var jobs: [Job] = []
+                for index in 0..<40 {
+                    let spec = try JobSpec(
+                        key: "busy.\(index)", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1)), maxInstances: 2,
+                        misfireGraceTime: 3600)
+                    jobs.append(try await a.createJob(spec, now: start))
+                }
+                var held: [String: [ClaimedExecution]] = ["a": [], "b": []]
+                for round in 1...15 {
+                    let now = start.addingTimeInterval(Double(round))
+                    let lease = now.addingTimeInterval(30)
+                    func finish(_ claimed: [ClaimedExecution], _ instance: String) -> [Completion] {
+                        claimed.map {
+                            Completion(
+                                executionId: $0.execution.id, instanceId: instance, attempt: $0.execution.attempt, startedAt: now, finishedAt: now,
+                                outcome: .succeeded(result: nil))
+                        }
+                    }
+                    let toggled = jobs[round % jobs.count].id
+                    let completionsA = finish(held["a"] ?? [], "a")
+                    let completionsB = finish(held["b"] ?? [], "b")
+                    async let fireA = a.claimDueFires(now: now, horizon: now, limit: 25, localClaim: LocalClaim(instanceId: "a", leaseUntil: lease, limit: 10))
+                    async let fireB = b.claimDueFires(now: now, horizon: now, limit: 25, localClaim: LocalClaim(instanceId: "b", leaseUntil: lease, limit: 10))
+                    async let claimA = a.claimExecutions(instanceId: "a", now: now, horizon: now, limit: 15, leaseUntil: lease)
+                    async let claimB = b.claimExecutions(instanceId: "b", now: now, horizon: now, limit: 15, leaseUntil: lease)
+                    async let doneA = a.complete(completionsA, now: now)
+                    async let doneB = b.complete(completionsB, now: now)
+                    async let pause = b.setPaused(id: toggled, round % 2 == 0, expectedVersion: nil, now: now)
+                    async let reap = a.reapExpiredLeases(now: now, deadAfter: 60, limit: 100)
+                    let (firedA, firedB, claimedA, claimedB) = try await (fireA, fireB, claimA, claimB)
+                    _ = try await (doneA, doneB, pause, reap)
+                    held["a"] = firedA.claimed + claimedA
+                    held["b"] = firedB.claimed + claimedB
+                    let running = try await allExecutions(b).filter { $0.status == .running }
+                    let perJob = Dictionary(grouping: running, by: \.jobId).mapValues(\.count)
+                    #expect(perJob.values.allSatisfy { $0 <= 2 }, "round \(round): maxInstances 2 across both handles: \(perJob.values.max() ?? 0)")
+                }
+                let scheduled = try await allExecutions(a).filter { $0.trigger == .scheduled }
+                let fires = scheduled.map { "\($0.jobId)@\($0.scheduledAt.timeIntervalSince1970)" }
+                #expect(Set(fires).count == fires.count, "no (job, fire) twice")
+                #expect(scheduled.count > 300, "the jobs kept firing: \(scheduled.count)")
+            }
+        }
+    }
+
     @Test("the store serves requests while its client runs, as a Service would in a ServiceGroup")
     func runsAsService() async throws {
         try await withFreshDatabase { configuration in
@@ -167,4 +219,18 @@ struct PostgresStoreConfigurationTests {
             Issue.record("\(error)")
         }
     }
+}
+
+/// Every execution in history, following cursors.
+func allExecutions(_ store: any JobStore) async throws -> [Execution] {
+    var items: [Execution] = []
+    var cursor: String?
+    for _ in 0..<1_000 {
+        let page = try await store.history(HistoryQuery(limit: 500, cursor: cursor))
+        items += page.items
+        guard let next = page.nextCursor else { return items }
+        cursor = next
+    }
+    Issue.record("history pagination did not end")
+    return items
 }
