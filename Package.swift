@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "KairosCore", targets: ["KairosCore"]),
         .library(name: "KairosStore", targets: ["KairosStore"]),
         .library(name: "KairosSQLite", targets: ["KairosSQLite"]),
+        .library(name: "KairosPostgres", targets: ["KairosPostgres"]),
         .library(name: "MemoryJobStore", targets: ["MemoryJobStore"]),
         .library(name: "KairosEngine", targets: ["KairosEngine"]),
         .library(name: "KairosHTTP", targets: ["KairosHTTP"]),
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Schedules, cron, misfire and retry policies, job and execution value types. Pure Swift, no I/O.
@@ -41,6 +43,16 @@ let package = Package(
         .target(
             name: "KairosSQLite",
             dependencies: ["KairosStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
+        ),
+        // Shared driver: PostgreSQL through PostgresNIO (PostgresClient, SKIP LOCKED claims).
+        .target(
+            name: "KairosPostgres",
+            dependencies: [
+                "KairosStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Scheduler, worker pool, heartbeat and reaper services; task registry and built-in tasks; events.
         .target(
@@ -75,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosCore", "KairosStore", "KairosSQLite", "KairosEngine", "KairosHTTP",
+                "KairosCore", "KairosStore", "KairosSQLite", "KairosPostgres", "KairosEngine", "KairosHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,6 +110,15 @@ let package = Package(
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore"]),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "MemoryJobStore", "KairosStoreConformance"]),
         .testTarget(name: "KairosSQLiteTests", dependencies: ["KairosSQLite", "KairosStoreConformance"]),
+        // Needs a PostgreSQL server: KAIROS_TEST_POSTGRES_URL (scripts/test starts a throwaway one).
+        .testTarget(
+            name: "KairosPostgresTests",
+            dependencies: [
+                "kairos", "KairosPostgres", "KairosStoreConformance",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "KairosEngineTests",
             dependencies: [

@@ -46,9 +46,6 @@ struct JobListPlan: Sendable {
     /// Whether any filter but the live and system ones applies (a walk then bounds its slice).
     let filtered: Bool
 
-    static let minimumBound = 1_000
-    static let maximumBound = 20_000
-
     init(_ query: JobQuery, limit: Int) throws {
         let order = JobOrder(query.sort)
         var conditions = ["deleted = 0"]
@@ -102,7 +99,7 @@ struct JobListPlan: Sendable {
             let index = query.state == .active ? "jobs_due_by_key" : query.state == .finished ? "jobs_finished" : "jobs_by_state"
             narrowings.append(indexed(index, stateTerms, stateValues))
         }
-        let filtered = conditions.count > 1
+        let filtered = query.isFiltered
         if !query.includeSystem { conditions.append("system = 0") }
 
         self.filtered = filtered
@@ -131,10 +128,10 @@ struct JobListPlan: Sendable {
         return terms.joined(separator: " AND ")
     }
 
-    /// √((limit + 1) × live jobs), clamped to 1,000…20,000.
+    /// ``JobQuery/walkBound(limit:liveJobs:)`` for the live jobs.
     func bound(_ db: Database) throws -> Int {
         let live = try Int.fetchOne(db, sql: "SELECT IFNULL(SUM(jobs), 0) FROM job_counts") ?? 0
-        return min(max(Int(Double((limit + 1) * max(live, 1)).squareRoot()), Self.minimumBound), Self.maximumBound)
+        return JobQuery.walkBound(limit: limit, liveJobs: live)
     }
 
     /// The last position of the slice a filtered walk reads (the `bound`-th job of the order

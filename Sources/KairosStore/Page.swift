@@ -83,6 +83,20 @@ public struct JobQuery: Sendable, Hashable {
         [task, keyPrefix, search].contains { $0?.unicodeScalars.contains("\u{0}") == true }
     }
 
+    /// Whether a filter other than `includeSystem` applies: then a driver that walks an order's
+    /// index may read a bounded slice of it per page (``walkBound(limit:liveJobs:)``) and answer
+    /// a short page whose cursor continues after the slice (docs/STORE.md, "How a page is read").
+    public var isFiltered: Bool {
+        keyPrefix?.isEmpty == false || search?.isEmpty == false || task != nil || state != nil || enabled != nil || paused != nil
+    }
+
+    /// How many jobs of the order one filtered page reads at most: √((limit + 1) × live jobs),
+    /// where a walk of the order and a read of one filter's matches cost the same, clamped to
+    /// 1,000…20,000.
+    public static func walkBound(limit: Int, liveJobs: Int) -> Int {
+        min(max(Int(Double((limit + 1) * max(liveJobs, 1)).squareRoot()), 1_000), 20_000)
+    }
+
     public init(
         state: State? = nil, task: String? = nil, keyPrefix: String? = nil, search: String? = nil, enabled: Bool? = nil, paused: Bool? = nil,
         includeSystem: Bool = true, sort: Sort = .key, limit: Int = 100, cursor: String? = nil

@@ -128,7 +128,7 @@ struct RestartProcessTests {
         #expect(try await server.waitForExit(within: 10) == 0)
     }
 
-    @Test("kairos migrate refuses a schema newer than it knows, and a bad --store names the accepted forms")
+    @Test("kairos migrate refuses a schema newer than it knows, a bad --store names the accepted forms, an unreachable PostgreSQL is named without its password")
     func migrateRefusals() async throws {
         let dir = try TemporaryDirectory()
         let db = dir.path("newer.db")
@@ -141,8 +141,14 @@ struct RestartProcessTests {
         let bad = try await KairosProcess.run(["migrate", "--store", "mysql://x"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--store must be sqlite:PATH"), "\(bad.stderr)")
-        let postgres = try await KairosProcess.run(["migrate", "--store", "postgres://u:secret@localhost/db"])
-        #expect(postgres.stderr.contains("PostgreSQL driver is not built yet"), "\(postgres.stderr)")
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        let postgres = try await KairosProcess.run(["migrate", "--store", "postgres://u:secret@127.0.0.1:1/db"])
+        #expect(postgres.status == 1)
+        #expect(postgres.stderr.contains("cannot connect to the PostgreSQL database postgres://u@127.0.0.1:1/db"), "\(postgres.stderr)")
         #expect(!postgres.stderr.contains("secret"), "the password is never printed")
+        let malformed = try await KairosProcess.run(["migrate", "--store", "postgres://u:secret@127.0.0.1:1/db?sslmode=sometimes"])
+        #expect(malformed.status != 0)
+        #expect(malformed.stderr.contains("sslmode 'sometimes'"), "\(malformed.stderr)")
+        #expect(!malformed.stderr.contains("secret"), "the password is never printed")
     }
 }

@@ -52,6 +52,13 @@ public struct ClaimBudget: Sendable {
         running[jobId, default: 0] < maxInstances
     }
 
+    /// Adds the running counts of jobs this budget did not count yet (a driver that reads the
+    /// queue in pages counts the jobs of each page as it reaches them); a job already counted
+    /// keeps its count.
+    public mutating func include(running more: [UUID: Int]) {
+        running.merge(more) { counted, _ in counted }
+    }
+
     /// Counts one more running execution of the job (after its claim was written).
     public mutating func record(jobId: UUID) {
         running[jobId, default: 0] += 1

@@ -22,24 +22,29 @@ struct KeysCommand: AsyncParsableCommand {
     )
 
     struct StoreOptions: ParsableArguments {
-        @Option(help: "The job store: \(StoreLocation.forms) (the same as kairos serve).")
+        @Option(help: "The job store: \(StoreAddress.forms) (the same as kairos serve).")
         var store = "sqlite:kairos.db"
 
-        func validate() throws { _ = try StoreLocation(store) }
+        @Option(help: "A file whose first line is the PostgreSQL password (when neither the URL nor PGPASSWORD has one).")
+        var pgPasswordFile: String?
 
-        /// Opens the store. A database file that does not exist is refused (exit 1) unless
-        /// `create` (`keys create --create`): in the wrong directory a new empty store would
-        /// take the key, and the server would refuse it. `offersCreate`: the command has
-        /// --create, which the message then suggests.
-        func open(create: Bool = false, offersCreate: Bool = false) throws -> any JobStore {
-            let location = try StoreLocation(store)
+        func validate() throws { _ = try StoreAddress(store, passwordFile: pgPasswordFile) }
+
+        /// Opens the store and runs `body` with it. A database file that does not exist is
+        /// refused (exit 1) unless `create` (`keys create --create`): in the wrong directory a
+        /// new empty store would take the key, and the server would refuse it. `offersCreate`:
+        /// the command has --create, which the message then suggests.
+        func withStore<T: Sendable>(create: Bool = false, offersCreate: Bool = false, _ body: @Sendable (any JobStore) async throws -> T) async throws -> T {
+            let location = try StoreAddress(store, passwordFile: pgPasswordFile)
             do {
-                return try location.open(serving: false, create: create)
+                return try await location.withStore(create: create, body)
+            } catch let exit as ExitCode {
+                throw exit
             } catch let missing as StoreLocation.Missing {
                 let hint = offersCreate ? "; kairos serve --store \(location) creates it, or pass --create to make a new store there" : "; --store \(StoreLocation.forms) names the database of kairos serve, which creates it"
                 throw clientFailure(ClientExit.failure, "\(missing)\(hint)")
             } catch {
-                throw clientFailure(ClientExit.failure, "cannot open the store \(store): \(error)")
+                throw clientFailure(ClientExit.failure, "cannot open the store \(location): \(error)")
             }
         }
     }
@@ -89,13 +94,14 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try storeOptions.open(create: create, offersCreate: true)
             let role = APIKeyRole(rawValue: role)!
             let (secret, record) = APIKeySecret.make(name: name.trimmingCharacters(in: .whitespaces), role: role, now: Date())
-            do {
-                try await store.createAPIKey(record)
-            } catch {
-                throw clientFailure(ClientExit.failure, "cannot create the key: \(error)")
+            try await storeOptions.withStore(create: create, offersCreate: true) { store in
+                do {
+                    try await store.createAPIKey(record)
+                } catch {
+                    throw clientFailure(ClientExit.failure, "cannot create the key: \(error)")
+                }
             }
             if json {
                 printJSON(KeysCommand.json(record, secret: secret))
@@ -119,12 +125,13 @@ struct KeysCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let store = try storeOptions.open()
-            let records: [APIKeyRecord]
-            do {
-                records = try await store.listAPIKeys(includeRevoked: includeRevoked)
-            } catch {
-                throw clientFailure(ClientExit.failure, "cannot list the keys: \(error)")
+            let includeRevoked = includeRevoked
+            let records = try await storeOptions.withStore { store in
+                do {
+                    return try await store.listAPIKeys(includeRevoked: includeRevoked)
+                } catch {
+                    throw clientFailure(ClientExit.failure, "cannot list the keys: \(error)")
+                }
             }
             if json {
                 printJSON(.object(["items": .array(records.map { KeysCommand.json($0) }), "nextCursor": .null]))
@@ -162,10 +169,13 @@ struct KeysCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let store = try storeOptions.open()
             guard let uuid = UUID(uuidString: id) else {
                 throw clientFailure(ClientExit.notFound, "no API key with id '\(id)' (a key id is a UUID; see kairos keys list)")
             }
+            try await storeOptions.withStore { store in try await revoke(uuid, store: store) }
+        }
+
+        private func revoke(_ uuid: UUID, store: any JobStore) async throws {
             do {
                 let all = try await store.listAPIKeys(includeRevoked: true)
                 guard let target = all.first(where: { $0.id == uuid }) else {

@@ -15,20 +15,23 @@ struct MigrateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The job store: \(StoreLocation.forms).")
+    @Option(help: "The job store: \(StoreAddress.forms).")
     var store = "sqlite:kairos.db"
 
-    @Flag(help: "Create the database when the file does not exist yet.")
+    @Flag(help: "Create the database when the file does not exist yet (SQLite; a PostgreSQL database must exist).")
     var create = false
 
-    func validate() throws { _ = try StoreLocation(store) }
+    @Option(help: "A file whose first line is the PostgreSQL password (when neither the URL nor PGPASSWORD has one).")
+    var pgPasswordFile: String?
+
+    func validate() throws { _ = try StoreAddress(store, passwordFile: pgPasswordFile) }
 
     func run() async throws {
-        let location = try StoreLocation(store)
+        let location = try StoreAddress(store, passwordFile: pgPasswordFile)
         do {
-            let store = try location.open(serving: false, create: create)
-            let applied = try await store.migrate()
-            let all = try await store.appliedMigrations()
+            let (applied, all) = try await location.withStore(create: create) { store in
+                (try await store.migrate(), try await store.appliedMigrations())
+            }
             for migration in applied { print("applied \(migration)") }
             print("\(location): \(all.count) migration\(all.count == 1 ? "" : "s") applied, latest \(all.last ?? "none")\(applied.isEmpty ? " (up to date)" : "")")
         } catch let missing as StoreLocation.Missing {

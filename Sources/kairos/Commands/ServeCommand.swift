@@ -4,6 +4,7 @@ import Foundation
 import KairosCore
 import KairosEngine
 import KairosHTTP
+import KairosPostgres
 import KairosSQLite
 import KairosStore
 import Logging
@@ -25,8 +26,14 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The job store: sqlite:PATH.")
+    @Option(help: "The job store: \(StoreAddress.forms).")
     var store = "sqlite:kairos.db"
+
+    @Option(help: "PostgreSQL: the most connections this process opens.")
+    var pgPoolSize = PostgresStoreConfiguration.defaultPoolSize
+
+    @Option(help: "PostgreSQL: a file whose first line is the password (when neither the URL nor PGPASSWORD has one).")
+    var pgPasswordFile: String?
 
     @Option(help: "What this process does: a comma-separated list of api, scheduler, worker.")
     var roles = "api,scheduler,worker"
@@ -78,7 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard leaseDuration > 0, heartbeatInterval > 0, heartbeatInterval < leaseDuration else {
             throw ValidationError("--heartbeat-interval must be positive and shorter than --lease-duration")
         }
-        _ = try StoreLocation(store)
+        guard (1...1_000).contains(pgPoolSize) else { throw ValidationError("--pg-pool-size must be between 1 and 1000, got \(pgPoolSize)") }
+        _ = try StoreAddress(store, passwordFile: pgPasswordFile, poolSize: pgPoolSize)
         _ = try parsedRoles()
         do { try apiConfiguration.validate() } catch { throw ValidationError((error as? APIError)?.detail ?? "\(error)") }
     }
@@ -132,13 +140,41 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
 
-        let store: any JobStore
+        let address: StoreAddress
+        let opened: StoreAddress.Opened
         do {
-            store = try StoreLocation(self.store).open(serving: true, create: true)
+            address = try StoreAddress(self.store, passwordFile: pgPasswordFile, poolSize: pgPoolSize)
+            opened = try await address.open(serving: true, create: true, logger: logger)
         } catch {
-            printError("cannot open the store \(self.store): \(error)")
+            printError("cannot open the store \(StoreLocation.redacted(self.store)): \(error)")
             throw ExitCode(1)
         }
+        guard let connections = opened.service else {
+            try await serve(store: opened.store, shown: address.description, declared: declared, roles: roles, prometheus: prometheus, logger: logger)
+            return
+        }
+        // A shared database's connections run for as long as anything uses the store: this
+        // group runs them around the serving itself (jobs file, admin key, then the engine and
+        // API in their own group), and stops them last, when the serving has ended.
+        let command = self
+        let store = opened.store
+        let jobsFile = declared
+        let serving = ServingScope {
+            try await command.serve(store: store, shown: address.description, declared: jobsFile, roles: roles, prometheus: prometheus, logger: logger)
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: connections), .init(service: serving, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger))
+        try await group.run()
+    }
+
+    /// Loads the jobs file and system jobs, sets up the admin key, then runs the engine's
+    /// services and the API until SIGTERM or SIGINT. `shown`: the store as messages name it.
+    func serve(
+        store: any JobStore, shown: String, declared: JobsFile.Declaration, roles: Set<EngineConfiguration.Role>,
+        prometheus: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
+        let httpClient = HTTPRequestTask.defaultClient
         let registry = TaskRegistry.builtIn(httpClient: httpClient, history: store, allowShellTasks: allowShellTasks)
 
         var configuration = EngineConfiguration(
@@ -170,7 +206,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let api = KairosAPI(engine: engine, configuration: apiConfiguration, metrics: prometheus)
-            let description = "kairos: serving \(self.store) as instance \(configuration.instanceId), roles \(roles.map(\.rawValue).sorted().joined(separator: ","))"
+            let description = "kairos: serving \(shown) as instance \(configuration.instanceId), roles \(roles.map(\.rawValue).sorted().joined(separator: ","))"
             services.append(
                 api.makeApplication(logger: logger) { channel in
                     let address = channel.localAddress.map { "http://\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
@@ -178,7 +214,7 @@ struct ServeCommand: AsyncParsableCommand {
                 })
         } else {
             FileHandle.standardOutput.write(
-                Data("kairos: serving \(self.store) as instance \(configuration.instanceId), roles \(roles.map(\.rawValue).sorted().joined(separator: ",")) (no API)\n".utf8))
+                Data("kairos: serving \(shown) as instance \(configuration.instanceId), roles \(roles.map(\.rawValue).sorted().joined(separator: ",")) (no API)\n".utf8))
         }
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -3,9 +3,9 @@ import Foundation
 import KairosSQLite
 import KairosStore
 
-/// Where the jobs live: a `--store` value, parsed once, and the one place that opens a driver
-/// for `serve`, `keys`, `migrate` and `bench`. Today `sqlite:PATH`; the PostgreSQL driver adds
-/// `postgres://…` here.
+/// Where the jobs live: an SQLite `--store` value, parsed once, and the one place that opens the
+/// SQLite driver for `serve`, `keys`, `migrate` and `bench`. ``StoreAddress`` adds
+/// `postgres://…` for the commands that open either driver.
 enum StoreLocation: Equatable, CustomStringConvertible {
     /// The embedded database file.
     case sqlite(path: String)
@@ -21,7 +21,7 @@ enum StoreLocation: Equatable, CustomStringConvertible {
             return
         }
         if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            throw ValidationError("--store \(Self.redacted(text)): the PostgreSQL driver is not built yet; use \(Self.forms)")
+            throw ValidationError("--store \(Self.redacted(text)): this command works on SQLite only for now; use \(Self.forms)")
         }
         throw ValidationError("--store must be \(Self.forms) (an SQLite database file, e.g. sqlite:kairos.db); got '\(Self.redacted(text))'")
     }

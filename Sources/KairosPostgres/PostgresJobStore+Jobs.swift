@@ -1,0 +1,181 @@
+import Foundation
+import KairosCore
+import KairosStore
+import PostgresNIO
+
+extension PostgresJobStore {
+    public func createJob(_ spec: JobSpec, now: Date) async throws -> Job {
+        try await write { session in try await self.insertJob(spec, system: false, now: now, session: session) }
+    }
+
+    func insertJob(_ spec: JobSpec, system: Bool, now: Date, session: Session) async throws -> Job {
+        let job = try Job.created(spec, system: system, now: now)
+        if try await !session.rows("SELECT 1 FROM jobs WHERE key = $1 AND NOT deleted", [Bind(spec.key)]).isEmpty {
+            throw Job.keyConflict(spec.key)
+        }
+        try await saveJob(job, insert: true, session: session)
+        return job
+    }
+
+    /// Serializes the writers of one key until commit (`pg_advisory_xact_lock`): two upserts of
+    /// the same key in two processes then create it once, the second one seeing the first.
+    func lockKey(_ key: String, session: Session) async throws {
+        try await session.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [Bind(key)])
+    }
+
+    public func upsertJob(_ spec: JobSpec, system: Bool, now: Date) async throws -> (job: Job, created: Bool) {
+        try spec.validate()
+        let result = try await write { session -> UpsertResult in
+            try await self.lockKey(spec.key, session: session)
+            guard let existing = try await self.liveJob(key: spec.key, session: session) else {
+                return UpsertResult(job: try await self.insertJob(spec, system: system, now: now, session: session), created: true)
+            }
+            guard let job = try existing.upserted(with: spec, system: system, now: now) else { return UpsertResult(job: existing, created: false) }
+            try await self.saveJob(job, insert: false, session: session)
+            try await self.unclaimFiresAhead(of: job, now: now, session: session)
+            return UpsertResult(job: job, created: false)
+        }
+        return (result.job, result.created)
+    }
+
+    public func job(id: UUID) async throws -> Job? {
+        try await read { session in try await self.fetchJob(id: id, session: session) }
+    }
+
+    public func job(key: String) async throws -> Job? {
+        try await read { session in try await self.liveJob(key: key, session: session) }
+    }
+
+    public func lastJob(key: String) async throws -> Job? {
+        try await read { session in
+            if let live = try await self.liveJob(key: key, session: session) { return live }
+            return try await session.rows(
+                "SELECT \(Self.jobColumns) FROM jobs WHERE key = $1 AND deleted ORDER BY updated_at DESC, id DESC LIMIT 1", [Bind(key)]
+            ).first.map { try self.decodeJob($0) }
+        }
+    }
+
+    func liveJob(key: String, session: Session) async throws -> Job? {
+        try await session.rows("SELECT \(Self.jobColumns) FROM jobs WHERE key = $1 AND NOT deleted", [Bind(key)]).first.map { try decodeJob($0) }
+    }
+
+    static func stateCondition(_ state: JobQuery.State) -> String {
+        switch state {
+        case .active: "(enabled AND NOT paused AND next_run_at IS NOT NULL)"
+        case .paused: "(enabled AND paused)"
+        case .disabled: "(NOT enabled)"
+        case .finished: "(enabled AND NOT paused AND next_run_at IS NULL)"
+        }
+    }
+
+    /// When `job` is no longer runnable, forgets its fires claimed ahead of their time (see
+    /// ``JobRepository/replaceJob(id:with:expectedVersion:now:)``, ``Job/losesFireAhead(_:now:)``).
+    func unclaimFiresAhead(of job: Job, now: Date, session: Session) async throws {
+        guard !job.isRunnable else { return }
+        try await session.execute(
+            """
+            DELETE FROM executions
+            WHERE job_id = $1 AND trigger = 'scheduled' AND scheduled_at > $2 AND status IN ('queued', 'running') AND started_at IS NULL
+            """, [Bind(job.id), Bind(Micros.from(now))])
+    }
+
+    /// Loads a live job for a change, locking its row, and checks `expectedVersion`.
+    func jobForChange(id: UUID, expectedVersion: Int?, session: Session) async throws -> Job {
+        let stored = try await session.rows("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1 FOR UPDATE", [Bind(id)]).first.map { try decodeJob($0) }
+        return try Job.forChange(stored, id: id, expectedVersion: expectedVersion)
+    }
+
+    public func replaceJob(id: UUID, with spec: JobSpec, expectedVersion: Int?, now: Date) async throws -> Job {
+        try spec.validate()
+        return try await write { session in
+            let existing = try await self.jobForChange(id: id, expectedVersion: expectedVersion, session: session)
+            if spec.key != existing.key {
+                try await self.lockKey(spec.key, session: session)
+                if try await !session.rows("SELECT 1 FROM jobs WHERE key = $1 AND NOT deleted", [Bind(spec.key)]).isEmpty {
+                    throw Job.keyConflict(spec.key, jobId: id)
+                }
+            }
+            let job = try existing.replaced(with: spec, now: now)
+            try await self.saveJob(job, insert: false, session: session)
+            try await self.unclaimFiresAhead(of: job, now: now, session: session)
+            if job.key != existing.key {
+                try await session.execute(
+                    "UPDATE executions SET job_key = $1 WHERE job_id = $2 AND status IN ('queued', 'running')", [Bind(job.key), Bind(id)])
+            }
+            return job
+        }
+    }
+
+    public func deleteJob(id: UUID, expectedVersion: Int?, now: Date) async throws -> Job {
+        try await write { session in
+            let job = try await self.jobForChange(id: id, expectedVersion: expectedVersion, session: session).deleted(now: now)
+            try await self.saveJob(job, insert: false, session: session)
+            try await self.unclaimFiresAhead(of: job, now: now, session: session)
+            try await session.execute(
+                """
+                UPDATE executions SET status = 'cancelled', error_reason = $1, error_message = $2, finished_at = $3
+                WHERE job_id = $4 AND status = 'queued'
+                """, [Bind(ExecutionError.cancelled), Bind(job.deletionMessage), Bind(Micros.from(now)), Bind(id)])
+            return job
+        }
+    }
+
+    public func setPaused(id: UUID, _ paused: Bool, expectedVersion: Int?, now: Date) async throws -> Job {
+        try await changeSwitch(id: id, expectedVersion: expectedVersion, now: now, \.paused, to: paused)
+    }
+
+    public func setEnabled(id: UUID, _ enabled: Bool, expectedVersion: Int?, now: Date) async throws -> Job {
+        try await changeSwitch(id: id, expectedVersion: expectedVersion, now: now, \.enabled, to: enabled)
+    }
+
+    /// Flips one of the job's switches (``Job/switched(_:to:now:)``).
+    private func changeSwitch(
+        id: UUID, expectedVersion: Int?, now: Date, _ keyPath: WritableKeyPath<JobSpec, Bool> & Sendable, to value: Bool
+    ) async throws -> Job {
+        try await write { session in
+            let job = try await self.jobForChange(id: id, expectedVersion: expectedVersion, session: session)
+            guard let changed = job.switched(keyPath, to: value, now: now) else { return job }
+            try await self.saveJob(changed, insert: false, session: session)
+            try await self.unclaimFiresAhead(of: changed, now: now, session: session)
+            return changed
+        }
+    }
+
+    public func earliestNextRun() async throws -> Date? {
+        try await read { session in
+            let rows = try await session.rows(
+                "SELECT next_run_at FROM jobs WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1")
+            return try rows.first.map { Micros.date(try $0[0].decode(Int64.self)) }
+        }
+    }
+
+    public func upcomingJobs(limit: Int) async throws -> [Job] {
+        try await read { session in
+            try await session.rows(
+                """
+                SELECT \(Self.jobColumns) FROM jobs WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL
+                ORDER BY next_run_at, key LIMIT $1
+                """, [Bind(max(0, limit))]
+            ).map { try self.decodeJob($0) }
+        }
+    }
+
+    /// Read from `job_counts`, which triggers and `claimDueFires` keep in the transaction of
+    /// every write to `jobs`: exact, never stale.
+    public func jobCounts() async throws -> [JobQuery.State: Int] {
+        try await read { session in
+            var counts: [JobQuery.State: Int] = [:]
+            for state in JobQuery.State.allCases { counts[state] = 0 }
+            for row in try await session.rows("SELECT state, jobs FROM job_counts") {
+                if let state = JobQuery.State(rawValue: try row[0].decode(String.self)) { counts[state] = try row[1].decode(Int.self) }
+            }
+            return counts
+        }
+    }
+}
+
+/// An upsert's outcome, carried out of its transaction.
+struct UpsertResult: Sendable {
+    var job: Job
+    var created: Bool
+}

@@ -1,0 +1,283 @@
+import Foundation
+import KairosStore
+import Logging
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// One schema migration: an identifier `v<N>-<what>` and its statements, run in one transaction.
+    struct Migration: Sendable {
+        let id: String
+        let statements: [String]
+    }
+
+    /// The advisory lock (`pg_advisory_lock`) held while a process migrates: two processes that
+    /// start together on an empty database apply the migrations one after the other, and the
+    /// second finds nothing left to do.
+    static let migrationLock: Int64 = 0x4B61_6972_6F73_4D31  // "KairosM1"
+
+    /// The schema migrations, append-only: never edit a released migration, add a new one.
+    /// `appliedMigrations()` lists them oldest first (table `kairos_migrations`).
+    static let migrations: [Migration] = [
+        Migration(
+            id: "v1-jobs-executions-instances-api-keys",
+            statements: [
+                // Instants are BIGINT microseconds since 1970 UTC, as the SQLite driver stores them (the
+                // store protocol passes every `now`); text that is sorted or compared byte by byte is
+                // COLLATE "C", whatever the database's locale.
+                """
+                    CREATE TABLE jobs (
+                        id uuid PRIMARY KEY,
+                        key text COLLATE "C" NOT NULL,
+                        name text COLLATE "C" NOT NULL,
+                        description text NOT NULL,
+                        task text COLLATE "C" NOT NULL,
+                        args text NOT NULL,
+                        schedule text NOT NULL,
+                        priority integer NOT NULL,
+                        max_instances integer NOT NULL,
+                        misfire_grace_time integer NOT NULL,
+                        coalesce_fires boolean NOT NULL,
+                        retry text NOT NULL,
+                        timeout double precision,
+                        enabled boolean NOT NULL,
+                        paused boolean NOT NULL,
+                        deleted boolean NOT NULL DEFAULT false,
+                        system boolean NOT NULL DEFAULT false,
+                        next_run_at bigint,
+                        last_run_at bigint,
+                        last_status text,
+                        created_at bigint NOT NULL,
+                        updated_at bigint NOT NULL,
+                        version integer NOT NULL
+                    )
+                    """,
+                // One live job per key; a deleted job's key can be reused.
+                """
+                    CREATE UNIQUE INDEX jobs_key_live ON jobs (key) WHERE NOT deleted
+                    """,
+                // Due jobs: the scheduler's claims, earliestNextRun, upcomingJobs, the active filter.
+                """
+                    CREATE INDEX jobs_due ON jobs (next_run_at, key)
+                        WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL
+                    """,
+                // One index per list order (key breaks ties): a page seeks from its cursor.
+                """
+                    CREATE INDEX jobs_by_name ON jobs (name, key) WHERE NOT deleted
+                    """,
+                """
+                    CREATE INDEX jobs_by_priority ON jobs (priority, key) WHERE NOT deleted
+                    """,
+                """
+                    CREATE INDEX jobs_by_created_at ON jobs (created_at, key) WHERE NOT deleted
+                    """,
+                """
+                    CREATE INDEX jobs_by_next_run ON jobs ((COALESCE(next_run_at, 9223372036854775807)), key) WHERE NOT deleted
+                    """,
+                """
+                    CREATE INDEX jobs_by_last_run ON jobs ((COALESCE(last_run_at, -9223372036854775808)), key) WHERE NOT deleted
+                    """,
+                """
+                    CREATE INDEX jobs_by_task ON jobs (task, key) WHERE NOT deleted
+                    """,
+                // lastJob(key:): the history of a deleted job's key.
+                """
+                    CREATE INDEX jobs_deleted_by_key ON jobs (key, updated_at, id) WHERE deleted
+                    """,
+                // Live jobs per state, kept in the transaction of every write to jobs: by triggers
+                // on inserts, deletes and spec changes (which write enabled, paused and deleted), and
+                // by claimDueFires for the one change a fire makes (active to finished).
+                """
+                    CREATE TABLE job_counts (state text PRIMARY KEY, jobs bigint NOT NULL)
+                    """,
+                """
+                    INSERT INTO job_counts (state, jobs) VALUES ('active', 0), ('paused', 0), ('disabled', 0), ('finished', 0)
+                    """,
+                """
+                    CREATE FUNCTION kairos_job_state(enabled boolean, paused boolean, deleted boolean, next_run_at bigint) RETURNS text
+                        IMMUTABLE LANGUAGE sql AS $$
+                        SELECT CASE WHEN deleted THEN NULL WHEN NOT enabled THEN 'disabled' WHEN paused THEN 'paused'
+                            WHEN next_run_at IS NULL THEN 'finished' ELSE 'active' END
+                        $$
+                    """,
+                """
+                    CREATE FUNCTION kairos_jobs_count() RETURNS trigger LANGUAGE plpgsql AS $$
+                        DECLARE
+                            old_state text;
+                            new_state text;
+                        BEGIN
+                            IF TG_OP <> 'INSERT' THEN old_state := kairos_job_state(OLD.enabled, OLD.paused, OLD.deleted, OLD.next_run_at); END IF;
+                            IF TG_OP <> 'DELETE' THEN new_state := kairos_job_state(NEW.enabled, NEW.paused, NEW.deleted, NEW.next_run_at); END IF;
+                            IF old_state IS DISTINCT FROM new_state THEN
+                                IF old_state IS NOT NULL THEN UPDATE job_counts SET jobs = jobs - 1 WHERE state = old_state; END IF;
+                                IF new_state IS NOT NULL THEN UPDATE job_counts SET jobs = jobs + 1 WHERE state = new_state; END IF;
+                            END IF;
+                            RETURN NULL;
+                        END
+                        $$
+                    """,
+                """
+                    CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION kairos_jobs_count()
+                    """,
+                """
+                    CREATE TRIGGER jobs_count_update AFTER UPDATE OF enabled, paused, deleted ON jobs FOR EACH ROW EXECUTE FUNCTION kairos_jobs_count()
+                    """,
+                """
+                    CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs FOR EACH ROW EXECUTE FUNCTION kairos_jobs_count()
+                    """,
+                """
+                    CREATE TABLE executions (
+                        id uuid PRIMARY KEY,
+                        job_id uuid NOT NULL REFERENCES jobs (id),
+                        job_key text COLLATE "C" NOT NULL,
+                        trigger text NOT NULL,
+                        status text NOT NULL,
+                        scheduled_at bigint NOT NULL,
+                        run_after bigint NOT NULL,
+                        priority integer NOT NULL,
+                        attempt integer NOT NULL,
+                        started_at bigint,
+                        finished_at bigint,
+                        duration_ms bigint,
+                        error_reason text,
+                        error_message text,
+                        result text,
+                        instance_id text,
+                        lease_expires_at bigint,
+                        created_at bigint NOT NULL,
+                        miss_after bigint,
+                        attempts text
+                    )
+                    """,
+                // Exactly once: at most one execution per job and scheduled fire.
+                """
+                    CREATE UNIQUE INDEX executions_fire ON executions (job_id, scheduled_at) WHERE trigger = 'scheduled'
+                    """,
+                // Claims walk the queue in priority order; earliest queued and queue depth by run_after.
+                """
+                    CREATE INDEX executions_queue_order ON executions (priority DESC, run_after, scheduled_at) WHERE status = 'queued'
+                    """,
+                """
+                    CREATE INDEX executions_queued ON executions (run_after) WHERE status = 'queued'
+                    """,
+                // Queued work without a grace deadline (retries, manual runs): local claims wait for it.
+                """
+                    CREATE INDEX executions_queued_unbounded ON executions (run_after) WHERE status = 'queued' AND miss_after IS NULL
+                    """,
+                // Waiting fires by deadline (the scheduler's sweep) and by job (coalescing).
+                """
+                    CREATE INDEX executions_waiting ON executions (miss_after) WHERE status = 'queued' AND miss_after IS NOT NULL
+                    """,
+                """
+                    CREATE INDEX executions_waiting_by_job ON executions (job_id, scheduled_at) WHERE status = 'queued' AND miss_after IS NOT NULL
+                    """,
+                // maxInstances: running executions per job.
+                """
+                    CREATE INDEX executions_running_by_job ON executions (job_id) WHERE status = 'running'
+                    """,
+                // History, per job and global, newest first.
+                """
+                    CREATE INDEX executions_history_job ON executions (job_id, scheduled_at DESC, id DESC)
+                    """,
+                """
+                    CREATE INDEX executions_history ON executions (scheduled_at DESC, id DESC)
+                    """,
+                // Leases: the reaper by expiry, heartbeats by instance.
+                """
+                    CREATE INDEX executions_lease ON executions (lease_expires_at) WHERE lease_expires_at IS NOT NULL
+                    """,
+                """
+                    CREATE INDEX executions_leased_by_instance ON executions (instance_id) WHERE lease_expires_at IS NOT NULL
+                    """,
+                // Retention: final executions by finish time.
+                """
+                    CREATE INDEX executions_finished ON executions (finished_at) WHERE finished_at IS NOT NULL
+                    """,
+                """
+                    CREATE TABLE instances (
+                        id text PRIMARY KEY,
+                        hostname text NOT NULL,
+                        pid bigint NOT NULL,
+                        roles text NOT NULL,
+                        version text NOT NULL,
+                        started_at bigint NOT NULL,
+                        heartbeat_at bigint NOT NULL,
+                        stopped_at bigint
+                    )
+                    """,
+                // API keys, stored hashed (the secret is never written).
+                """
+                    CREATE TABLE api_keys (
+                        id uuid PRIMARY KEY,
+                        name text NOT NULL,
+                        role text NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+                        prefix text NOT NULL,
+                        hash text NOT NULL UNIQUE,
+                        created_at bigint NOT NULL,
+                        revoked_at bigint
+                    )
+                    """,
+            ]),
+    ]
+
+    /// Applies the pending migrations over one connection of its own, holding the migration
+    /// lock; each migration commits with its identifier. Returns those it applied.
+    static func migrateOnce(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws -> [String] {
+        let connectionConfiguration: PostgresConnection.Configuration
+        do {
+            connectionConfiguration = try configuration.connectionConfiguration()
+        } catch {
+            throw StoreError(.unavailable, "cannot use TLS for the PostgreSQL database \(configuration): \(error)")
+        }
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                on: PostgresClient.defaultEventLoopGroup.next(), configuration: connectionConfiguration, id: 0, logger: logger
+            ).get()
+        } catch {
+            throw StoreError(.unavailable, "cannot connect to the PostgreSQL database \(configuration): \(describe(error))")
+        }
+        do {
+            let applied = try await migrate(Session(connection: connection, logger: logger), configuration: configuration)
+            try? await connection.close()
+            return applied
+        } catch {
+            try? await connection.close()
+            if let error = error as? StoreError { throw error }
+            throw StoreError(.unavailable, "cannot migrate the PostgreSQL database \(configuration): \(describe(error))")
+        }
+    }
+
+    private static func migrate(_ session: Session, configuration: PostgresStoreConfiguration) async throws -> [String] {
+        try await session.execute("SELECT pg_advisory_lock($1)", [Bind(migrationLock)])
+        do {
+            try await session.execute(
+                "CREATE TABLE IF NOT EXISTS kairos_migrations (id text PRIMARY KEY, position integer NOT NULL UNIQUE, applied_at timestamptz NOT NULL DEFAULT now())")
+            let applied = try await session.rows("SELECT id FROM kairos_migrations ORDER BY position").map { try $0[0].decode(String.self) }
+            let known = Set(migrations.map(\.id))
+            let unknown = applied.filter { !known.contains($0) }
+            guard unknown.isEmpty else {
+                throw StoreError(
+                    .unavailable,
+                    "cannot open the PostgreSQL database \(configuration): its schema is newer than this version of Kairos knows (unknown migrations: \(unknown.joined(separator: ", "))); upgrade Kairos")
+            }
+            var done: [String] = []
+            for (position, migration) in migrations.enumerated() where !applied.contains(migration.id) {
+                try await session.execute("BEGIN")
+                do {
+                    for statement in migration.statements { try await session.execute(statement) }
+                    try await session.execute("INSERT INTO kairos_migrations (id, position) VALUES ($1, $2)", [Bind(migration.id), Bind(position + 1)])
+                    try await session.execute("COMMIT")
+                } catch {
+                    try? await session.execute("ROLLBACK")
+                    throw error
+                }
+                done.append(migration.id)
+            }
+            try await session.execute("SELECT pg_advisory_unlock($1)", [Bind(migrationLock)])
+            return done
+        } catch {
+            try? await session.execute("SELECT pg_advisory_unlock($1)", [Bind(migrationLock)])
+            throw error
+        }
+    }
+}

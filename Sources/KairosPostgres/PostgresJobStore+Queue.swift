@@ -1,0 +1,286 @@
+import Foundation
+import KairosCore
+import KairosStore
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// One transaction: pages of queued executions in priority order; the claim locks of their
+    /// jobs (``lockForClaims(_:tryOnly:session:)``), so that `maxInstances` holds across
+    /// processes; then the rows chosen, locked `FOR UPDATE SKIP LOCKED` and marked running in
+    /// one statement (a row another transaction holds is skipped). Only the rows claimed are
+    /// locked: the rest of the page stays free for other workers.
+    public func claimExecutions(instanceId: String, now: Date, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution] {
+        guard limit > 0 else { return [] }
+        return try await write { session in
+            var budget = ClaimBudget(running: [:])
+            var locked: Set<UUID> = []
+            var seen: Set<UUID> = []
+            var claimed: [ClaimedExecution] = []
+            // Candidates skipped (their job is at maxInstances or claimed elsewhere, or a waiting
+            // fire past its grace, left to the scheduler's sweep) do not count; scan a bounded
+            // number of them. Claimed rows leave the queued set, so the next page starts after
+            // the skipped ones only.
+            let pageSize = min(max(limit * 2, 64), 1_000)
+            let maximumScanned = limit * 8 + 2_000
+            var skipped = 0
+            var scanned = 0
+            var first = true
+            while claimed.count < limit, scanned < maximumScanned {
+                var candidates = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, offset: skipped, session: session)
+                if first {
+                    // The first page's jobs are locked waiting (in one order, so claims never
+                    // wait on each other in a cycle), then the page is read again: what another
+                    // claim took meanwhile is no longer queued.
+                    let jobs = Array(Set(candidates.map(\.job.id)))
+                    seen.formUnion(jobs)
+                    locked.formUnion(try await self.lockForClaims(jobs, session: session))
+                    budget.include(running: try await self.runningCounts(of: jobs, session: session))
+                    candidates = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, offset: skipped, session: session)
+                    first = false
+                }
+                let newJobs = Array(Set(candidates.map(\.job.id)).subtracting(seen))
+                if !newJobs.isEmpty {
+                    seen.formUnion(newJobs)
+                    let newlyLocked = try await self.lockForClaims(newJobs, tryOnly: true, session: session)
+                    locked.formUnion(newlyLocked)
+                    budget.include(running: try await self.runningCounts(of: Array(newlyLocked), session: session))
+                }
+                scanned += candidates.count
+                var trial = budget
+                var chosen: [ClaimedExecution] = []
+                for candidate in candidates where claimed.count + chosen.count < limit {
+                    let execution = candidate.execution
+                    guard execution.isStartable(at: now), locked.contains(execution.jobId),
+                        trial.admits(jobId: execution.jobId, maxInstances: candidate.job.spec.maxInstances)
+                    else { continue }
+                    trial.record(jobId: execution.jobId)
+                    chosen.append(candidate)
+                }
+                var taken: Set<UUID> = []
+                if !chosen.isEmpty {
+                    taken = Set(
+                        try await session.rows(
+                            """
+                            UPDATE executions SET status = 'running', instance_id = $1, lease_expires_at = $2,
+                              started_at = NULL, finished_at = NULL, duration_ms = NULL, error_reason = NULL, error_message = NULL, result = NULL
+                            WHERE id IN (SELECT id FROM executions WHERE id = ANY($3::uuid[]) AND status = 'queued' FOR UPDATE SKIP LOCKED)
+                            RETURNING id
+                            """, [Bind(instanceId), Bind(Micros.from(leaseUntil)), Bind(chosen.map(\.execution.id))]
+                        ).map { try $0[0].decode(UUID.self) })
+                }
+                for candidate in chosen where taken.contains(candidate.execution.id) {
+                    budget.record(jobId: candidate.execution.jobId)
+                    claimed.append(ClaimedExecution(execution: candidate.execution.claimed(by: instanceId, leaseUntil: leaseUntil), job: candidate.job))
+                }
+                skipped += candidates.count - taken.count
+                if candidates.count < pageSize { break }
+            }
+            return claimed
+        }
+    }
+
+    /// Queued executions runnable by `horizon` of live jobs, in claim order (waiting fires past
+    /// their grace are left out: the scheduler's sweep records them), with their jobs.
+    private func queuedCandidates(now: Date, horizon: Date, limit: Int, offset: Int, session: Session) async throws -> [ClaimedExecution] {
+        try await session.rows(
+            """
+            SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns(alias: "j"))
+            FROM executions e JOIN jobs j ON j.id = e.job_id
+            WHERE e.status = 'queued' AND e.run_after <= $1 AND NOT j.deleted AND (e.miss_after IS NULL OR e.miss_after >= $2)
+            ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC
+            LIMIT $3 OFFSET $4
+            """, [Bind(Micros.from(horizon)), Bind(Micros.from(now)), Bind(limit), Bind(offset)]
+        ).map { row in
+            ClaimedExecution(execution: try self.decodeExecution(row), job: try self.decodeJob(row, offset: Self.executionColumnCount))
+        }
+    }
+
+    public func recordStarts(_ starts: [AttemptStart]) async throws {
+        guard !starts.isEmpty else { return }
+        let records = starts.map {
+            StartRecord(id: $0.executionId, instanceId: $0.instanceId, attempt: $0.attempt, startedAt: Micros.from($0.startedAt))
+        }
+        try await write { session in
+            try await session.execute(
+                """
+                UPDATE executions e SET started_at = x.started_at
+                FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, instance_id text, attempt integer, started_at bigint)
+                WHERE e.id = x.id AND e.status = 'running' AND e.instance_id = x.instance_id AND e.attempt = x.attempt
+                """, [Bind(try JSONText.records(records))])
+        }
+    }
+
+    public func earliestQueued(after: Date) async throws -> Date? {
+        try await read { session in
+            let rows = try await session.rows("SELECT MIN(run_after) FROM executions WHERE status = 'queued' AND run_after > $1", [Bind(Micros.from(after))])
+            return Micros.date(try rows.first?[0].decode(Int64?.self) ?? nil)
+        }
+    }
+
+    public func queueDepth(now: Date) async throws -> Int {
+        try await read { session in
+            let rows = try await session.rows("SELECT count(*) FROM executions WHERE status = 'queued' AND run_after <= $1", [Bind(Micros.from(now))])
+            return try rows.first?[0].decode(Int.self) ?? 0
+        }
+    }
+
+    /// One transaction, a few statements for the whole batch: the outcomes applied to rows still
+    /// running for the same instance and attempt (final, retried, released), the others
+    /// acknowledged when their attempt was cancelled meanwhile (``Execution/acknowledged(_:)``),
+    /// and the jobs' last run.
+    @discardableResult
+    public func complete(_ completions: [Completion], now: Date) async throws -> [UUID] {
+        guard !completions.isEmpty else { return [] }
+        var seen: Set<UUID> = []
+        var records: [CompletionRecord] = []
+        var duplicates: [UUID] = []
+        for completion in completions {
+            guard seen.insert(completion.executionId).inserted else {
+                duplicates.append(completion.executionId)
+                continue
+            }
+            records.append(try CompletionRecord(completion))
+        }
+        let batch = records
+        let ignoredDuplicates = duplicates
+        return try await write { session in
+            let json = try JSONText.records(batch)
+            let applied = try await session.rows(
+                """
+                UPDATE executions e SET
+                  status = CASE x.kind WHEN 'final' THEN x.status ELSE 'queued' END,
+                  started_at = CASE x.kind WHEN 'release' THEN e.started_at ELSE x.started_at END,
+                  finished_at = CASE x.kind WHEN 'release' THEN e.finished_at ELSE x.finished_at END,
+                  duration_ms = CASE x.kind WHEN 'release' THEN e.duration_ms ELSE x.duration_ms END,
+                  error_reason = CASE x.kind WHEN 'release' THEN e.error_reason ELSE x.error_reason END,
+                  error_message = CASE x.kind WHEN 'release' THEN e.error_message ELSE x.error_message END,
+                  result = CASE x.kind WHEN 'release' THEN e.result ELSE x.result END,
+                  run_after = CASE x.kind WHEN 'final' THEN e.run_after ELSE x.run_after END,
+                  attempt = CASE x.kind WHEN 'retry' THEN e.attempt + 1 ELSE e.attempt END,
+                  instance_id = CASE x.kind WHEN 'final' THEN e.instance_id ELSE NULL END,
+                  miss_after = CASE x.kind WHEN 'retry' THEN NULL ELSE e.miss_after END,
+                  attempts = CASE x.kind WHEN 'retry'
+                    THEN (COALESCE(e.attempts::jsonb, '[]'::jsonb) || jsonb_build_array(x.retried::jsonb))::text ELSE e.attempts END,
+                  lease_expires_at = NULL
+                FROM jsonb_to_recordset($1::jsonb) AS x(
+                  id uuid, instance_id text, attempt integer, kind text, status text, started_at bigint, finished_at bigint, duration_ms bigint,
+                  error_reason text, error_message text, result text, run_after bigint, retried text)
+                WHERE e.id = x.id AND e.status = 'running' AND e.instance_id = x.instance_id AND e.attempt = x.attempt
+                RETURNING e.id, e.job_id
+                """, [Bind(json)])
+            var jobOf: [UUID: UUID] = [:]
+            for row in applied { jobOf[try row[0].decode(UUID.self)] = try row[1].decode(UUID.self) }
+            let ignored = batch.filter { jobOf[$0.id] == nil }
+            if !ignored.isEmpty {
+                // A completion for an attempt cancelled meanwhile: its timing and result (none for a
+                // release), and no more lease, so heartbeats stop reporting it.
+                try await session.execute(
+                    """
+                    UPDATE executions e SET
+                      started_at = CASE x.kind WHEN 'release' THEN e.started_at ELSE x.started_at END,
+                      finished_at = CASE x.kind WHEN 'release' THEN e.finished_at ELSE x.finished_at END,
+                      duration_ms = CASE x.kind WHEN 'release' THEN e.duration_ms ELSE x.duration_ms END,
+                      result = CASE x.kind WHEN 'release' THEN e.result ELSE x.result END,
+                      lease_expires_at = NULL
+                    FROM jsonb_to_recordset($1::jsonb) AS x(
+                      id uuid, instance_id text, attempt integer, kind text, started_at bigint, finished_at bigint, duration_ms bigint, result text)
+                    WHERE e.id = x.id AND e.status = 'cancelled' AND e.instance_id = x.instance_id AND e.attempt = x.attempt
+                    """, [Bind(try JSONText.records(ignored))])
+            }
+            // The job's last run: the last final outcome of the batch for each job.
+            var lastRuns: [UUID: LastRunRecord] = [:]
+            for record in batch where record.kind == "final" {
+                if let jobId = jobOf[record.id] { lastRuns[jobId] = LastRunRecord(id: jobId, lastRunAt: record.startedAt, lastStatus: record.status ?? "") }
+            }
+            if !lastRuns.isEmpty {
+                try await session.execute(
+                    """
+                    UPDATE jobs j SET last_run_at = x.last_run_at, last_status = x.last_status
+                    FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE j.id = x.id
+                    """, [Bind(try JSONText.records(Array(lastRuns.values)))])
+            }
+            return ignored.map(\.id) + ignoredDuplicates
+        }
+    }
+
+    public func cancel(executionId: UUID, now: Date) async throws -> Execution {
+        try await write { session in
+            guard
+                let stored = try await session.rows("SELECT \(Self.executionColumns) FROM executions WHERE id = $1 FOR UPDATE", [Bind(executionId)])
+                    .first.map({ try self.decodeExecution($0) })
+            else {
+                throw StoreError(.notFound, "no execution with id \(executionId.uuidString)", executionId: executionId)
+            }
+            let execution = try stored.cancelled(now: now)
+            try await session.execute(
+                "UPDATE executions SET status = 'cancelled', error_reason = $1, error_message = $2, finished_at = $3, duration_ms = $4 WHERE id = $5",
+                [Bind(execution.error?.reason), Bind(execution.error?.message), Bind(Micros.from(now)), Bind(execution.durationMs), Bind(executionId)])
+            return execution
+        }
+    }
+}
+
+/// An attempt's start (`jsonb_to_recordset` of ``PostgresJobStore/recordStarts(_:)``).
+struct StartRecord: Encodable {
+    var id: UUID
+    var instanceId: String
+    var attempt: Int
+    var startedAt: Int64
+}
+
+/// One outcome as the batch update of ``PostgresJobStore/complete(_:now:)`` reads it: `kind`
+/// `final` (succeeded, or failed for good), `retry` (queued again, the attempt kept in
+/// `retried`) or `release` (queued again, not counted).
+struct CompletionRecord: Encodable, Sendable {
+    var id: UUID
+    var instanceId: String
+    var attempt: Int
+    var kind: String
+    var status: String?
+    var startedAt: Int64
+    var finishedAt: Int64
+    var durationMs: Int
+    var errorReason: String?
+    var errorMessage: String?
+    var result: String?
+    var runAfter: Int64?
+    var retried: String?
+
+    init(_ completion: Completion) throws {
+        id = completion.executionId
+        instanceId = completion.instanceId
+        attempt = completion.attempt
+        startedAt = Micros.from(completion.startedAt)
+        finishedAt = Micros.from(completion.finishedAt)
+        durationMs = completion.durationMs
+        switch completion.outcome {
+        case .succeeded(let result):
+            kind = "final"
+            status = ExecutionStatus.succeeded.rawValue
+            self.result = result
+        case .failed(let error, let result, let retryAt?):
+            kind = "retry"
+            errorReason = error.reason
+            errorMessage = error.message
+            self.result = result
+            runAfter = Micros.from(retryAt)
+            retried = try AttemptsColumn.encode(ExecutionAttempt(retried: completion, error: error, result: result))
+        case .failed(let error, let result, nil):
+            kind = "final"
+            status = ExecutionStatus.failed.rawValue
+            errorReason = error.reason
+            errorMessage = error.message
+            self.result = result
+        case .released(let releasedUntil):
+            kind = "release"
+            runAfter = Micros.from(releasedUntil)
+        }
+    }
+}
+
+/// A job's last run (`jsonb_to_recordset` of the jobs update after completions).
+struct LastRunRecord: Encodable {
+    var id: UUID
+    var lastRunAt: Int64
+    var lastStatus: String
+}

@@ -1,0 +1,321 @@
+import Foundation
+import KairosCore
+import KairosStore
+import PostgresNIO
+
+/// Instants are stored as BIGINT microseconds since 1970, the precision of the SQLite driver
+/// (``HistoryCursor/micros(_:)`` rounds).
+enum Micros {
+    static func from(_ date: Date) -> Int64 { HistoryCursor.micros(date) }
+    static func optional(_ date: Date?) -> Int64? { date.map { from($0) } }
+    static func date(_ micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
+    static func date(_ micros: Int64?) -> Date? { micros.map { date($0) } }
+}
+
+enum JSONText {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+
+    /// Rows for `jsonb_to_recordset`: a JSON array of objects whose keys are the columns'
+    /// names (`jobId` → `job_id`).
+    static let recordEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    static func records<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try recordEncoder.encode(value), as: UTF8.self)
+    }
+}
+
+extension PostgresJobStore {
+    /// The columns of `jobs` in the order ``decodeJob(_:)`` reads them.
+    static let jobColumnNames = [
+        "id", "key", "name", "description", "task", "args", "schedule", "priority", "max_instances", "misfire_grace_time",
+        "coalesce_fires", "retry", "timeout", "enabled", "paused", "deleted", "system", "next_run_at", "last_run_at", "last_status",
+        "created_at", "updated_at", "version",
+    ]
+    static let jobColumns = jobColumnNames.joined(separator: ", ")
+    static let jobColumnCount = jobColumnNames.count
+
+    static func jobColumns(alias: String) -> String {
+        jobColumnNames.map { "\(alias).\($0)" }.joined(separator: ", ")
+    }
+
+    static func placeholders(_ count: Int, from first: Int = 1) -> String {
+        (first..<first + count).map { "$\($0)" }.joined(separator: ", ")
+    }
+
+    /// Writes every column of `job` (insert, or full update by id). A key another live job
+    /// holds throws `keyConflict`.
+    func saveJob(_ job: Job, insert: Bool, session: Session) async throws {
+        let spec = job.spec
+        let values: [Bind] = [
+            Bind(job.id), Bind(spec.key), Bind(spec.name), Bind(spec.description), Bind(spec.task),
+            Bind(try JSONText.encode(spec.args)), Bind(try JSONText.encode(spec.schedule)), Bind(spec.priority), Bind(spec.maxInstances),
+            Bind(spec.misfireGraceTime), Bind(spec.coalesce), Bind(try JSONText.encode(spec.retry)), Bind(spec.timeout), Bind(spec.enabled),
+            Bind(spec.paused), Bind(job.deleted), Bind(job.system), Bind(Micros.optional(job.nextRunAt)), Bind(Micros.optional(job.lastRunAt)),
+            Bind(job.lastStatus?.rawValue), Bind(Micros.from(job.createdAt)), Bind(Micros.from(job.updatedAt)), Bind(job.version),
+        ]
+        do {
+            if insert {
+                try await session.execute("INSERT INTO jobs (\(Self.jobColumns)) VALUES (\(Self.placeholders(Self.jobColumnCount)))", values)
+            } else {
+                let assignments = Self.jobColumnNames.enumerated().dropFirst().map { "\($0.element) = $\($0.offset + 1)" }.joined(separator: ", ")
+                try await session.execute("UPDATE jobs SET \(assignments) WHERE id = $1", values)
+            }
+        } catch where Self.sqlState(error) == "23505" {
+            // Another process took the key between the check and the write.
+            throw Job.keyConflict(spec.key, jobId: insert ? nil : job.id)
+        }
+    }
+
+    /// Decodes a job from ``jobColumns`` starting at column `offset`.
+    func decodeJob(_ row: PostgresRandomAccessRow, offset: Int = 0) throws -> Job {
+        var cells = RowReader(row, at: offset)
+        let id: UUID = try cells.next()
+        let key: String = try cells.next()
+        let name: String = try cells.next()
+        let description: String = try cells.next()
+        let task: String = try cells.next()
+        let args: String = try cells.next()
+        let schedule: String = try cells.next()
+        let priority: Int = try cells.next()
+        let maxInstances: Int = try cells.next()
+        let grace: Int = try cells.next()
+        let coalesce: Bool = try cells.next()
+        let retry: String = try cells.next()
+        let timeout: Double? = try cells.next()
+        let enabled: Bool = try cells.next()
+        let paused: Bool = try cells.next()
+        let deleted: Bool = try cells.next()
+        let system: Bool = try cells.next()
+        let nextRunAt: Int64? = try cells.next()
+        let lastRunAt: Int64? = try cells.next()
+        let lastStatus: String? = try cells.next()
+        let createdAt: Int64 = try cells.next()
+        let updatedAt: Int64 = try cells.next()
+        let version: Int = try cells.next()
+        let cached = specCache.withLock { cache -> JobSpec? in
+            guard let entry = cache[id], entry.version == version else { return nil }
+            return entry.spec
+        }
+        let spec: JobSpec
+        if let cached {
+            spec = cached
+        } else {
+            do {
+                // Stored specs are not validated again (as in the SQLite driver).
+                var decoded = try JobSpec(key: "stored", task: "stored", schedule: try JSONText.decode(Schedule.self, schedule))
+                decoded.key = key
+                decoded.name = name
+                decoded.description = description
+                decoded.task = task
+                decoded.args = try JSONText.decode(JSONValue.self, args)
+                decoded.priority = priority
+                decoded.maxInstances = maxInstances
+                decoded.misfireGraceTime = grace
+                decoded.coalesce = coalesce
+                decoded.retry = try JSONText.decode(RetryPolicy.self, retry)
+                decoded.timeout = timeout
+                decoded.enabled = enabled
+                decoded.paused = paused
+                spec = decoded
+            } catch {
+                throw StoreError(.unavailable, "the PostgreSQL database \(configuration) holds job '\(id.uuidString)' that cannot be read: \(error)", jobId: id)
+            }
+            specCache.withLock { cache in
+                if cache.count >= Self.specCacheLimit { cache.removeAll(keepingCapacity: true) }
+                cache[id] = (version, spec)
+            }
+        }
+        return Job(
+            id: id, spec: spec, nextRunAt: Micros.date(nextRunAt), lastRunAt: Micros.date(lastRunAt),
+            lastStatus: lastStatus.flatMap(ExecutionStatus.init(rawValue:)), deleted: deleted, createdAt: Micros.date(createdAt),
+            updatedAt: Micros.date(updatedAt), version: version, system: system)
+    }
+
+    func fetchJob(id: UUID, session: Session) async throws -> Job? {
+        try await session.rows("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [Bind(id)]).first.map { try decodeJob($0) }
+    }
+
+    /// The columns of `executions` in the order ``decodeExecution(_:offset:)`` reads them.
+    static let executionColumnNames = [
+        "id", "job_id", "job_key", "trigger", "status", "scheduled_at", "run_after", "priority", "attempt", "started_at", "finished_at",
+        "duration_ms", "error_reason", "error_message", "result", "instance_id", "lease_expires_at", "created_at", "miss_after", "attempts",
+    ]
+    static let executionColumns = executionColumnNames.joined(separator: ", ")
+    static let executionColumnCount = executionColumnNames.count
+
+    static func executionColumns(alias: String) -> String {
+        executionColumnNames.map { "\(alias).\($0)" }.joined(separator: ", ")
+    }
+
+    /// `jsonb_to_recordset` column definitions of ``ExecutionRecord``: a batch of executions is
+    /// one parameter (a JSON array), so that a scheduling pass inserts all its fires in one
+    /// statement.
+    static let executionRecordType = """
+        id uuid, job_id uuid, job_key text, trigger text, status text, scheduled_at bigint, run_after bigint, priority integer, \
+        attempt integer, started_at bigint, finished_at bigint, duration_ms bigint, error_reason text, error_message text, result text, \
+        instance_id text, lease_expires_at bigint, created_at bigint, miss_after bigint, attempts text
+        """
+
+    /// Inserts executions, skipping any whose scheduled fire already has one; returns the ids inserted.
+    @discardableResult
+    func insertExecutions(_ executions: [Execution], session: Session) async throws -> Set<UUID> {
+        guard !executions.isEmpty else { return [] }
+        let records = try JSONText.records(try executions.map(ExecutionRecord.init))
+        let rows = try await session.rows(
+            """
+            INSERT INTO executions (\(Self.executionColumns))
+            SELECT \(Self.executionColumns) FROM jsonb_to_recordset($1::jsonb) AS x(\(Self.executionRecordType))
+            ON CONFLICT DO NOTHING RETURNING id
+            """, [Bind(records)])
+        return Set(try rows.map { try $0[0].decode(UUID.self) })
+    }
+
+    func decodeExecution(_ row: PostgresRandomAccessRow, offset: Int = 0) throws -> Execution {
+        var cells = RowReader(row, at: offset)
+        let id: UUID = try cells.next()
+        let jobId: UUID = try cells.next()
+        let jobKey: String = try cells.next()
+        let triggerText: String = try cells.next()
+        let statusText: String = try cells.next()
+        guard let trigger = ExecutionTrigger(rawValue: triggerText), let status = ExecutionStatus(rawValue: statusText) else {
+            throw StoreError(
+                .unavailable, "the PostgreSQL database \(configuration) holds an execution that cannot be read (status '\(statusText)', trigger '\(triggerText)')")
+        }
+        let scheduledAt: Int64 = try cells.next()
+        let runAfter: Int64 = try cells.next()
+        let priority: Int = try cells.next()
+        let attempt: Int = try cells.next()
+        let startedAt: Int64? = try cells.next()
+        let finishedAt: Int64? = try cells.next()
+        let durationMs: Int? = try cells.next()
+        let reason: String? = try cells.next()
+        let message: String? = try cells.next()
+        let result: String? = try cells.next()
+        let instanceId: String? = try cells.next()
+        let leaseExpiresAt: Int64? = try cells.next()
+        let createdAt: Int64 = try cells.next()
+        let missAfter: Int64? = try cells.next()
+        let attempts: String? = try cells.next()
+        return Execution(
+            id: id, jobId: jobId, jobKey: jobKey, trigger: trigger, status: status, scheduledAt: Micros.date(scheduledAt),
+            runAfter: Micros.date(runAfter), priority: priority, attempt: attempt, startedAt: Micros.date(startedAt),
+            finishedAt: Micros.date(finishedAt), durationMs: durationMs, error: reason.map { ExecutionError(reason: $0, message: message ?? "") },
+            result: result, instanceId: instanceId, leaseExpiresAt: Micros.date(leaseExpiresAt), missAfter: Micros.date(missAfter),
+            createdAt: Micros.date(createdAt), earlierAttempts: try AttemptsColumn.decode(attempts, store: self, executionId: id))
+    }
+
+    func fetchExecution(id: UUID, session: Session) async throws -> Execution? {
+        try await session.rows("SELECT \(Self.executionColumns) FROM executions WHERE id = $1", [Bind(id)]).first.map { try decodeExecution($0) }
+    }
+}
+
+/// One execution as a JSON object of its columns (``PostgresJobStore/executionRecordType``).
+struct ExecutionRecord: Encodable {
+    var id: UUID
+    var jobId: UUID
+    var jobKey: String
+    var trigger: String
+    var status: String
+    var scheduledAt: Int64
+    var runAfter: Int64
+    var priority: Int
+    var attempt: Int
+    var startedAt: Int64?
+    var finishedAt: Int64?
+    var durationMs: Int?
+    var errorReason: String?
+    var errorMessage: String?
+    var result: String?
+    var instanceId: String?
+    var leaseExpiresAt: Int64?
+    var createdAt: Int64
+    var missAfter: Int64?
+    var attempts: String?
+
+    init(_ e: Execution) throws {
+        id = e.id
+        jobId = e.jobId
+        jobKey = e.jobKey
+        trigger = e.trigger.rawValue
+        status = e.status.rawValue
+        scheduledAt = Micros.from(e.scheduledAt)
+        runAfter = Micros.from(e.runAfter)
+        priority = e.priority
+        attempt = e.attempt
+        startedAt = Micros.optional(e.startedAt)
+        finishedAt = Micros.optional(e.finishedAt)
+        durationMs = e.durationMs
+        errorReason = e.error?.reason
+        errorMessage = e.error?.message
+        result = e.result
+        instanceId = e.instanceId
+        leaseExpiresAt = Micros.optional(e.leaseExpiresAt)
+        createdAt = Micros.from(e.createdAt)
+        missAfter = Micros.optional(e.missAfter)
+        attempts = try AttemptsColumn.encode(e.earlierAttempts)
+    }
+}
+
+/// `executions.attempts`: the earlier attempts as a JSON array, NULL while there are none (the
+/// SQLite driver's format).
+enum AttemptsColumn {
+    private struct Stored: Codable {
+        var attempt: Int
+        var status: String
+        var instanceId: String?
+        var startedAt: Int64?
+        var finishedAt: Int64?
+        var durationMs: Int?
+        var errorReason: String?
+        var errorMessage: String?
+        var result: String?
+    }
+
+    static func encode(_ attempt: ExecutionAttempt) throws -> String {
+        try JSONText.encode(stored(attempt))
+    }
+
+    static func encode(_ attempts: [ExecutionAttempt]) throws -> String? {
+        attempts.isEmpty ? nil : try JSONText.encode(attempts.map(stored))
+    }
+
+    static func decode(_ text: String?, store: PostgresJobStore, executionId: UUID) throws -> [ExecutionAttempt] {
+        guard let text else { return [] }
+        do {
+            return try JSONDecoder().decode([Stored].self, from: Data(text.utf8)).map { stored in
+                ExecutionAttempt(
+                    attempt: stored.attempt, status: ExecutionStatus(rawValue: stored.status) ?? .failed, instanceId: stored.instanceId,
+                    startedAt: Micros.date(stored.startedAt), finishedAt: Micros.date(stored.finishedAt), durationMs: stored.durationMs,
+                    error: stored.errorReason.map { ExecutionError(reason: $0, message: stored.errorMessage ?? "") }, result: stored.result)
+            }
+        } catch {
+            throw StoreError(
+                .unavailable,
+                "the PostgreSQL database \(store.configuration) holds attempts of execution \(executionId.uuidString) that cannot be read: \(error)",
+                executionId: executionId)
+        }
+    }
+
+    private static func stored(_ attempt: ExecutionAttempt) -> Stored {
+        Stored(
+            attempt: attempt.attempt, status: attempt.status.rawValue, instanceId: attempt.instanceId, startedAt: Micros.optional(attempt.startedAt),
+            finishedAt: Micros.optional(attempt.finishedAt), durationMs: attempt.durationMs, errorReason: attempt.error?.reason,
+            errorMessage: attempt.error?.message, result: attempt.result)
+    }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import KairosCore
+import KairosStore
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// The most waiting fires one pass records as missed (the rest go in the next pass).
+    static let waitingSweepLimit = 5_000
+
+    /// What the scheduling pass decided for one fire, in the order it decided it (so that
+    /// `FireBatch.missed` lists fires as the SQLite driver does).
+    private enum Step {
+        case missed(Execution)
+        /// A queued run of a coalescing job: it supersedes the job's older waiting fires.
+        case coalescing(Execution)
+    }
+
+    /// One transaction, a constant number of statements per batch: the sweep of waiting fires,
+    /// the due jobs locked `FOR NO KEY UPDATE SKIP LOCKED` (a job another scheduler holds is
+    /// skipped: it is that scheduler's), the fires they already have, one insert of every new
+    /// execution, the coalesced fires, one update of every job.
+    public func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch {
+        let limit = max(limit, 0)
+        return try await write { session in
+            var batch = FireBatch()
+            try await self.recordMissed(try await self.expiredWaitingFires(now: now, session: session), now: now, into: &batch, session: session)
+            guard limit > 0 else { return batch }
+            let jobs = try await session.rows(
+                """
+                SELECT \(Self.jobColumns) FROM jobs
+                WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL AND next_run_at <= $1
+                ORDER BY next_run_at LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED
+                """, [Bind(Micros.from(horizon)), Bind(limit)]
+            ).map { try self.decodeJob($0) }
+            batch.jobsClaimed = jobs.count
+            guard !jobs.isEmpty else { return batch }
+            var budget: ClaimBudget?
+            var localRoom = 0
+            if let localClaim, localClaim.limit > 0, try await !self.hasRunnableQueued(now: now, session: session) {
+                localRoom = localClaim.limit
+                let ids = jobs.map(\.id)
+                try await self.lockForClaims(ids, session: session)
+                budget = ClaimBudget(running: try await self.runningCounts(of: ids, session: session))
+            }
+            let plans = jobs.compactMap { job in job.nextRunAt.map { (job: job, plan: DueJobPlan(job: job, nextRunAt: $0, now: now, horizon: horizon)) } }
+            let existing = try await self.existingFires(plans.flatMap { $0.plan.missed + $0.plan.runs }, session: session)
+            var inserts: [Execution] = []
+            var steps: [Step] = []
+            var finished = 0
+            var advances: [JobAdvance] = []
+            for (job, plan) in plans {
+                for execution in plan.missed where !existing.contains(FireKey(execution)) {
+                    inserts.append(execution)
+                    steps.append(.missed(execution))
+                }
+                for run in plan.runs where !existing.contains(FireKey(run)) {
+                    if let localClaim, localRoom > 0, budget?.admits(jobId: job.id, maxInstances: job.spec.maxInstances) == true {
+                        let execution = run.claimed(by: localClaim.instanceId, leaseUntil: localClaim.leaseUntil)
+                        localRoom -= 1
+                        budget?.record(jobId: job.id)
+                        inserts.append(execution)
+                        batch.claimed.append(ClaimedExecution(execution: execution, job: job))
+                    } else {
+                        inserts.append(run)
+                        if job.spec.coalesce { steps.append(.coalescing(run)) }
+                        batch.queued.append(run)
+                    }
+                }
+                if plan.nextRunAt == nil { finished += 1 }
+                advances.append(
+                    JobAdvance(
+                        id: job.id, nextRunAt: Micros.optional(plan.nextRunAt), lastRunAt: Micros.optional(plan.lastMissed),
+                        missed: plan.lastMissed != nil))
+            }
+            // Inserted rather than skipped: the unique (job, fire) index is the guarantee even
+            // if a fire appeared since the check (the job rows are locked, so none should).
+            let inserted = try await self.insertExecutions(inserts, session: session)
+            batch.queued.removeAll { !inserted.contains($0.id) }
+            batch.claimed.removeAll { !inserted.contains($0.execution.id) }
+            try await self.applyCoalescing(steps.filter { step in
+                if case .coalescing(let run) = step { return inserted.contains(run.id) }
+                if case .missed(let execution) = step { return inserted.contains(execution.id) }
+                return false
+            }, now: now, into: &batch, session: session)
+            try await session.execute(
+                """
+                UPDATE jobs j SET next_run_at = x.next_run_at,
+                  last_run_at = CASE WHEN x.missed THEN x.last_run_at ELSE j.last_run_at END,
+                  last_status = CASE WHEN x.missed THEN 'missed' ELSE j.last_status END
+                FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, next_run_at bigint, last_run_at bigint, missed boolean)
+                WHERE j.id = x.id
+                """, [Bind(try JSONText.records(advances))])
+            // Due jobs are active; those left without a next fire are now finished (no trigger
+            // watches next_run_at, which every fire moves).
+            if finished > 0 {
+                try await session.execute(
+                    "UPDATE job_counts SET jobs = jobs + CASE state WHEN 'finished' THEN $1::bigint ELSE -$1::bigint END WHERE state IN ('active', 'finished')",
+                    [Bind(finished)])
+            }
+            return batch
+        }
+    }
+
+    /// Whether queued work without a grace deadline (a retry, a manual run) is runnable at
+    /// `now`: then new fires go through the queue, behind it (``FireScheduling``).
+    func hasRunnableQueued(now: Date, session: Session) async throws -> Bool {
+        try await !session.rows(
+            "SELECT 1 FROM executions WHERE status = 'queued' AND miss_after IS NULL AND run_after <= $1 LIMIT 1", [Bind(Micros.from(now))]
+        ).isEmpty
+    }
+
+    /// The (job, fire) pairs among `executions` that already have an execution.
+    private func existingFires(_ executions: [Execution], session: Session) async throws -> Set<FireKey> {
+        guard !executions.isEmpty else { return [] }
+        let rows = try await session.rows(
+            """
+            SELECT e.job_id, e.scheduled_at FROM executions e
+            JOIN unnest($1::uuid[], $2::bigint[]) AS f(job_id, scheduled_at) ON e.job_id = f.job_id AND e.scheduled_at = f.scheduled_at
+            WHERE e.trigger = 'scheduled'
+            """, [Bind(executions.map(\.jobId)), Bind(executions.map { Micros.from($0.scheduledAt) })])
+        return Set(try rows.map { FireKey(jobId: try $0[0].decode(UUID.self), scheduledAt: try $0[1].decode(Int64.self)) })
+    }
+
+    /// The waiting fires past their grace, oldest deadline first; a fire a worker is claiming
+    /// right now (locked) is left to that claim.
+    private func expiredWaitingFires(now: Date, session: Session) async throws -> [WaitingFires.Waiting] {
+        try await session.rows(
+            """
+            SELECT \(Self.executionColumns(alias: "e")), j.coalesce_fires
+            FROM executions e JOIN jobs j ON j.id = e.job_id
+            WHERE e.status = 'queued' AND e.miss_after IS NOT NULL AND e.miss_after < $1
+            ORDER BY e.miss_after LIMIT $2 FOR UPDATE OF e SKIP LOCKED
+            """, [Bind(Micros.from(now)), Bind(Self.waitingSweepLimit)]
+        ).map { row in
+            WaitingFires.Waiting(execution: try self.decodeExecution(row), coalesce: try row[Self.executionColumnCount].decode(Bool.self))
+        }
+    }
+
+    /// Replays the pass's steps: the missed fires it inserted, and for each new queued run of a
+    /// coalescing job the job's older waiting fires it supersedes (``WaitingFires``), one after
+    /// the other as the SQLite driver does, from one read of those jobs' waiting fires.
+    private func applyCoalescing(_ steps: [Step], now: Date, into batch: inout FireBatch, session: Session) async throws {
+        let coalescingJobs = Set(steps.compactMap { step -> UUID? in
+            if case .coalescing(let run) = step { return run.jobId }
+            return nil
+        })
+        var waiting: [UUID: [Execution]] = [:]
+        if !coalescingJobs.isEmpty {
+            let rows = try await session.rows(
+                """
+                SELECT \(Self.executionColumns) FROM executions
+                WHERE job_id = ANY($1::uuid[]) AND status = 'queued' AND miss_after IS NOT NULL
+                ORDER BY job_id, scheduled_at FOR UPDATE SKIP LOCKED
+                """, [Bind(Array(coalescingJobs))])
+            for row in rows {
+                let execution = try decodeExecution(row)
+                waiting[execution.jobId, default: []].append(execution)
+            }
+        }
+        var missed: [Execution] = []
+        for step in steps {
+            switch step {
+            case .missed(let execution):
+                batch.missed.append(execution)
+            case .coalescing(let run):
+                let older = (waiting[run.jobId] ?? []).filter { $0.scheduledAt < run.scheduledAt }
+                guard !older.isEmpty else { continue }
+                let superseded = WaitingFires.missed(
+                    older.map { WaitingFires.Waiting(execution: $0, coalesce: true) } + [WaitingFires.Waiting(execution: run, coalesce: true)], now: now)
+                let ids = Set(superseded.map(\.id))
+                waiting[run.jobId]?.removeAll { ids.contains($0.id) }
+                missed += superseded
+                batch.missed += superseded
+            }
+        }
+        try await updateMissed(missed, session: session)
+    }
+
+    /// Records the waiting fires ``WaitingFires`` says are missed.
+    private func recordMissed(_ waiting: [WaitingFires.Waiting], now: Date, into batch: inout FireBatch, session: Session) async throws {
+        guard !waiting.isEmpty else { return }
+        let missed = WaitingFires.missed(waiting, now: now)
+        let changed = try await updateMissed(missed, session: session)
+        batch.missed += missed.filter { changed.contains($0.id) }
+    }
+
+    /// Marks queued executions missed as `executions` say; returns the ids changed.
+    @discardableResult
+    private func updateMissed(_ executions: [Execution], session: Session) async throws -> Set<UUID> {
+        guard !executions.isEmpty else { return [] }
+        let records = executions.map {
+            MissedRecord(id: $0.id, finishedAt: Micros.optional($0.finishedAt), errorReason: $0.error?.reason, errorMessage: $0.error?.message)
+        }
+        let rows = try await session.rows(
+            """
+            UPDATE executions e SET status = 'missed', finished_at = x.finished_at, error_reason = x.error_reason, error_message = x.error_message
+            FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, finished_at bigint, error_reason text, error_message text)
+            WHERE e.id = x.id AND e.status = 'queued'
+            RETURNING e.id
+            """, [Bind(try JSONText.records(records))])
+        return Set(try rows.map { try $0[0].decode(UUID.self) })
+    }
+
+    /// Serializes claims per job until commit (`pg_advisory_xact_lock` on each job, in one
+    /// order): two processes counting a job's running executions for `maxInstances` then see
+    /// each other's claims. Locks of the first batch wait; `tryOnly` (later pages of a claim,
+    /// which already hold locks) takes only the free ones, never waiting, and returns them.
+    @discardableResult
+    func lockForClaims(_ jobIds: [UUID], tryOnly: Bool = false, session: Session) async throws -> Set<UUID> {
+        let keys = Array(Set(jobIds.map(Self.claimLockKey))).sorted()
+        guard !keys.isEmpty else { return [] }
+        if !tryOnly {
+            try await session.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k", [Bind(keys)])
+            return Set(jobIds)
+        }
+        let rows = try await session.rows("SELECT k FROM unnest($1::bigint[]) AS k WHERE pg_try_advisory_xact_lock(k)", [Bind(keys)])
+        let locked = Set(try rows.map { try $0[0].decode(Int64.self) })
+        return Set(jobIds.filter { locked.contains(Self.claimLockKey($0)) })
+    }
+
+    /// A job's claim lock: the first 8 bytes of its id (a collision only serializes two jobs).
+    static func claimLockKey(_ id: UUID) -> Int64 {
+        withUnsafeBytes(of: id.uuid) { bytes in bytes.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) } }
+    }
+
+    /// Running executions of these jobs, for `maxInstances`.
+    func runningCounts(of jobIds: [UUID], session: Session) async throws -> [UUID: Int] {
+        guard !jobIds.isEmpty else { return [:] }
+        var running: [UUID: Int] = [:]
+        for row in try await session.rows(
+            "SELECT job_id, count(*) FROM executions WHERE status = 'running' AND job_id = ANY($1::uuid[]) GROUP BY job_id", [Bind(jobIds)])
+        {
+            running[try row[0].decode(UUID.self)] = try row[1].decode(Int.self)
+        }
+        return running
+    }
+
+    public func trigger(jobId: UUID, now: Date) async throws -> Execution {
+        try await write { session in
+            let execution = try Job.manualExecution(of: try await self.fetchJob(id: jobId, session: session), id: jobId, now: now)
+            try await self.insertExecutions([execution], session: session)
+            return execution
+        }
+    }
+}
+
+/// A scheduled fire's identity: job and nominal time in microseconds.
+struct FireKey: Hashable {
+    var jobId: UUID
+    var scheduledAt: Int64
+
+    init(jobId: UUID, scheduledAt: Int64) {
+        self.jobId = jobId
+        self.scheduledAt = scheduledAt
+    }
+
+    init(_ execution: Execution) {
+        self.init(jobId: execution.jobId, scheduledAt: Micros.from(execution.scheduledAt))
+    }
+}
+
+/// A job's new scheduler state after a pass (`jsonb_to_recordset` of the jobs update).
+struct JobAdvance: Encodable {
+    var id: UUID
+    var nextRunAt: Int64?
+    var lastRunAt: Int64?
+    var missed: Bool
+}
+
+/// A waiting fire recorded missed.
+struct MissedRecord: Encodable {
+    var id: UUID
+    var finishedAt: Int64?
+    var errorReason: String?
+    var errorMessage: String?
+}
