@@ -3,30 +3,7 @@ import KairosCore
 import KairosStore
 import PostgresNIO
 
-/// Instants are stored as BIGINT microseconds since 1970, the precision of the SQLite driver
-/// (``HistoryCursor/micros(_:)`` rounds).
-enum Micros {
-    static func from(_ date: Date) -> Int64 { HistoryCursor.micros(date) }
-    static func optional(_ date: Date?) -> Int64? { date.map { from($0) } }
-    static func date(_ micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
-    static func date(_ micros: Int64?) -> Date? { micros.map { date($0) } }
-}
-
-enum JSONText {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
-    }
-
+extension JSONText {
     /// Rows for `jsonb_to_recordset`: a JSON array of objects whose keys are the columns'
     /// names (`jobId` → `job_id`).
     static let recordEncoder: JSONEncoder = {
@@ -217,7 +194,7 @@ extension PostgresJobStore {
             runAfter: Micros.date(runAfter), priority: priority, attempt: attempt, startedAt: Micros.date(startedAt),
             finishedAt: Micros.date(finishedAt), durationMs: durationMs, error: reason.map { ExecutionError(reason: $0, message: message ?? "") },
             result: result, instanceId: instanceId, leaseExpiresAt: Micros.date(leaseExpiresAt), missAfter: Micros.date(missAfter),
-            createdAt: Micros.date(createdAt), earlierAttempts: try AttemptsColumn.decode(attempts, store: self, executionId: id))
+            createdAt: Micros.date(createdAt), earlierAttempts: try AttemptsColumn.decode(attempts, executionId: id, in: "PostgreSQL database \(configuration)"))
     }
 
     func fetchExecution(id: UUID, session: Session) async throws -> Execution? {
@@ -269,53 +246,5 @@ struct ExecutionRecord: Encodable {
         createdAt = Micros.from(e.createdAt)
         missAfter = Micros.optional(e.missAfter)
         attempts = try AttemptsColumn.encode(e.earlierAttempts)
-    }
-}
-
-/// `executions.attempts`: the earlier attempts as a JSON array, NULL while there are none (the
-/// SQLite driver's format).
-enum AttemptsColumn {
-    private struct Stored: Codable {
-        var attempt: Int
-        var status: String
-        var instanceId: String?
-        var startedAt: Int64?
-        var finishedAt: Int64?
-        var durationMs: Int?
-        var errorReason: String?
-        var errorMessage: String?
-        var result: String?
-    }
-
-    static func encode(_ attempt: ExecutionAttempt) throws -> String {
-        try JSONText.encode(stored(attempt))
-    }
-
-    static func encode(_ attempts: [ExecutionAttempt]) throws -> String? {
-        attempts.isEmpty ? nil : try JSONText.encode(attempts.map(stored))
-    }
-
-    static func decode(_ text: String?, store: PostgresJobStore, executionId: UUID) throws -> [ExecutionAttempt] {
-        guard let text else { return [] }
-        do {
-            return try JSONDecoder().decode([Stored].self, from: Data(text.utf8)).map { stored in
-                ExecutionAttempt(
-                    attempt: stored.attempt, status: ExecutionStatus(rawValue: stored.status) ?? .failed, instanceId: stored.instanceId,
-                    startedAt: Micros.date(stored.startedAt), finishedAt: Micros.date(stored.finishedAt), durationMs: stored.durationMs,
-                    error: stored.errorReason.map { ExecutionError(reason: $0, message: stored.errorMessage ?? "") }, result: stored.result)
-            }
-        } catch {
-            throw StoreError(
-                .unavailable,
-                "the PostgreSQL database \(store.configuration) holds attempts of execution \(executionId.uuidString) that cannot be read: \(error)",
-                executionId: executionId)
-        }
-    }
-
-    private static func stored(_ attempt: ExecutionAttempt) -> Stored {
-        Stored(
-            attempt: attempt.attempt, status: attempt.status.rawValue, instanceId: attempt.instanceId, startedAt: Micros.optional(attempt.startedAt),
-            finishedAt: Micros.optional(attempt.finishedAt), durationMs: attempt.durationMs, errorReason: attempt.error?.reason,
-            errorMessage: attempt.error?.message, result: attempt.result)
     }
 }

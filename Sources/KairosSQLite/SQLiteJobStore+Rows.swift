@@ -3,36 +3,6 @@ import GRDB
 import KairosCore
 import KairosStore
 
-/// Instants are stored as INTEGER microseconds since 1970 (jitter gives fractional seconds).
-enum Micros {
-    static func from(_ date: Date) -> Int64 {
-        let value = (date.timeIntervalSince1970 * 1_000_000).rounded()
-        guard value.isFinite else { return value > 0 ? Int64.max : Int64.min }
-        return Int64(max(min(value, 9.2e18), -9.2e18))
-    }
-
-    static func optional(_ date: Date?) -> Int64? { date.map { from($0) } }
-
-    static func date(_ micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
-    static func date(_ micros: Int64?) -> Date? { micros.map { date($0) } }
-}
-
-enum JSONText {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
-    }
-}
-
 /// A job's JSON columns as stored.
 struct JobTexts {
     var args: String
@@ -200,7 +170,7 @@ extension SQLiteJobStore {
             error: reason.map { ExecutionError(reason: $0, message: message ?? "") }, result: row[column: offset + 14],
             instanceId: row[column: offset + 15], leaseExpiresAt: Micros.date(row[column: offset + 16] as Int64?),
             missAfter: Micros.date(row[column: offset + 18] as Int64?), createdAt: Micros.date(row[column: offset + 17] as Int64),
-            earlierAttempts: try AttemptsColumn.decode(row[column: offset + 19], path: path, executionId: id))
+            earlierAttempts: try AttemptsColumn.decode(row[column: offset + 19], executionId: id, in: "SQLite database at '\(path)'"))
     }
 
     func fetchExecution(id: UUID, db: Database) throws -> Execution? {
