@@ -85,38 +85,11 @@ extension PostgresJobStore {
         let createdAt: Int64 = try cells.next()
         let updatedAt: Int64 = try cells.next()
         let version: Int = try cells.next()
-        let cached = specCache.withLock { cache -> JobSpec? in
-            guard let entry = cache[id], entry.version == version else { return nil }
-            return entry.spec
-        }
-        let spec: JobSpec
-        if let cached {
-            spec = cached
-        } else {
-            do {
-                // Stored specs are not validated again (as in the SQLite driver).
-                var decoded = try JobSpec(key: "stored", task: "stored", schedule: try JSONText.decode(Schedule.self, schedule))
-                decoded.key = key
-                decoded.name = name
-                decoded.description = description
-                decoded.task = task
-                decoded.args = try JSONText.decode(JSONValue.self, args)
-                decoded.priority = priority
-                decoded.maxInstances = maxInstances
-                decoded.misfireGraceTime = grace
-                decoded.coalesce = coalesce
-                decoded.retry = try JSONText.decode(RetryPolicy.self, retry)
-                decoded.timeout = timeout
-                decoded.enabled = enabled
-                decoded.paused = paused
-                spec = decoded
-            } catch {
-                throw StoreError(.unavailable, "the PostgreSQL database \(configuration) holds job '\(id.uuidString)' that cannot be read: \(error)", jobId: id)
-            }
-            specCache.withLock { cache in
-                if cache.count >= Self.specCacheLimit { cache.removeAll(keepingCapacity: true) }
-                cache[id] = (version, spec)
-            }
+        let spec = try specs.spec(id: id, version: version, in: "PostgreSQL database \(configuration)") {
+            StoredSpec(
+                key: key, name: name, description: description, task: task, args: args, schedule: schedule, priority: priority,
+                maxInstances: maxInstances, misfireGraceTime: grace, coalesce: coalesce, retry: retry, timeout: timeout, enabled: enabled,
+                paused: paused)
         }
         return Job(
             id: id, spec: spec, nextRunAt: Micros.date(nextRunAt), lastRunAt: Micros.date(lastRunAt),

@@ -23,10 +23,8 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     let logger: Logger
     /// The migrations applied while this handle opened the database.
     let migrationsApplied: [String]
-    /// Decoded specs by job id and version, as in the SQLite driver (a spec changes only with
-    /// a version bump); emptied when full.
-    let specCache = Locked<[UUID: (version: Int, spec: JobSpec)]>([:])
-    static let specCacheLimit = 20_000
+    /// Decoded specs by job id and version (``StoredSpecs``).
+    let specs = StoredSpecs()
     /// How often a transaction that lost a deadlock or a serialization check is run again.
     static let transactionAttempts = 8
     /// Whether ``run()`` has started, and the requests that wait for it.

@@ -67,41 +67,12 @@ extension SQLiteJobStore {
             throw StoreError(.unavailable, "the SQLite database at '\(path)' holds a job with a malformed id")
         }
         let version: Int = row[column: offset + 22]
-        let cached = specCache.withLock { cache -> JobSpec? in
-            guard let entry = cache[id], entry.version == version else { return nil }
-            return entry.spec
-        }
-        let spec: JobSpec
-        if let cached {
-            spec = cached
-        } else {
-            do {
-                // Stored specs are not validated again: a job saved under older, looser rules
-                // stays readable (the schedule and retry policy still decode strictly).
-                var decoded = try JobSpec(
-                    key: "stored", task: "stored",
-                    schedule: try Self.storedSchedules.value(for: row[column: offset + 6]) { try JSONText.decode(Schedule.self, $0) })
-                decoded.key = row[column: offset + 1]
-                decoded.name = row[column: offset + 2]
-                decoded.description = row[column: offset + 3]
-                decoded.task = row[column: offset + 4]
-                decoded.args = try Self.storedArgs.value(for: row[column: offset + 5]) { try JSONText.decode(JSONValue.self, $0) }
-                decoded.priority = row[column: offset + 7]
-                decoded.maxInstances = row[column: offset + 8]
-                decoded.misfireGraceTime = row[column: offset + 9]
-                decoded.coalesce = row[column: offset + 10]
-                decoded.retry = try Self.storedRetries.value(for: row[column: offset + 11]) { try JSONText.decode(RetryPolicy.self, $0) }
-                decoded.timeout = row[column: offset + 12]
-                decoded.enabled = row[column: offset + 13]
-                decoded.paused = row[column: offset + 14]
-                spec = decoded
-            } catch {
-                throw StoreError(.unavailable, "the SQLite database at '\(path)' holds job '\(id.uuidString)' that cannot be read: \(error)", jobId: id)
-            }
-            specCache.withLock { cache in
-                if cache.count >= Self.specCacheLimit { cache.removeAll(keepingCapacity: true) }
-                cache[id] = (version, spec)
-            }
+        let spec = try specs.spec(id: id, version: version, in: "SQLite database at '\(path)'") {
+            StoredSpec(
+                key: row[column: offset + 1], name: row[column: offset + 2], description: row[column: offset + 3], task: row[column: offset + 4],
+                args: row[column: offset + 5], schedule: row[column: offset + 6], priority: row[column: offset + 7],
+                maxInstances: row[column: offset + 8], misfireGraceTime: row[column: offset + 9], coalesce: row[column: offset + 10],
+                retry: row[column: offset + 11], timeout: row[column: offset + 12], enabled: row[column: offset + 13], paused: row[column: offset + 14])
         }
         let lastStatus: String? = row[column: offset + 19]
         return Job(
@@ -110,11 +81,6 @@ extension SQLiteJobStore {
             createdAt: Micros.date(row[column: offset + 20] as Int64), updatedAt: Micros.date(row[column: offset + 21] as Int64),
             version: version, system: row[column: offset + 16])
     }
-
-    /// The JSON columns of jobs, decoded once per distinct text (``StoredTextCache``).
-    static let storedSchedules = StoredTextCache<Schedule>(limit: 4_096)
-    static let storedArgs = StoredTextCache<JSONValue>(limit: 4_096)
-    static let storedRetries = StoredTextCache<RetryPolicy>(limit: 1_024)
 
     /// Point reads' SQL, built once (they run on the API's hot path).
     static let jobByIdSQL = "SELECT \(jobColumns) FROM jobs WHERE id = ?"

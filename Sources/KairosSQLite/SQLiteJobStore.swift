@@ -17,12 +17,8 @@ public final class SQLiteJobStore: JobStore, Sendable {
     /// The database file.
     public let path: String
     let pool: DatabasePool
-    /// Decoded specs by job id and version (a spec only changes with a version bump), so
-    /// that claims of thousands of executions do not decode the same JSON again. Emptied when
-    /// full: 20,000 specs (about 10 scheduler batches) keep the memory bounded with a million
-    /// jobs, where 200,000 took more than the whole process should.
-    let specCache = Locked<[UUID: (version: Int, spec: JobSpec)]>([:])
-    static let specCacheLimit = 20_000
+    /// Decoded specs by job id and version (``StoredSpecs``).
+    let specs = StoredSpecs()
     /// Page cache sizes (`PRAGMA cache_size`, negative: KiB) of the writer and of each reader.
     static let writerCacheSize = -65536
     static let readerCacheSize = -8192
