@@ -39,13 +39,8 @@ extension PostgresJobStore {
     /// holds throws `keyConflict`.
     func saveJob(_ job: Job, insert: Bool, session: Session) async throws {
         let spec = job.spec
-        let values: [Bind] = [
-            Bind(job.id), Bind(spec.key), Bind(spec.name), Bind(spec.description), Bind(spec.task),
-            Bind(try JSONText.encode(spec.args)), Bind(try JSONText.encode(spec.schedule)), Bind(spec.priority), Bind(spec.maxInstances),
-            Bind(spec.misfireGraceTime), Bind(spec.coalesce), Bind(try JSONText.encode(spec.retry)), Bind(spec.timeout), Bind(spec.enabled),
-            Bind(spec.paused), Bind(job.deleted), Bind(job.system), Bind(Micros.optional(job.nextRunAt)), Bind(Micros.optional(job.lastRunAt)),
-            Bind(job.lastStatus?.rawValue), Bind(Micros.from(job.createdAt)), Bind(Micros.from(job.updatedAt)), Bind(job.version),
-        ]
+        let values = Self.jobBinds(
+            job, args: try JSONText.encode(spec.args), schedule: try JSONText.encode(spec.schedule), retry: try JSONText.encode(spec.retry))
         do {
             if insert {
                 try await session.execute("INSERT INTO jobs (\(Self.jobColumns)) VALUES (\(Self.placeholders(Self.jobColumnCount)))", values)
@@ -57,6 +52,18 @@ extension PostgresJobStore {
             // Another process took the key between the check and the write.
             throw Job.keyConflict(spec.key, jobId: insert ? nil : job.id)
         }
+    }
+
+    /// The values of ``jobColumns`` for `job`, its JSON columns already encoded.
+    static func jobBinds(_ job: Job, args: String, schedule: String, retry: String) -> [Bind] {
+        let spec = job.spec
+        return [
+            Bind(job.id), Bind(spec.key), Bind(spec.name), Bind(spec.description), Bind(spec.task),
+            Bind(args), Bind(schedule), Bind(spec.priority), Bind(spec.maxInstances),
+            Bind(spec.misfireGraceTime), Bind(spec.coalesce), Bind(retry), Bind(spec.timeout), Bind(spec.enabled),
+            Bind(spec.paused), Bind(job.deleted), Bind(job.system), Bind(Micros.optional(job.nextRunAt)), Bind(Micros.optional(job.lastRunAt)),
+            Bind(job.lastStatus?.rawValue), Bind(Micros.from(job.createdAt)), Bind(Micros.from(job.updatedAt)), Bind(job.version),
+        ]
     }
 
     /// Decodes a job from ``jobColumns`` starting at column `offset`.

@@ -59,17 +59,3 @@ extension SQLiteJobStore {
         return "INSERT INTO jobs (\(jobColumns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 }
-
-/// The stored JSON of values a batch of jobs shares (one retry policy, a few schedules): each
-/// distinct value is encoded once, up to ``limit`` of them.
-struct TextMemo<Value: Hashable & Encodable> {
-    static var limit: Int { 4_096 }
-    private var texts: [Value: String] = [:]
-
-    mutating func text(_ value: Value) throws -> String {
-        if let text = texts[value] { return text }
-        let text = try JSONText.encode(value)
-        if texts.count < Self.limit { texts[value] = text }
-        return text
-    }
-}

@@ -8,6 +8,10 @@ public protocol JobRepository: Sendable {
     /// Saves a new job; its first fire is computed from the schedule at `now` (intervals are
     /// anchored at `now` unless they have a start date). Throws `keyConflict`.
     func createJob(_ spec: JobSpec, now: Date) async throws -> Job
+    /// Saves new jobs in one transaction, each exactly as ``createJob(_:now:)`` would, all or
+    /// none: a key already taken or given twice, or an invalid spec, stores nothing. For loads
+    /// that a transaction per job would slow down (`kairos bench seed`, imports).
+    func createJobs(_ specs: [JobSpec], now: Date) async throws -> [Job]
     /// Creates the job, or replaces the one with the same key when its spec differs (used for
     /// jobs files and system jobs). The next fire is kept when the schedule is unchanged.
     func upsertJob(_ spec: JobSpec, system: Bool, now: Date) async throws -> (job: Job, created: Bool)

@@ -77,3 +77,19 @@ package enum AttemptsColumn {
             errorMessage: attempt.error?.message, result: attempt.result)
     }
 }
+
+/// The stored JSON of values a batch of jobs shares (one retry policy, a few schedules): each
+/// distinct value is encoded once, up to ``limit`` of them.
+package struct TextMemo<Value: Hashable & Encodable> {
+    static var limit: Int { 4_096 }
+    private var texts: [Value: String] = [:]
+
+    package init() {}
+
+    package mutating func text(_ value: Value) throws -> String {
+        if let text = texts[value] { return text }
+        let text = try JSONText.encode(value)
+        if texts.count < Self.limit { texts[value] = text }
+        return text
+    }
+}

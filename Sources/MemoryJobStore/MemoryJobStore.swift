@@ -125,6 +125,18 @@ public final class MemoryJobStore: JobStore, Sendable {
         }
     }
 
+    public func createJobs(_ specs: [JobSpec], now: Date) async throws -> [Job] {
+        let jobs = try specs.map { try Job.created($0, system: false, now: now) }
+        return try state.withLock { state in
+            var keys = Set<String>()
+            for job in jobs where state.liveKeys[job.key] != nil || !keys.insert(job.key).inserted {
+                throw Job.keyConflict(job.key)
+            }
+            for job in jobs { try state.save(job) }
+            return jobs
+        }
+    }
+
     public func upsertJob(_ spec: JobSpec, system: Bool, now: Date) async throws -> (job: Job, created: Bool) {
         try spec.validate()
         return try state.withLock { state in

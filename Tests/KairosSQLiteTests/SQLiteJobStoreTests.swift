@@ -28,56 +28,6 @@ struct SQLiteJobStoreTests {
         }
     }
 
-    /// `createJobs` writes several jobs per statement (``SQLiteJobStore/bulkRows``): 1,203 jobs
-    /// end in a short chunk; each one reads back as `createJob` would have made it, with its
-    /// search entry and count.
-    @Test func aBatchOfJobsIsStoredAsOneByOneCreationWouldStoreIt() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try SQLiteJobStore(path: directory.path("batch.db"))
-        let specs = try (0..<1_203).map { index in
-            var spec = try JobSpec(key: String(format: "batch-%04d", index), task: "system.noop", schedule: .interval(try IntervalSchedule(minutes: 1 + index % 3)))
-            spec.name = "batch job \(index)"
-            spec.args = ["n": .number(Double(index))]
-            if index % 2 == 0 { spec.retry = try RetryPolicy(maxRetries: 3) }
-            return spec
-        }
-        let created = try await store.createJobs(specs, now: Self.now)
-        #expect(created.count == specs.count)
-        for job in [created[0], created[499], created[500], created[1_202]] {
-            #expect(try await store.job(id: job.id) == job)
-            #expect(job == (try Job.created(job.spec, system: false, now: Self.now, id: job.id)))
-        }
-        #expect(try await store.jobCounts()[.active] == specs.count)
-        #expect(try await store.listJobs(JobQuery(search: "job 1202")).items.map(\.key) == ["batch-1202"])
-        #expect(Set(created.map(\.id)).count == specs.count)
-    }
-
-    @Test(arguments: ["a key already stored", "a key twice in the batch", "an invalid job"])
-    func aBatchWithABadJobStoresNoneOfIt(_ problem: String) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try SQLiteJobStore(path: directory.path("batch.db"))
-        _ = try await store.createJob(try spec("existing"), now: Self.now)
-        var specs = try (0..<700).map { try spec(String(format: "new-%04d", $0)) }
-        switch problem {
-        case "a key already stored": specs[650].key = "existing"
-        case "a key twice in the batch": specs[650].key = specs[3].key
-        default: specs[650].maxInstances = 0
-        }
-        do {
-            _ = try await store.createJobs(specs, now: Self.now)
-            Issue.record("\(problem): the batch should be refused")
-        } catch let error as StoreError {
-            #expect(error.code == .keyConflict && problem != "an invalid job", "\(problem): \(error.message)")
-            #expect(error.message.contains(specs[650].key))
-        } catch let error as ValidationError {
-            #expect(problem == "an invalid job", "\(problem): \(error)")
-        }
-        #expect(try await store.listJobs(JobQuery(limit: 10)).items.map(\.key) == ["existing"])
-        #expect(try await store.jobCounts()[.active] == 1)
-    }
-
     @Test func reopeningKeepsJobsAndDoesNotRerunMigrations() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -61,6 +61,7 @@ final class WatchedStore: JobStore {
     // MARK: JobRepository
 
     func createJob(_ spec: JobSpec, now: Date) async throws -> Job { try await written { try await base.createJob(spec, now: now) } }
+    func createJobs(_ specs: [JobSpec], now: Date) async throws -> [Job] { try await written { try await base.createJobs(specs, now: now) } }
     func upsertJob(_ spec: JobSpec, system: Bool, now: Date) async throws -> (job: Job, created: Bool) {
         try await written { try await base.upsertJob(spec, system: system, now: now) }
     }

@@ -1,0 +1,59 @@
+import Foundation
+import KairosCore
+import KairosStore
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// Creates jobs in one transaction, ``bulkRows`` to an insert statement, each exactly as
+    /// ``createJob(_:now:)`` would, all or none. A key another process takes meanwhile fails
+    /// the batch with `keyConflict` naming it (the live-key index refuses the insert).
+    public func createJobs(_ specs: [JobSpec], now: Date) async throws -> [Job] {
+        var keys = Set<String>()
+        var args = TextMemo<JSONValue>()
+        var schedules = TextMemo<Schedule>()
+        var retries = TextMemo<RetryPolicy>()
+        var jobs: [Job] = []
+        var rows: [[Bind]] = []
+        jobs.reserveCapacity(specs.count)
+        rows.reserveCapacity(specs.count)
+        for spec in specs {
+            let job = try Job.created(spec, system: false, now: now)
+            guard keys.insert(spec.key).inserted else { throw Job.keyConflict(spec.key) }
+            jobs.append(job)
+            rows.append(
+                Self.jobBinds(job, args: try args.text(spec.args), schedule: try schedules.text(spec.schedule), retry: try retries.text(spec.retry)))
+        }
+        guard !jobs.isEmpty else { return [] }
+        return try await write { [jobs, rows] session in
+            let taken = try await session.rows(
+                "SELECT key FROM jobs WHERE key = ANY($1) AND NOT deleted ORDER BY key LIMIT 1", [Bind(jobs.map(\.key))])
+            if let row = taken.first { throw Job.keyConflict(try row[0].decode(String.self)) }
+            var start = 0
+            while start < rows.count {
+                let chunk = rows[start..<min(rows.count, start + Self.bulkRows)]
+                let values = (0..<chunk.count).map { "(" + Self.placeholders(Self.jobColumnCount, from: 1 + $0 * Self.jobColumnCount) + ")" }
+                do {
+                    try await session.execute(
+                        "INSERT INTO jobs (\(Self.jobColumns)) VALUES " + values.joined(separator: ", "), Array(chunk.joined()))
+                } catch where Self.sqlState(error) == "23505" {
+                    throw Job.keyConflict(Self.conflictingKey(error) ?? jobs[start].key)
+                }
+                start += chunk.count
+            }
+            return jobs
+        }
+    }
+
+    /// Jobs per insert statement in ``createJobs(_:now:)``: 23 parameters each, under
+    /// PostgreSQL's limit of 65,535 per statement.
+    static let bulkRows = 1_000
+
+    /// The key named by a unique violation's detail, `Key (key)=(…) already exists.`
+    static func conflictingKey(_ error: any Error) -> String? {
+        guard let detail = (error as? PSQLError)?.serverInfo?[.detail],
+            let open = detail.range(of: ")=("), let close = detail.range(of: ") already exists", options: .backwards),
+            open.upperBound <= close.lowerBound
+        else { return nil }
+        return String(detail[open.upperBound..<close.lowerBound])
+    }
+}
