@@ -2,10 +2,7 @@ import ArgumentParser
 import Foundation
 import KairosCore
 import KairosEngine
-import KairosSQLite
 import KairosStore
-import Logging
-import ServiceLifecycle
 
 /// `kairos bench dispatch --overload`: capacity, then twice that load, then recovery.
 ///
@@ -23,15 +20,15 @@ import ServiceLifecycle
 extension DispatchBench {
     static let lagThreshold: TimeInterval = 0.25
 
-    func runOverload(store: any JobStore, location: StoreLocation) async throws {
-        let logger = Logger(label: "kairos-bench")
+    func runOverload(stores: [any JobStore]) async throws {
+        let store = stores[0]
         // Phase 1: a lone burst.
         let burstAt = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3 + Double(jobs) / 5000).rounded(.up))
         try await Self.create(
             try (0..<jobs).map { index in
                 try JobSpec(key: "burst-\(index + 1)", task: "system.noop", schedule: .date(DateSchedule(runAt: burstAt)), misfireGraceTime: 3600)
             }, in: store, before: burstAt)
-        try await runEngine(store: store, logger: logger, until: burstAt.addingTimeInterval(60)) {
+        try await runEngines(stores: stores, until: burstAt.addingTimeInterval(60)) {
             try await store.executionCounts()[.succeeded, default: 0] >= jobs
         }
         let prepared = try await Self.executions(store) { $0.scheduledAt == burstAt }
@@ -46,7 +43,7 @@ extension DispatchBench {
                 try JobSpec(key: "due-\(index + 1)", task: "system.noop", schedule: .date(DateSchedule(runAt: dueAt)), misfireGraceTime: 3600)
             }, in: store, before: .distantFuture)
         let engineStart = Date()
-        try await runEngine(store: store, logger: logger, until: engineStart.addingTimeInterval(60)) {
+        try await runEngines(stores: stores, until: engineStart.addingTimeInterval(60)) {
             try await store.executionCounts()[.succeeded, default: 0] >= 2 * jobs
         }
         let burst = try await Self.executions(store) { $0.scheduledAt == dueAt }
@@ -67,7 +64,7 @@ extension DispatchBench {
                     schedule: .interval(try IntervalSchedule(seconds: 1, startDate: start, endDate: endDate)))
             }, in: store, before: start)
         let depths = DepthSamples()
-        try await runEngine(store: store, logger: logger, until: end.addingTimeInterval(1.5), sample: { now in
+        try await runEngines(stores: stores, until: end.addingTimeInterval(1.5), sample: { now in
             depths.append((now, try await store.queueDepth(now: now)))
         })
         let fires = try await Self.executions(store) { $0.trigger == .scheduled && $0.scheduledAt >= start && $0.scheduledAt < end }
@@ -75,52 +72,6 @@ extension DispatchBench {
             burst: jobs, capacity: capacity, preparedBurst: preparedRate, load: load, light: light, start: start, dropAt: dropAt, end: end, fires: fires,
             depths: depths.all)
         print(json ? report.json : report.table)
-    }
-
-    /// Stores the jobs, in batches where the driver has them, and fails when that took until
-    /// `deadline` (the engine must be running before the first fire, or the figures measure
-    /// job creation).
-    static func create(_ specs: [JobSpec], in store: any JobStore, before deadline: Date) async throws {
-        if let sqlite = store as? SQLiteJobStore {
-            for offset in stride(from: 0, to: specs.count, by: 5000) {
-                _ = try await sqlite.createJobs(Array(specs[offset..<min(specs.count, offset + 5000)]), now: Date())
-            }
-        } else {
-            for spec in specs { _ = try await store.createJob(spec, now: Date()) }
-        }
-        let margin = deadline.timeIntervalSinceNow
-        guard margin > 1 else {
-            printError("creating \(specs.count) jobs left \(String(format: "%.1f", margin)) s before their first fire; use fewer --jobs")
-            throw ExitCode(1)
-        }
-    }
-
-    /// Runs the engine until `deadline` or until `done` says so (checked every 250 ms),
-    /// calling `sample` once a second, then shuts it down gracefully.
-    private func runEngine(
-        store: any JobStore, logger: Logger, until deadline: Date, done: @escaping @Sendable () async throws -> Bool = { false },
-        sample: @escaping @Sendable (Date) async throws -> Void = { _ in }
-    ) async throws {
-        var configuration = EngineConfiguration(historyRetentionDays: nil)
-        if let workers { configuration.workers = workers }
-        var registry = TaskRegistry()
-        registry.register(NoopTask())
-        let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: engine.services, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var nextSample = Date()
-            while Date() < deadline {
-                if try await done() { break }
-                if Date() >= nextSample {
-                    try await sample(Date())
-                    nextSample = nextSample.addingTimeInterval(1)
-                }
-                try await Task.sleep(for: .milliseconds(250))
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
     }
 
     static func executions(_ store: any JobStore, where include: (Execution) -> Bool) async throws -> [Execution] {

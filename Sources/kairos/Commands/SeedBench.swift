@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
 import KairosCore
-import KairosSQLite
 import KairosStore
 
-/// `kairos bench seed`: stores N `system.noop` jobs in a SQLite database through the store
-/// (batched transactions, no HTTP), for measuring the API and the store at scale.
+/// `kairos bench seed`: stores N `system.noop` jobs through the store (batched transactions,
+/// ``JobRepository/createJobs(_:now:)``, no HTTP), for measuring the API and the store at scale.
 ///
 /// The jobs are `seed-0000001` …, named `<word> <n>` (so that name order differs from key
 /// order), priorities 0–9, 1 % paused and 1 % disabled. Each fires once a day, at times spread
@@ -21,8 +20,11 @@ struct SeedBench: AsyncParsableCommand {
         case cron, interval
     }
 
-    @Option(help: "The job store: sqlite:PATH of a new (or empty) database.")
+    @Option(help: "The job store: \(StoreAddress.forms) of a new (or empty) database.")
     var store: String
+
+    @Option(help: "PostgreSQL: a file whose first line is the password (when neither the URL nor PGPASSWORD has one).")
+    var pgPasswordFile: String?
 
     @Option(help: "Number of jobs.")
     var jobs: Int = 1_000_000
@@ -38,21 +40,24 @@ struct SeedBench: AsyncParsableCommand {
     func validate() throws {
         guard (1...10_000_000).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 10000000") }
         guard (1...100_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 100000") }
+        _ = try StoreAddress(store, passwordFile: pgPasswordFile)
     }
 
     func run() async throws {
-        // Batched creation is the SQLite driver's (createJobs); other drivers add theirs.
-        let path: String
-        switch try StoreLocation(store) {
-        case .sqlite(let file): path = file
-        }
-        let store: SQLiteJobStore
-        do { store = try SQLiteJobStore(path: path) } catch {
-            printError("cannot open the store \(self.store): \(error)")
+        let address = try StoreAddress(store, passwordFile: pgPasswordFile)
+        do {
+            try await address.withStores(count: 1, serving: false, create: true) { stores in try await seed(stores[0], address: address) }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("bench seed on the store \(address): \(error)")
             throw ExitCode(1)
         }
+    }
+
+    func seed(_ store: any JobStore, address: StoreAddress) async throws {
         guard try await store.listJobs(JobQuery(limit: 1)).items.isEmpty else {
-            printError("the store \(path) already holds jobs; give bench seed a new file")
+            printError("the store \(address) already holds jobs; give bench seed a new database")
             throw ExitCode(1)
         }
         let started = Date()

@@ -56,15 +56,33 @@ enum StoreAddress: CustomStringConvertible {
     /// Opens the store and runs `body` with it while its connections run (commands that use
     /// the store and exit: `migrate`).
     func withStore<T: Sendable>(create: Bool, _ body: @Sendable (any JobStore) async throws -> T) async throws -> T {
-        let opened = try await open(serving: false, create: create)
-        guard let service = opened.service else { return try await body(opened.store) }
+        try await withStores(count: 1, serving: false, create: create) { stores in try await body(stores[0]) }
+    }
+
+    /// Whether several processes (or handles) may share the store: a PostgreSQL database.
+    var isShared: Bool {
+        if case .postgres = self { return true }
+        return false
+    }
+
+    /// Opens `count` handles on the store (each its own connections, as `count` processes
+    /// would have; SQLite: one) and runs `body` with them while their connections run.
+    func withStores<T: Sendable>(count: Int, serving: Bool, create: Bool, _ body: @Sendable ([any JobStore]) async throws -> T) async throws -> T {
+        precondition(count == 1 || isShared, "one handle on an SQLite file")
+        var opened: [Opened] = []
+        for _ in 0..<count { opened.append(try await open(serving: serving, create: create)) }
+        let stores = opened.map(\.store)
+        let services = opened.compactMap(\.service)
+        guard !services.isEmpty else { return try await body(stores) }
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await service.run()
-                return nil
+            for service in services {
+                group.addTask {
+                    try await service.run()
+                    return nil
+                }
             }
             defer { group.cancelAll() }
-            return try await body(opened.store)
+            return try await body(stores)
         }
     }
 
