@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// The Kairos engine: scheduler, worker pool and heartbeat/reaper services over one store,
 /// with a task registry and an event bus. Run its ``services`` in one `ServiceGroup` (in
 /// that order: on shutdown the group stops the scheduler first, drains the workers, and
-/// heartbeats until the end).
+/// heartbeats until the end; a driver's own maintenance, such as SQLite's checkpoints, runs
+/// first and stops last).
 ///
 /// ```swift
 /// var tasks = TaskRegistry()
@@ -64,7 +65,9 @@ public final class KairosEngine: Sendable {
 
     /// The services to run, in service-group order.
     public var services: [any Service] {
-        var services: [any Service] = [heartbeat]
+        var services: [any Service] = []
+        if let maintained = store as? any StoreMaintenance { services.append(StoreMaintenanceService(store: maintained)) }
+        services.append(heartbeat)
         if let workers { services.append(workers) }
         if let scheduler { services.append(scheduler) }
         return services

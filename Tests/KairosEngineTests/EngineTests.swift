@@ -5,6 +5,7 @@ import KairosSQLite
 import KairosStore
 import KairosTestSupport
 import Logging
+import MemoryJobStore
 import ServiceLifecycle
 import Testing
 
@@ -27,6 +28,18 @@ struct EngineTests {
                 #expect(run.scheduledAt.timeIntervalSince1970.rounded() == run.scheduledAt.timeIntervalSince1970 || job.spec.schedule.jitter > 0)
             }
         }
+    }
+
+    @Test("the SQLite store's checkpoints run first among the engine's services, so they stop last; the memory store has none")
+    func storeMaintenanceRunsWithTheEngine() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sqlite = KairosEngine(store: try SQLiteJobStore(path: directory.appendingPathComponent("test.db").path), registry: TaskRegistry())
+        #expect(sqlite.services.first is StoreMaintenanceService)
+        #expect(sqlite.services.filter { $0 is StoreMaintenanceService }.count == 1)
+        let memory = KairosEngine(store: MemoryJobStore(), registry: TaskRegistry())
+        #expect(!memory.services.contains { $0 is StoreMaintenanceService })
     }
 
     @Test("a failing attempt is retried with backoff and the retry can succeed")
