@@ -31,6 +31,8 @@ public final class KairosEngine: Sendable {
     public let scheduler: SchedulerService?
     public let workers: WorkerPool?
     public let heartbeat: HeartbeatService
+    /// Wakes this engine for other instances' changes, when the store reports them (``StoreChangeFeed``).
+    let changeListener: ChangeListener?
     let logger: Logger
 
     public init(
@@ -48,12 +50,18 @@ public final class KairosEngine: Sendable {
             configuration.roles.contains(.worker)
             ? WorkerPool(store: store, clock: clock, events: events, registry: registry, configuration: configuration, logger: logger) : nil
         self.workers = workers
-        self.scheduler =
+        let scheduler =
             configuration.roles.contains(.scheduler)
             ? SchedulerService(
                 store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers,
                 exclusive: store.isExclusive)
             : nil
+        self.scheduler = scheduler
+        if let feed = store as? any StoreChangeFeed, workers != nil || scheduler != nil {
+            self.changeListener = ChangeListener(feed: feed, scheduler: scheduler, workers: workers)
+        } else {
+            self.changeListener = nil
+        }
         let now = clock.now()
         let instance = InstanceInfo(
             id: configuration.instanceId, hostname: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
@@ -65,6 +73,7 @@ public final class KairosEngine: Sendable {
     /// The services to run, in service-group order.
     public var services: [any Service] {
         var services: [any Service] = [heartbeat]
+        if let changeListener { services.append(changeListener) }
         if let workers { services.append(workers) }
         if let scheduler { services.append(scheduler) }
         return services

@@ -120,6 +120,7 @@ extension PostgresJobStore {
                     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE j.id = x.id
                     """, [Bind(try JSONText.records(Array(lastRuns.values)))])
             }
+            if reaped.contains(where: { $0.status == .queued }) { try await session.notify(.work) }
             return reaped
         }
     }

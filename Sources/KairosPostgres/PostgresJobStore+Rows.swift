@@ -35,8 +35,8 @@ extension PostgresJobStore {
         (first..<first + count).map { "$\($0)" }.joined(separator: ", ")
     }
 
-    /// Writes every column of `job` (insert, or full update by id). A key another live job
-    /// holds throws `keyConflict`.
+    /// Writes every column of `job` (insert, or full update by id) and notifies the other
+    /// handles' schedulers on commit. A key another live job holds throws `keyConflict`.
     func saveJob(_ job: Job, insert: Bool, session: Session) async throws {
         let spec = job.spec
         let values: [Bind] = [
@@ -57,6 +57,7 @@ extension PostgresJobStore {
             // Another process took the key between the check and the write.
             throw Job.keyConflict(spec.key, jobId: insert ? nil : job.id)
         }
+        try await session.notify(.jobs)
     }
 
     /// Decodes a job from ``jobColumns`` starting at column `offset`.

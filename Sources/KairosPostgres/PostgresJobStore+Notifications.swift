@@ -1,0 +1,95 @@
+import Foundation
+import KairosCore
+import KairosStore
+import Logging
+import PostgresNIO
+
+/// LISTEN/NOTIFY between handles (docs/POSTGRES.md, "Notifications"): every write that gives
+/// other instances something to do calls `pg_notify` in its own transaction (delivered on
+/// commit only, identical ones collapsed by PostgreSQL), and each handle's ``run()`` keeps one
+/// connection that listens and passes what it hears to ``changes()``.
+extension PostgresJobStore: StoreChangeFeed {
+    /// The one channel; the payload is a ``StoreChange`` (`jobs` or `work`).
+    static let changeChannel = "kairos_changes"
+    /// The listening connection's `application_name` (visible in `pg_stat_activity`).
+    public static let listenerApplicationName = "kairos-listen"
+    /// The longest wait between two attempts to connect the listener again.
+    static let listenerMaximumBackoff: Duration = .seconds(5)
+
+    public func changes() -> AsyncStream<StoreChange> {
+        changeSubscribers.subscribe()
+    }
+
+    /// Listens until the task is cancelled, connecting again after a failure with a backoff
+    /// from 100 ms, doubling, at most ``listenerMaximumBackoff``. Each time the LISTEN is in
+    /// place every change kind is reported once: what was committed while no connection
+    /// listened is not lost, only late.
+    func listenForChanges() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await listenOnce { failures = 0 }
+                continue
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                logger.warning(
+                    "listening for store changes failed; connecting again", metadata: ["error": "\(Self.describe(error))", "failures": "\(failures)"])
+            }
+            let backoff = min(Self.listenerMaximumBackoff, .milliseconds(100) * (1 << min(failures - 1, 10)))
+            try? await Task.sleep(for: backoff)
+        }
+    }
+
+    /// One listening connection, until it fails or the task is cancelled.
+    private func listenOnce(listening: () -> Void) async throws {
+        var configuration = try self.configuration.connectionConfiguration()
+        configuration.options.additionalStartupParameters = [("application_name", Self.listenerApplicationName)]
+        let connection = try await PostgresConnection.connect(
+            on: PostgresClient.defaultEventLoopGroup.next(), configuration: configuration, id: 0, logger: logger
+        ).get()
+        do {
+            try await connection.listen(on: Self.changeChannel) { notifications in
+                listening()
+                changeSubscribers.publish(StoreChange.allCases)
+                for try await notification in notifications {
+                    if let change = StoreChange(rawValue: notification.payload) { changeSubscribers.publish([change]) }
+                }
+            }
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
+
+extension Session {
+    /// Notifies every listening handle of `change` when the transaction commits. Several
+    /// identical notifications in one transaction are delivered once.
+    func notify(_ change: StoreChange) async throws {
+        try await execute("SELECT pg_notify($1, $2)", [Bind(PostgresJobStore.changeChannel), Bind(change.rawValue)])
+    }
+}
+
+/// The consumers of one handle's ``PostgresJobStore/changes()``.
+final class ChangeSubscribers: Sendable {
+    private let continuations = Locked<[UUID: AsyncStream<StoreChange>.Continuation]>([:])
+
+    func subscribe() -> AsyncStream<StoreChange> {
+        let (stream, continuation) = AsyncStream.makeStream(of: StoreChange.self, bufferingPolicy: .bufferingNewest(StoreChange.allCases.count * 4))
+        let id = UUID()
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.continuations.withLock { $0.removeValue(forKey: id) }
+        }
+        continuations.withLock { $0[id] = continuation }
+        return stream
+    }
+
+    func publish(_ changes: [StoreChange]) {
+        let targets = continuations.withLock { Array($0.values) }
+        for continuation in targets {
+            for change in changes { continuation.yield(change) }
+        }
+    }
+}
