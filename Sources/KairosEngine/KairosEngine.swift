@@ -27,7 +27,11 @@ public final class KairosEngine: Sendable {
     public let registry: TaskRegistry
     public let configuration: EngineConfiguration
     public let events: EventBus
+    /// The clock every service reads: the one passed in or, on a store with a clock of its own
+    /// (``StoreClockSource``, PostgreSQL), ``storeClock``.
     public let clock: any EngineClock
+    /// The passed clock set to the store's clock, when the store has one.
+    public let storeClock: StoreClock?
     public let scheduler: SchedulerService?
     public let workers: WorkerPool?
     public let heartbeat: HeartbeatService
@@ -37,11 +41,14 @@ public final class KairosEngine: Sendable {
 
     public init(
         store: any JobStore, registry: TaskRegistry, configuration: EngineConfiguration = EngineConfiguration(),
-        clock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "kairos"), version: String = KairosEngine.version
+        clock baseClock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "kairos"), version: String = KairosEngine.version
     ) {
         self.store = store
         self.registry = registry
         self.configuration = configuration
+        let storeClock = (store as? any StoreClockSource).map { StoreClock(base: baseClock, source: $0) }
+        let clock: any EngineClock = storeClock ?? baseClock
+        self.storeClock = storeClock
         self.clock = clock
         self.logger = logger
         let events = EventBus(observer: EngineObserver(logger: logger))
@@ -67,15 +74,18 @@ public final class KairosEngine: Sendable {
             id: configuration.instanceId, hostname: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
             roles: configuration.roles.map(\.rawValue).sorted(), version: version, startedAt: now, heartbeatAt: now)
         self.heartbeat = HeartbeatService(
-            store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers, instance: instance)
+            store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers, instance: instance,
+            storeClock: storeClock)
     }
 
-    /// The services to run, in service-group order.
+    /// The services to run, in service-group order. On a store with its own clock the workers
+    /// and the scheduler start once the heartbeat has set ``storeClock``.
     public var services: [any Service] {
         var services: [any Service] = [heartbeat]
         if let changeListener { services.append(changeListener) }
-        if let workers { services.append(workers) }
-        if let scheduler { services.append(scheduler) }
+        for service in [workers as (any Service)?, scheduler].compactMap({ $0 }) {
+            services.append(storeClock.map { ClockAlignedService(service: service, clock: $0) } ?? service)
+        }
         return services
     }
 

@@ -17,7 +17,8 @@ import ServiceLifecycle
 /// serves requests while ``run()`` runs (the store is a `Service`). Every write is one
 /// transaction; claims lock rows with `FOR UPDATE SKIP LOCKED`, so that handles in other
 /// processes take disjoint work. Writes that give other instances work notify them
-/// (``changes()``). Failures throw ``StoreError``.
+/// (``changes()``); the database's clock is every instance's (``databaseTime()``). Failures
+/// throw ``StoreError``.
 public final class PostgresJobStore: JobStore, Service, Sendable {
     public let configuration: PostgresStoreConfiguration
     let client: PostgresClient
