@@ -37,8 +37,9 @@ struct PostgresClockTests {
                 let ran = try #require(await log.first("on-time"))
                 #expect(ran >= runAt.addingTimeInterval(-0.05), "not early: ran \(ran.timeIntervalSince(runAt)) s after its time")
                 #expect(ran <= runAt.addingTimeInterval(1), "not late: ran \(ran.timeIntervalSince(runAt)) s after its time")
+                #expect(try await eventually(within: 3) { try await executions(of: job.id, in: a).first?.finishedAt != nil }, "its outcome was recorded")
                 let fired = try await executions(of: job.id, in: a)
-                #expect(fired.count == 1)
+                #expect(fired.count == 1, "one fire, run once")
                 #expect(fired.first?.status == .succeeded)
             }
         }
