@@ -26,16 +26,17 @@ struct PostgresClockTests {
                 try await waitUntilIdle("slow", in: a)
                 for (engine, skew) in zip(engines, [2.0, -2.0]) {
                     let offset = try #require(engine.storeClock?.offset, "the clock was set at start")
-                    #expect(abs(offset.seconds + skew) < 0.05, "measured \(offset.seconds) s for a clock \(skew) s off")
-                    #expect(offset.roundTrip < 0.1)
-                    #expect(abs(engine.clock.now().timeIntervalSinceNow) < 0.05, "the engine's clock reads the database's time")
+                    // Within half a round trip; loose bounds for a loaded 2-core machine.
+                    #expect(abs(offset.seconds + skew) < 0.1, "measured \(offset.seconds) s for a clock \(skew) s off")
+                    #expect(offset.roundTrip < 0.2, "round trip \(offset.roundTrip) s")
+                    #expect(abs(engine.clock.now().timeIntervalSinceNow) < 0.1, "the engine's clock reads the database's time")
                 }
                 let runAt = Date().addingTimeInterval(2.5)
                 let job = try await a.createJob(
                     try JobSpec(key: "on-time", task: "test.record", schedule: .date(DateSchedule(runAt: runAt))), now: Date())
                 #expect(try await eventually(within: 6) { await log.first("on-time") != nil }, "the job ran")
                 let ran = try #require(await log.first("on-time"))
-                #expect(ran >= runAt.addingTimeInterval(-0.05), "not early: ran \(ran.timeIntervalSince(runAt)) s after its time")
+                #expect(ran >= runAt.addingTimeInterval(-0.1), "not early: ran \(ran.timeIntervalSince(runAt)) s after its time")
                 #expect(ran <= runAt.addingTimeInterval(1), "not late: ran \(ran.timeIntervalSince(runAt)) s after its time")
                 #expect(try await eventually(within: 3) { try await executions(of: job.id, in: a).first?.finishedAt != nil }, "its outcome was recorded")
                 let fired = try await executions(of: job.id, in: a)
