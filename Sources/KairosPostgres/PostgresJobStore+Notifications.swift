@@ -20,46 +20,79 @@ extension PostgresJobStore: StoreChangeFeed {
         changeSubscribers.subscribe()
     }
 
-    /// Listens until the task is cancelled, connecting again after a failure with a backoff
-    /// from 100 ms, doubling, at most ``listenerMaximumBackoff``. Each time the LISTEN is in
-    /// place every change kind is reported once: what was committed while no connection
-    /// listened is not lost, only late.
+    /// Listens until the task is cancelled, connecting again whenever the connection ends, after
+    /// a backoff from 100 ms, doubling, at most ``listenerMaximumBackoff`` (back to 100 ms once a
+    /// LISTEN was in place). Each time the LISTEN is in place every change kind is reported
+    /// once: what was committed while no connection listened is not lost, only late.
     func listenForChanges() async {
         var failures = 0
         while !Task.isCancelled {
+            let listened = Locked(false)
+            var failure: (any Error)?
             do {
-                try await listenOnce { failures = 0 }
-                continue
+                try await listenOnce(listened: listened)
             } catch {
-                if Task.isCancelled { return }
-                failures += 1
-                logger.warning(
-                    "listening for store changes failed; connecting again", metadata: ["error": "\(Self.describe(error))", "failures": "\(failures)"])
+                failure = error
             }
+            if Task.isCancelled { return }
+            if listened.withLock({ $0 }) { failures = 0 }
+            failures += 1
+            logger.warning(
+                "the connection listening for store changes ended; connecting again",
+                metadata: ["error": "\(failure.map { Self.describe($0) } ?? "none")", "failures": "\(failures)"])
             let backoff = min(Self.listenerMaximumBackoff, .milliseconds(100) * (1 << min(failures - 1, 10)))
             try? await Task.sleep(for: backoff)
         }
     }
 
-    /// One listening connection, until it fails or the task is cancelled.
-    private func listenOnce(listening: () -> Void) async throws {
+    /// One listening connection, until it fails, stops answering its keep-alive query or the
+    /// task is cancelled.
+    private func listenOnce(listened: Locked<Bool>) async throws {
         var configuration = try self.configuration.connectionConfiguration()
         configuration.options.additionalStartupParameters = [("application_name", Self.listenerApplicationName)]
         let connection = try await PostgresConnection.connect(
             on: PostgresClient.defaultEventLoopGroup.next(), configuration: configuration, id: 0, logger: logger
         ).get()
         do {
-            try await connection.listen(on: Self.changeChannel) { notifications in
-                listening()
-                changeSubscribers.publish(StoreChange.allCases)
-                for try await notification in notifications {
-                    if let change = StoreChange(rawValue: notification.payload) { changeSubscribers.publish([change]) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await connection.listen(on: Self.changeChannel) { notifications in
+                        listened.withLock { $0 = true }
+                        self.changeSubscribers.publish(StoreChange.allCases)
+                        for try await notification in notifications {
+                            if let change = StoreChange(rawValue: notification.payload) { self.changeSubscribers.publish([change]) }
+                        }
+                    }
                 }
+                group.addTask { try await self.keepListening(connection) }
+                try await group.next()
+                group.cancelAll()
             }
             try? await connection.close()
         } catch {
             try? await connection.close()
             throw error
+        }
+    }
+
+    /// Every ``PostgresStoreConfiguration/listenerKeepAlive`` runs `SELECT 1` on the listening
+    /// connection: a connection that died without a word (a partition, a frozen server) would
+    /// otherwise listen to nothing until TCP gives up. No answer within the same time closes it.
+    private func keepListening(_ connection: PostgresConnection) async throws {
+        let interval = configuration.listenerKeepAlive
+        while true {
+            try await Task.sleep(for: interval)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await connection.query("SELECT 1", logger: self.logger) }
+                group.addTask {
+                    try await Task.sleep(for: interval)
+                    // Closing fails the query in flight, so that this group can end.
+                    try? await connection.close()
+                    throw StoreError(.unavailable, "the listening connection to \(self.configuration) did not answer within \(interval)")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         }
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import KairosCore
 import KairosEngine
@@ -87,12 +90,43 @@ struct PostgresNotificationTests {
     }
 }
 
+extension PostgresNotificationTests {
+    @Test("a listening connection that stops answering is replaced by the keep-alive, and notifications work again")
+    func frozenListenerIsReplaced() async throws {
+        try await withFreshDatabase { shared in
+            var configuration = shared
+            configuration.listenerKeepAlive = .milliseconds(300)
+            let (a, b) = (try await openStore(configuration), try await openStore(configuration))
+            let log = RunLog()
+            let engine = KairosEngine(store: b, registry: testTasks(log), configuration: testConfiguration("b", roles: [.scheduler, .worker]), logger: quietLogger)
+            try await withRunning([a, b], [engine]) {
+                try await waitUntilIdle("b", in: a)
+                let frozen = try await listenerPids(configuration)
+                #expect(frozen.count == 2)
+                // SIGSTOP: the server's backends stop answering without closing their sockets, as
+                // behind a partition. Needs the server on this machine (scripts/with-postgres).
+                for pid in frozen where kill(pid_t(pid), SIGSTOP) != 0 {
+                    Issue.record("cannot stop the backend \(pid): this test needs the PostgreSQL server on this machine, signalable by this user")
+                }
+                defer { for pid in frozen { kill(pid_t(pid), SIGCONT) } }
+                let replaced = try await eventually(within: 10) { try await listenerPids(configuration).subtracting(frozen).count == 2 }
+                #expect(replaced, "both handles listen on new connections")
+                try await Task.sleep(for: .milliseconds(700))
+                let created = Date()
+                _ = try await a.createJob(
+                    try JobSpec(key: "after-freeze", task: "test.record", schedule: .date(DateSchedule(runAt: created.addingTimeInterval(0.2)))), now: created)
+                #expect(try await eventually(within: Self.prompt) { await log.first("after-freeze") != nil }, "B heard of the job on its new connection")
+            }
+        }
+    }
+}
+
 /// The backend pids of the handles' listening connections on `configuration`'s database.
 func listenerPids(_ configuration: PostgresStoreConfiguration) async throws -> Set<Int64> {
     Set(
         try await rows(
             configuration,
-            "SELECT pid::bigint FROM pg_stat_activity WHERE datname = current_database() AND application_name = '\(PostgresJobStore.listenerApplicationName)' AND query LIKE 'LISTEN%'"
+            "SELECT pid::bigint FROM pg_stat_activity WHERE datname = current_database() AND application_name = '\(PostgresJobStore.listenerApplicationName)'"
         ))
 }
 
