@@ -9,7 +9,8 @@ import PostgresNIO
 /// commit only, identical ones collapsed by PostgreSQL), and each handle's ``run()`` keeps one
 /// connection that listens and passes what it hears to ``changes()``.
 extension PostgresJobStore: StoreChangeFeed {
-    /// The one channel; the payload is a ``StoreChange`` (`jobs` or `work`).
+    /// The one channel; the payload is a ``StoreChange``: `jobs`, `work` or
+    /// `stopped:<job id>:<microseconds>`.
     static let changeChannel = "kairos_changes"
     /// The listening connection's `application_name` (visible in `pg_stat_activity`).
     public static let listenerApplicationName = "kairos-listen"
@@ -58,9 +59,9 @@ extension PostgresJobStore: StoreChangeFeed {
                 group.addTask {
                     try await connection.listen(on: Self.changeChannel) { notifications in
                         listened.withLock { $0 = true }
-                        self.changeSubscribers.publish(StoreChange.allCases)
+                        self.changeSubscribers.publish([.jobs, .work])
                         for try await notification in notifications {
-                            if let change = StoreChange(rawValue: notification.payload) { self.changeSubscribers.publish([change]) }
+                            if let change = StoreChange(payload: notification.payload) { self.changeSubscribers.publish([change]) }
                         }
                     }
                 }
@@ -101,7 +102,30 @@ extension Session {
     /// Notifies every listening handle of `change` when the transaction commits. Several
     /// identical notifications in one transaction are delivered once.
     func notify(_ change: StoreChange) async throws {
-        try await execute("SELECT pg_notify($1, $2)", [Bind(PostgresJobStore.changeChannel), Bind(change.rawValue)])
+        try await execute("SELECT pg_notify($1, $2)", [Bind(PostgresJobStore.changeChannel), Bind(change.payload)])
+    }
+}
+
+extension StoreChange {
+    /// The notification's payload.
+    var payload: String {
+        switch self {
+        case .jobs: "jobs"
+        case .work: "work"
+        case .jobStopped(let id, let at): "stopped:\(id.uuidString):\(Micros.from(at))"
+        }
+    }
+
+    /// The change a payload names; `nil` for one this version does not know.
+    init?(payload: String) {
+        switch payload {
+        case "jobs": self = .jobs
+        case "work": self = .work
+        default:
+            let parts = payload.split(separator: ":")
+            guard parts.count == 3, parts[0] == "stopped", let id = UUID(uuidString: String(parts[1])), let micros = Int64(parts[2]) else { return nil }
+            self = .jobStopped(id, at: Micros.date(micros))
+        }
     }
 }
 
@@ -110,7 +134,7 @@ final class ChangeSubscribers: Sendable {
     private let continuations = Locked<[UUID: AsyncStream<StoreChange>.Continuation]>([:])
 
     func subscribe() -> AsyncStream<StoreChange> {
-        let (stream, continuation) = AsyncStream.makeStream(of: StoreChange.self, bufferingPolicy: .bufferingNewest(StoreChange.allCases.count * 4))
+        let (stream, continuation) = AsyncStream.makeStream(of: StoreChange.self, bufferingPolicy: .bufferingNewest(64))
         let id = UUID()
         continuation.onTermination = { [weak self] _ in
             _ = self?.continuations.withLock { $0.removeValue(forKey: id) }

@@ -213,7 +213,7 @@ extension PostgresJobStore {
         guard !finished.isEmpty else { return }
         try await session.execute(
             "SELECT pg_notify($1, $2) WHERE EXISTS (SELECT 1 FROM executions WHERE job_id = ANY($3::uuid[]) AND status = 'queued')",
-            [Bind(Self.changeChannel), Bind(StoreChange.work.rawValue), Bind(finished)])
+            [Bind(Self.changeChannel), Bind(StoreChange.work.payload), Bind(finished)])
     }
 
     public func cancel(executionId: UUID, now: Date) async throws -> Execution {

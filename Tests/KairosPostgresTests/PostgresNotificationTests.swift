@@ -91,6 +91,27 @@ struct PostgresNotificationTests {
 }
 
 extension PostgresNotificationTests {
+    @Test("a job paused through A while B holds its next fire claimed ahead: B forgets the fire and never runs it")
+    func pauseDropsOtherInstancesFiresAhead() async throws {
+        try await withFreshDatabase { configuration in
+            let (a, b) = (try await openStore(configuration), try await openStore(configuration))
+            let log = RunLog()
+            let engine = KairosEngine(store: b, registry: testTasks(log), configuration: testConfiguration("b", roles: [.scheduler, .worker]), logger: quietLogger)
+            try await withRunning([a, b], [engine]) {
+                try await waitUntilIdle("b", in: a)
+                let runAt = Date().addingTimeInterval(2)
+                let job = try await a.createJob(try JobSpec(key: "paused-ahead", task: "test.record", schedule: .date(DateSchedule(runAt: runAt))), now: Date())
+                // B's scheduler takes the fire for its own workers 0.8 s ahead of its time.
+                let claimed = try await eventually(within: 1.8) { try await executions(of: job.id, in: a).first?.instanceId == "b" }
+                try #require(claimed, "B claimed the fire ahead of its time")
+                _ = try await a.setPaused(id: job.id, true, expectedVersion: nil, now: Date())
+                #expect(try await executions(of: job.id, in: a).isEmpty, "the pause removed the fire claimed ahead")
+                try await Task.sleep(for: .seconds(max(0, runAt.timeIntervalSinceNow) + 1))
+                #expect(await log.first("paused-ahead") == nil, "B did not run the fire of a job paused before its time")
+            }
+        }
+    }
+
     @Test("a listening connection that stops answering is replaced by the keep-alive, and notifications work again")
     func frozenListenerIsReplaced() async throws {
         try await withFreshDatabase { shared in
