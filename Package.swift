@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "KairosPostgresTests",
             dependencies: [
-                "kairos", "KairosPostgres", "KairosStoreConformance",
+                "kairos", "KairosEngine", "KairosPostgres", "KairosStoreConformance",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -28,19 +28,28 @@ public final class KairosEngine: Sendable {
     public let registry: TaskRegistry
     public let configuration: EngineConfiguration
     public let events: EventBus
+    /// The clock every service reads: the one passed in or, on a store with a clock of its own
+    /// (``StoreClockSource``, PostgreSQL), ``storeClock``.
     public let clock: any EngineClock
+    /// The passed clock set to the store's clock, when the store has one.
+    public let storeClock: StoreClock?
     public let scheduler: SchedulerService?
     public let workers: WorkerPool?
     public let heartbeat: HeartbeatService
+    /// Wakes this engine for other instances' changes, when the store reports them (``StoreChangeFeed``).
+    let changeListener: ChangeListener?
     let logger: Logger
 
     public init(
         store: any JobStore, registry: TaskRegistry, configuration: EngineConfiguration = EngineConfiguration(),
-        clock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "kairos"), version: String = KairosEngine.version
+        clock baseClock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "kairos"), version: String = KairosEngine.version
     ) {
         self.store = store
         self.registry = registry
         self.configuration = configuration
+        let storeClock = (store as? any StoreClockSource).map { StoreClock(base: baseClock, source: $0) }
+        let clock: any EngineClock = storeClock ?? baseClock
+        self.storeClock = storeClock
         self.clock = clock
         self.logger = logger
         let events = EventBus(observer: EngineObserver(logger: logger))
@@ -49,27 +58,37 @@ public final class KairosEngine: Sendable {
             configuration.roles.contains(.worker)
             ? WorkerPool(store: store, clock: clock, events: events, registry: registry, configuration: configuration, logger: logger) : nil
         self.workers = workers
-        self.scheduler =
+        let scheduler =
             configuration.roles.contains(.scheduler)
             ? SchedulerService(
                 store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers,
                 exclusive: store.isExclusive)
             : nil
+        self.scheduler = scheduler
+        if let feed = store as? any StoreChangeFeed, workers != nil || scheduler != nil {
+            self.changeListener = ChangeListener(feed: feed, scheduler: scheduler, workers: workers)
+        } else {
+            self.changeListener = nil
+        }
         let now = clock.now()
         let instance = InstanceInfo(
             id: configuration.instanceId, hostname: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
             roles: configuration.roles.map(\.rawValue).sorted(), version: version, startedAt: now, heartbeatAt: now)
         self.heartbeat = HeartbeatService(
-            store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers, instance: instance)
+            store: store, clock: clock, events: events, configuration: configuration, logger: logger, workers: workers, instance: instance,
+            storeClock: storeClock)
     }
 
-    /// The services to run, in service-group order.
+    /// The services to run, in service-group order. On a store with its own clock the workers
+    /// and the scheduler start once the heartbeat has set ``storeClock``.
     public var services: [any Service] {
         var services: [any Service] = []
         if let maintained = store as? any StoreMaintenance { services.append(StoreMaintenanceService(store: maintained)) }
         services.append(heartbeat)
-        if let workers { services.append(workers) }
-        if let scheduler { services.append(scheduler) }
+        if let changeListener { services.append(changeListener) }
+        for service in [workers as (any Service)?, scheduler].compactMap({ $0 }) {
+            services.append(storeClock.map { ClockAlignedService(service: service, clock: $0) } ?? service)
+        }
         return services
     }
 

@@ -66,8 +66,12 @@ extension PostgresJobStore {
 
     /// Expired leases locked `FOR UPDATE OF e SKIP LOCKED`: a row a completion (or another
     /// reaper) holds is left to it, so an attempt is either completed or reaped, never both.
+    /// One instance reaps at a time (``reaperLockKey``): while another one does, this returns
+    /// nothing and leaves the work to it.
     public func reapExpiredLeases(now: Date, deadAfter: TimeInterval, limit: Int, sparing: String?) async throws -> [Execution] {
         try await write { session in
+            let reaper = try await session.rows("SELECT pg_try_advisory_xact_lock($1)", [Bind(Self.reaperLockKey)])
+            guard try reaper.first?[0].decode(Bool.self) == true else { return [] }
             let nowMicros = Micros.from(now)
             try await session.execute(
                 "UPDATE instances SET stopped_at = $1 WHERE stopped_at IS NULL AND heartbeat_at < $2",
@@ -120,9 +124,14 @@ extension PostgresJobStore {
                     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE j.id = x.id
                     """, [Bind(try JSONText.records(Array(lastRuns.values)))])
             }
+            if reaped.contains(where: { $0.status == .queued }) { try await session.notify(.work) }
             return reaped
         }
     }
+
+    /// The transaction-scoped advisory lock of the reaper ("KairosRP"): every instance reaps at
+    /// each heartbeat, and one at a time is enough (the others would only skip its locked rows).
+    static let reaperLockKey: Int64 = 0x4B61_6972_6F73_5250
 
     public func recoverInstances(otherThan instanceId: String, now: Date) async throws -> [String] {
         try await write { session in

@@ -69,14 +69,19 @@ extension PostgresJobStore {
     }
 
     /// When `job` is no longer runnable, forgets its fires claimed ahead of their time (see
-    /// ``JobRepository/replaceJob(id:with:expectedVersion:now:)``, ``Job/losesFireAhead(_:now:)``).
+    /// ``JobRepository/replaceJob(id:with:expectedVersion:now:)``, ``Job/losesFireAhead(_:now:)``)
+    /// and tells the other instances' workers, which may hold some (``StoreChange/jobStopped(_:at:)``).
     func unclaimFiresAhead(of job: Job, now: Date, session: Session) async throws {
         guard !job.isRunnable else { return }
-        try await session.execute(
+        let removed = try await session.rows(
             """
             DELETE FROM executions
             WHERE job_id = $1 AND trigger = 'scheduled' AND scheduled_at > $2 AND status IN ('queued', 'running') AND started_at IS NULL
+            RETURNING status
             """, [Bind(job.id), Bind(Micros.from(now))])
+        if try removed.contains(where: { try $0[0].decode(String.self) == "running" }) {
+            try await session.notify(.jobStopped(job.id, at: now))
+        }
     }
 
     /// Loads a live job for a change, locking its row, and checks `expectedVersion`.

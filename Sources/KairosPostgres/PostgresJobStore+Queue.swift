@@ -199,8 +199,21 @@ extension PostgresJobStore {
                     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE j.id = x.id
                     """, [Bind(try JSONText.records(Array(lastRuns.values)))])
             }
+            try await self.notifyRunnable(batch.filter { jobOf[$0.id] != nil }, jobOf: jobOf, session: session)
             return ignored.map(\.id) + ignoredDuplicates
         }
+    }
+
+    /// After completions: work for any instance's workers when an attempt was queued again
+    /// (retry, release) or a final outcome freed a slot of a job with queued executions (behind
+    /// `maxInstances`). One notification per batch at most.
+    private func notifyRunnable(_ applied: [CompletionRecord], jobOf: [UUID: UUID], session: Session) async throws {
+        if applied.contains(where: { $0.kind != "final" }) { return try await session.notify(.work) }
+        let finished = Array(Set(applied.compactMap { jobOf[$0.id] }))
+        guard !finished.isEmpty else { return }
+        try await session.execute(
+            "SELECT pg_notify($1, $2) WHERE EXISTS (SELECT 1 FROM executions WHERE job_id = ANY($3::uuid[]) AND status = 'queued')",
+            [Bind(Self.changeChannel), Bind(StoreChange.work.payload), Bind(finished)])
     }
 
     public func cancel(executionId: UUID, now: Date) async throws -> Execution {

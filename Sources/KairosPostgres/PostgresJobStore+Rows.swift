@@ -35,8 +35,8 @@ extension PostgresJobStore {
         (first..<first + count).map { "$\($0)" }.joined(separator: ", ")
     }
 
-    /// Writes every column of `job` (insert, or full update by id). A key another live job
-    /// holds throws `keyConflict`.
+    /// Writes every column of `job` (insert, or full update by id) and notifies the other
+    /// handles' schedulers on commit. A key another live job holds throws `keyConflict`.
     func saveJob(_ job: Job, insert: Bool, session: Session) async throws {
         let spec = job.spec
         let values = Self.jobBinds(
@@ -52,6 +52,7 @@ extension PostgresJobStore {
             // Another process took the key between the check and the write.
             throw Job.keyConflict(spec.key, jobId: insert ? nil : job.id)
         }
+        try await session.notify(.jobs)
     }
 
     /// The values of ``jobColumns`` for `job`, its JSON columns already encoded.

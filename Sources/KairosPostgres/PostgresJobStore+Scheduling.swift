@@ -97,6 +97,8 @@ extension PostgresJobStore {
                     "UPDATE job_counts SET jobs = jobs + CASE state WHEN 'finished' THEN $1::bigint ELSE -$1::bigint END WHERE state IN ('active', 'finished')",
                     [Bind(finished)])
             }
+            // One notification for the whole pass: queued fires are any instance's to claim.
+            if !batch.queued.isEmpty { try await session.notify(.work) }
             return batch
         }
     }
@@ -239,6 +241,7 @@ extension PostgresJobStore {
         try await write { session in
             let execution = try Job.manualExecution(of: try await self.fetchJob(id: jobId, session: session), id: jobId, now: now)
             try await self.insertExecutions([execution], session: session)
+            try await session.notify(.work)
             return execution
         }
     }

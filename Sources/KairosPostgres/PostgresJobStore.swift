@@ -16,7 +16,9 @@ import ServiceLifecycle
 /// ``open(_:logger:)`` migrates over one connection of its own; the store's client then only
 /// serves requests while ``run()`` runs (the store is a `Service`). Every write is one
 /// transaction; claims lock rows with `FOR UPDATE SKIP LOCKED`, so that handles in other
-/// processes take disjoint work. Failures throw ``StoreError``.
+/// processes take disjoint work. Writes that give other instances work notify them
+/// (``changes()``); the database's clock is every instance's (``databaseTime()``). Failures
+/// throw ``StoreError``.
 public final class PostgresJobStore: JobStore, Service, Sendable {
     public let configuration: PostgresStoreConfiguration
     let client: PostgresClient
@@ -25,6 +27,8 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     let migrationsApplied: [String]
     /// Decoded specs by job id and version (``StoredSpecs``).
     let specs = StoredSpecs()
+    /// Who reads ``changes()``.
+    let changeSubscribers = ChangeSubscribers()
     /// How often a transaction that lost a deadlock or a serialization check is run again.
     static let transactionAttempts = 8
     /// Whether ``run()`` has started, and the requests that wait for it.
@@ -55,8 +59,9 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
         return PostgresJobStore(configuration: configuration, client: client, logger: logger, migrationsApplied: applied)
     }
 
-    /// Runs the connection pool until the task is cancelled or a graceful shutdown: requests
-    /// are served only meanwhile.
+    /// Runs the connection pool and the connection that listens for other handles' changes
+    /// (``changes()``) until the task is cancelled or a graceful shutdown: requests are served
+    /// only meanwhile.
     public func run() async throws {
         let waiting = running.withLock { state in
             state.started = true
@@ -64,7 +69,10 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
             return state.waiting
         }
         for request in waiting { request.resume() }
-        await client.run()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await cancelWhenGracefulShutdown { await self.listenForChanges() } }
+        }
     }
 
     /// Waits until ``run()`` has started: a request made before (a command's first query

@@ -27,6 +27,10 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
     /// The most connections one handle opens (its `PostgresClient` pool).
     public var poolSize: Int
 
+    /// How often the connection that listens for other handles' changes is checked with a query
+    /// (and how long it may take to answer before it is replaced).
+    public var listenerKeepAlive: Duration = .seconds(15)
+
     public static let defaultPoolSize = 10
 
     public init(

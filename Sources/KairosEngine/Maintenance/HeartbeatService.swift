@@ -16,10 +16,15 @@ public final class HeartbeatService: Service, Sendable {
     private let logger: Logger
     private let workers: WorkerPool?
     private let instance: InstanceInfo
+    /// Set to the store's clock at start and at every beat, when the store has one.
+    private let storeClock: StoreClock?
     private let wakeup = Wakeup()
     private let stopping = Atomic<Bool>(false)
 
-    init(store: any InstanceRegistry, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger, workers: WorkerPool?, instance: InstanceInfo) {
+    init(
+        store: any InstanceRegistry, clock: any EngineClock, events: EventBus, configuration: EngineConfiguration, logger: Logger,
+        workers: WorkerPool?, instance: InstanceInfo, storeClock: StoreClock? = nil
+    ) {
         self.store = store
         self.clock = clock
         self.events = events
@@ -27,9 +32,19 @@ public final class HeartbeatService: Service, Sendable {
         self.logger = logger
         self.workers = workers
         self.instance = instance
+        self.storeClock = storeClock
     }
 
     public func run() async throws {
+        var instance = self.instance
+        if let storeClock {
+            let offset = try await storeClock.synchronize()
+            logger.info(
+                "clock set to the database's",
+                metadata: ["offsetSeconds": "\(offset.seconds)", "roundTripSeconds": "\(offset.roundTrip)"])
+            instance.startedAt = clock.now()
+            instance.heartbeatAt = instance.startedAt
+        }
         try await store.registerInstance(instance)
         logger.info("instance registered", metadata: ["instanceId": "\(instance.id)", "roles": "\(instance.roles.joined(separator: ","))"])
         if store.isExclusive {
@@ -63,6 +78,13 @@ public final class HeartbeatService: Service, Sendable {
     }
 
     func beat() async {
+        if let storeClock {
+            do {
+                try await storeClock.synchronize()
+            } catch {
+                logger.warning("reading the database's clock failed; keeping the last offset", metadata: ["error": "\(error)"])
+            }
+        }
         let now = clock.now()
         do {
             let cancelled = try await store.heartbeat(

@@ -185,6 +185,15 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.heartbeatInterval = heartbeatInterval
         configuration.deadInstanceAfter = max(2 * leaseDuration, 4 * heartbeatInterval)
         let engine = KairosEngine(store: store, registry: registry, configuration: configuration, logger: logger)
+        if let storeClock = engine.storeClock {
+            // The jobs file's first fires are computed in the database's time too.
+            do {
+                try await storeClock.synchronize()
+            } catch {
+                printError("cannot read the database's clock: \(error)")
+                throw ExitCode(1)
+            }
+        }
         do {
             let results = try await engine.jobs.upsert(declared.specs, keepingPausedOf: declared.leavingPaused)
             try await engine.installSystemJobs()
