@@ -21,7 +21,8 @@ extension PostgresJobStore {
             guard keys.insert(spec.key).inserted else { throw Job.keyConflict(spec.key) }
             jobs.append(job)
             rows.append(
-                Self.jobBinds(job, args: try args.text(spec.args), schedule: try schedules.text(spec.schedule), retry: try retries.text(spec.retry)))
+                Self.jobBinds(
+                    job, args: try args.text(job.spec.args), schedule: try schedules.text(job.spec.schedule), retry: try retries.text(job.spec.retry)))
         }
         guard !jobs.isEmpty else { return [] }
         return try await write { [jobs, rows] session in

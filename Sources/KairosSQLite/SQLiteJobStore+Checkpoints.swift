@@ -28,6 +28,7 @@ extension SQLiteJobStore: StoreMaintenance {
     /// The writer's own checkpoint threshold, in pages (SQLite's default).
     static let writerAutoCheckpoint = 1_000
 
+    /// Cancelled at any point, it returns without an error, the writer checkpointing again.
     public func runMaintenance() async throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -40,10 +41,6 @@ extension SQLiteJobStore: StoreMaintenance {
         }
         do {
             try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-        } catch let error as DatabaseError {
-            throw mapped(error)
-        }
-        do {
             let pageSize = try await checkpointer.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096 }
             while !Task.isCancelled {
                 let frames = try await checkpointer.writeWithoutTransaction { db in try Self.checkpoint(db, .passive) }
