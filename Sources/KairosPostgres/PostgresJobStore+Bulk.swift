@@ -8,21 +8,10 @@ extension PostgresJobStore {
     /// ``createJob(_:now:)`` would, all or none. A key another process takes meanwhile fails
     /// the batch with `keyConflict` naming it (the live-key index refuses the insert).
     public func createJobs(_ specs: [JobSpec], now: Date) async throws -> [Job] {
-        var keys = Set<String>()
-        var args = TextMemo<JSONValue>()
-        var schedules = TextMemo<Schedule>()
-        var retries = TextMemo<RetryPolicy>()
-        var jobs: [Job] = []
-        var rows: [[Bind]] = []
-        jobs.reserveCapacity(specs.count)
-        rows.reserveCapacity(specs.count)
-        for spec in specs {
-            let job = try Job.created(spec, system: false, now: now)
-            guard keys.insert(spec.key).inserted else { throw Job.keyConflict(spec.key) }
-            jobs.append(job)
-            rows.append(
-                Self.jobBinds(
-                    job, args: try args.text(job.spec.args), schedule: try schedules.text(job.spec.schedule), retry: try retries.text(job.spec.retry)))
+        let batch = try NewJobBatch(specs, now: now)
+        let jobs = batch.jobs
+        let rows = zip(batch.jobs, batch.texts).map { job, texts in
+            Self.jobBinds(job, args: texts.args, schedule: texts.schedule, retry: texts.retry)
         }
         guard !jobs.isEmpty else { return [] }
         return try await write { [jobs, rows] session in

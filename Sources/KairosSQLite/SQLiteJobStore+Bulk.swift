@@ -15,21 +15,9 @@ extension SQLiteJobStore {
     /// 256 MB for the batch and set back after, which keeps a load of a million jobs from
     /// rereading index pages.
     public func createJobs(_ specs: [JobSpec], now: Date) async throws -> [Job] {
-        var keys = Set<String>()
-        var args = TextMemo<JSONValue>()
-        var schedules = TextMemo<Schedule>()
-        var retries = TextMemo<RetryPolicy>()
-        var jobs: [Job] = []
-        var rows: [[DatabaseValue]] = []
-        jobs.reserveCapacity(specs.count)
-        rows.reserveCapacity(specs.count)
-        for spec in specs {
-            let job = try Job.created(spec, system: false, now: now)
-            guard keys.insert(spec.key).inserted else { throw Job.keyConflict(spec.key) }
-            let texts = try JobTexts(args: args.text(job.spec.args), schedule: schedules.text(job.spec.schedule), retry: retries.text(job.spec.retry))
-            jobs.append(job)
-            rows.append(try Self.jobValues(job, texts: texts).map { $0?.databaseValue ?? .null })
-        }
+        let batch = try NewJobBatch(specs, now: now)
+        let jobs = batch.jobs
+        let rows = try zip(batch.jobs, batch.texts).map { job, texts in try Self.jobValues(job, texts: texts).map { $0?.databaseValue ?? .null } }
         return try await write { [jobs, rows] db in
             try db.execute(sql: "PRAGMA cache_size = -262144")
             defer { try? db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheSize)") }

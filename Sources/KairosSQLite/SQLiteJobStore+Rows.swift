@@ -4,12 +4,6 @@ import KairosCore
 import KairosStore
 
 /// A job's JSON columns as stored.
-struct JobTexts {
-    var args: String
-    var schedule: String
-    var retry: String
-}
-
 extension SQLiteJobStore {
     /// The columns of `jobs` in the order ``jobRow(_:)`` and ``decodeJob(_:)`` use.
     static let jobColumns = """

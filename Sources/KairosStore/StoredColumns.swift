@@ -80,16 +80,53 @@ package enum AttemptsColumn {
 
 /// The stored JSON of values a batch of jobs shares (one retry policy, a few schedules): each
 /// distinct value is encoded once, up to ``limit`` of them.
-package struct TextMemo<Value: Hashable & Encodable> {
+struct TextMemo<Value: Hashable & Encodable> {
     static var limit: Int { 4_096 }
     private var texts: [Value: String] = [:]
 
-    package init() {}
+    init() {}
 
-    package mutating func text(_ value: Value) throws -> String {
+    mutating func text(_ value: Value) throws -> String {
         if let text = texts[value] { return text }
         let text = try JSONText.encode(value)
         if texts.count < Self.limit { texts[value] = text }
         return text
+    }
+}
+
+/// A job's JSON columns, encoded.
+package struct JobTexts: Sendable {
+    package var args: String
+    package var schedule: String
+    package var retry: String
+
+    package init(args: String, schedule: String, retry: String) {
+        self.args = args
+        self.schedule = schedule
+        self.retry = retry
+    }
+}
+
+/// New jobs to store in one batch (``JobRepository/createJobs(_:now:)``): each made as
+/// `createJob` makes it (validated, its first fire computed), no key twice (`keyConflict`),
+/// and the JSON columns of each encoded, a value the batch shares once.
+package struct NewJobBatch: Sendable {
+    package private(set) var jobs: [Job] = []
+    package private(set) var texts: [JobTexts] = []
+
+    package init(_ specs: [JobSpec], now: Date) throws {
+        var keys = Set<String>()
+        var args = TextMemo<JSONValue>()
+        var schedules = TextMemo<Schedule>()
+        var retries = TextMemo<RetryPolicy>()
+        jobs.reserveCapacity(specs.count)
+        texts.reserveCapacity(specs.count)
+        for spec in specs {
+            let job = try Job.created(spec, system: false, now: now)
+            guard keys.insert(spec.key).inserted else { throw Job.keyConflict(spec.key) }
+            jobs.append(job)
+            texts.append(
+                JobTexts(args: try args.text(job.spec.args), schedule: try schedules.text(job.spec.schedule), retry: try retries.text(job.spec.retry)))
+        }
     }
 }
