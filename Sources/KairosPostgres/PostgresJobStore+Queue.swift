@@ -143,7 +143,7 @@ extension PostgresJobStore {
         }
         let batch = records
         let ignoredDuplicates = duplicates
-        return try await write { session in
+        let result = try await write { session -> (ignored: [UUID], runs: [UUID: LastRunRecord], deferred: Set<UUID>) in
             let json = try JSONText.records(batch)
             let applied = try await session.rows(
                 """
@@ -188,20 +188,45 @@ extension PostgresJobStore {
                     """, [Bind(try JSONText.records(ignored))])
             }
             // The job's last run: the last final outcome of the batch for each job.
-            var lastRuns: [UUID: LastRunRecord] = [:]
+            var lastRuns = self.pendingLastRuns.withLock { $0 }
             for record in batch where record.kind == "final" {
-                if let jobId = jobOf[record.id] { lastRuns[jobId] = LastRunRecord(id: jobId, lastRunAt: record.startedAt, lastStatus: record.status ?? "") }
+                if let jobId = jobOf[record.id] {
+                    LastRunRecord.merge(LastRunRecord(id: jobId, lastRunAt: record.startedAt, lastStatus: record.status ?? ""), into: &lastRuns)
+                }
             }
-            if !lastRuns.isEmpty {
-                try await session.execute(
-                    """
-                    UPDATE jobs j SET last_run_at = x.last_run_at, last_status = x.last_status
-                    FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE j.id = x.id
-                    """, [Bind(try JSONText.records(Array(lastRuns.values)))])
-            }
+            let deferred = try await self.recordLastRuns(lastRuns, session: session)
             try await self.notifyRunnable(batch.filter { jobOf[$0.id] != nil }, jobOf: jobOf, session: session)
-            return ignored.map(\.id) + ignoredDuplicates
+            return (ignored.map(\.id) + ignoredDuplicates, lastRuns, deferred)
         }
+        pendingLastRuns.withLock { pending in
+            for (id, run) in result.runs where !result.deferred.contains(id) && (pending[id]?.lastRunAt ?? .min) <= run.lastRunAt { pending[id] = nil }
+            for id in result.deferred { if let run = result.runs[id] { LastRunRecord.merge(run, into: &pending) } }
+        }
+        return result.ignored
+    }
+
+    /// Writes the jobs' last runs without waiting for a job row another transaction holds (a
+    /// scheduling pass locks the jobs it fires, and every job that just ran is due again soon):
+    /// waiting there kept the executions of the batch `running` for the length of the pass, so
+    /// the next fires of those jobs found them at `maxInstances` and queued behind them. A run
+    /// whose job row was locked is returned and written with a later batch; a last run never
+    /// goes back in time.
+    private func recordLastRuns(_ runs: [UUID: LastRunRecord], session: Session) async throws -> Set<UUID> {
+        guard !runs.isEmpty else { return [] }
+        let locked = Set(
+            try await session.rows(
+                "SELECT id FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED", [Bind(Array(runs.keys))]
+            ).map { try $0[0].decode(UUID.self) })
+        let writable = runs.values.filter { locked.contains($0.id) }
+        if !writable.isEmpty {
+            try await session.execute(
+                """
+                UPDATE jobs j SET last_run_at = x.last_run_at, last_status = x.last_status
+                FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text)
+                WHERE j.id = x.id AND (j.last_run_at IS NULL OR j.last_run_at <= x.last_run_at)
+                """, [Bind(try JSONText.records(writable))])
+        }
+        return Set(runs.keys).subtracting(locked)
     }
 
     /// After completions: work for any instance's workers when an attempt was queued again
@@ -292,8 +317,14 @@ struct CompletionRecord: Encodable, Sendable {
 }
 
 /// A job's last run (`jsonb_to_recordset` of the jobs update after completions).
-struct LastRunRecord: Encodable {
+struct LastRunRecord: Encodable, Sendable {
     var id: UUID
     var lastRunAt: Int64
     var lastStatus: String
+
+    /// Keeps the later of `run` and the one already in `runs` for its job.
+    static func merge(_ run: LastRunRecord, into runs: inout [UUID: LastRunRecord]) {
+        if let existing = runs[run.id], existing.lastRunAt > run.lastRunAt { return }
+        runs[run.id] = run
+    }
 }

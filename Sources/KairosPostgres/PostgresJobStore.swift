@@ -29,6 +29,9 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     let specs = StoredSpecs()
     /// Who reads ``changes()``.
     let changeSubscribers = ChangeSubscribers()
+    /// Jobs' last runs whose row a scheduling pass held when their batch completed: written
+    /// with the next batch (``complete(_:now:)``).
+    let pendingLastRuns = Locked<[UUID: LastRunRecord]>([:])
     /// How often a transaction that lost a deadlock or a serialization check is run again.
     static let transactionAttempts = 8
     /// Whether ``run()`` has started, and the requests that wait for it.
