@@ -314,6 +314,7 @@ public final class WorkerPool: Service, Sendable {
 
     private func flushLoop() async {
         var failures = 0
+        var failingSince: ContinuousClock.Instant?
         while true {
             await flushWakeup.wait()
             // Cancelled: the store refuses work from a cancelled task, so outcomes not written
@@ -336,19 +337,27 @@ public final class WorkerPool: Service, Sendable {
                     try await store.recordStarts(batch.starts)
                     try await store.complete(batch.completions, now: clock.now())
                     failures = 0
+                    failingSince = nil
                     // A job that was at maxInstances may have queued work to start now.
                     if !batch.completions.isEmpty { wakeup.signal() }
                 } catch {
                     failures += 1
+                    let since = failingSince ?? ContinuousClock.now
+                    failingSince = since
                     logger.error("recording execution outcomes failed", metadata: ["error": "\(error)", "count": "\(batch.completions.count)"])
-                    if failures < 50 {
-                        pending.withLock { $0.putBack(batch) }
-                        try? await Task.sleep(for: .milliseconds(200))
-                    } else {
-                        // About 10 s of failures: the leases of these attempts expire and the
-                        // reaper records them (worker lost, retried where allowed).
+                    // While this instance runs, its heartbeat renews the leases of these attempts:
+                    // an outcome given up on would leave them running for good. So the batch is
+                    // kept and retried (backing off up to 1 s) until the store answers again, and
+                    // given up only when the pool has stopped and the store failed for 10 s: the
+                    // leases then expire and the reaper records them (worker lost, retried where
+                    // allowed).
+                    if pending.withLock({ $0.done }) && ContinuousClock.now - since > .seconds(10) {
                         logger.critical("giving up on recording outcomes", metadata: ["count": "\(batch.completions.count)"])
                         failures = 0
+                        failingSince = nil
+                    } else {
+                        pending.withLock { $0.putBack(batch) }
+                        try? await Task.sleep(for: .milliseconds(min(1000, 200 * failures)))
                     }
                 }
             }
