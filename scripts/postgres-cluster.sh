@@ -1,7 +1,9 @@
 # A throwaway PostgreSQL cluster for the tests, sourced by scripts/test and scripts/with-postgres.
 # pg_start installs PostgreSQL from Debian's packages when it is missing, starts a cluster on
 # 127.0.0.1 on a free port (password authentication over TCP, a random password) and exports
-# KAIROS_TEST_POSTGRES_URL; pg_stop stops it and removes its directory. Every failure is loud.
+# KAIROS_TEST_POSTGRES_URL, and KAIROS_TEST_POSTGRES_CTL (scripts/postgres-throwaway, with which
+# the database-restart tests start a cluster of their own and stop and start it); pg_stop stops it
+# and removes its directory. Every failure is loud.
 
 pg_die() { printf 'postgres-cluster: %s\n' "$*" >&2; exit 1; }
 
@@ -36,11 +38,28 @@ pg_start() {
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
     done
     [ -n "$port" ] || pg_die "found no free port on 127.0.0.1"
-    runuser -u postgres -- "$KAIROS_PG_BIN/pg_ctl" -D "$KAIROS_PG_DATA/data" -l "$KAIROS_PG_DATA/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $KAIROS_PG_DATA -c fsync=off -c max_connections=200" start >/dev/null \
-        || { cat "$KAIROS_PG_DATA/server.log" >&2; pg_die "PostgreSQL did not start"; }
+    # The server's options, kept for pg_server_start after a stop (scripts/postgres-throwaway).
+    printf '%s\n' "-c listen_addresses=127.0.0.1 -p $port -k $KAIROS_PG_DATA -c fsync=off -c max_connections=200" >"$KAIROS_PG_DATA/options"
+    pg_server_start "$KAIROS_PG_DATA" || pg_die "PostgreSQL did not start"
     export KAIROS_TEST_POSTGRES_URL="postgres://postgres:$password@127.0.0.1:$port/postgres"
+    KAIROS_TEST_POSTGRES_CTL="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/postgres-throwaway"
+    export KAIROS_TEST_POSTGRES_CTL
     echo "PostgreSQL $("$KAIROS_PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data $KAIROS_PG_DATA)"
+}
+
+# Starts the server of the cluster in directory $1 (made by pg_start) with its saved options.
+pg_server_start() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    runuser -u postgres -- "$bin/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 30 -o "$(cat "$1/options")" start >/dev/null \
+        || { cat "$1/server.log" >&2; return 1; }
+}
+
+# Stops the server of the cluster in directory $1: fast (clients disconnected, a clean shutdown).
+pg_server_stop() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    runuser -u postgres -- "$bin/pg_ctl" -D "$1/data" -m fast -w -t 30 stop >/dev/null
 }
 
 pg_stop() {
