@@ -12,7 +12,7 @@ import Darwin
 
 extension ServeFleetTests {
     /// The chaos test's lease (`--lease-duration`), renewed every second.
-    static let chaosLease: TimeInterval = 3
+    static let chaosLease: TimeInterval = 5
     /// Seconds from a kill to the next attempt of what it interrupted, at most: reaped within two
     /// leases, then queued behind the job's earlier fires, which another instance's workers may
     /// only see at their next idle poll (5 s; LISTEN/NOTIFY will wake them).
@@ -61,13 +61,15 @@ extension ServeFleetTests {
                 // Every attempt lost with a killed instance: failed `worker lost` and queued again
                 // within two lease periods of the kill, and run again (after the job's earlier
                 // queued fires: a nap job runs one at a time, so its retry may wait behind them).
+                // A live instance whose heartbeat came later than its lease (a stall: two cores
+                // shared with other builds) loses its attempts the same way: they must be retried.
                 var lost = 0
                 for execution in audit.executions {
                     let attempts = execution.attempts
                     for (index, attempt) in attempts.enumerated() where attempt.error?.reason == ExecutionError.workerLost {
                         lost += 1
                         guard let instance = attempt.instanceId, let killed = killedAt[instance] else {
-                            Issue.record("an attempt of an instance that was not killed was failed 'worker lost': \(attempt)")
+                            #expect(index + 1 < attempts.count, "an attempt of a stalled instance, lost, is retried: \(execution)")
                             continue
                         }
                         let reaped = (attempt.finishedAt ?? .distantFuture).timeIntervalSince(killed)
@@ -81,16 +83,10 @@ extension ServeFleetTests {
                 }
                 #expect(lost > 0 || Soak.chaosSeconds < 20, "the kills hit running attempts (\(killedAt.count) kills)")
 
-                // At the receiving server: an attempt delivered twice is one the store records as
-                // never started, because the instance died between sending the request and
-                // recording its start, and so released, not failed, to run again as the same
-                // attempt. Any other repetition is a fire run twice.
-                let repeated = sink.repeatedAttempts.filter { copies in
-                    !killedAt.values.contains { kill in
-                        copies[0].receivedAt <= kill && kill.timeIntervalSince(copies[0].receivedAt) < 1
-                    }
-                }
-                #expect(repeated.isEmpty, "no attempt delivered twice except one in flight at a kill: \(repeated.prefix(3))")
+                // At the receiving server: an attempt in flight at a kill is failed `worker lost`
+                // and retried as a new attempt (http.request records its start before it sends),
+                // so no attempt arrives twice.
+                #expect(sink.repeatedAttempts.isEmpty, "no attempt delivered twice: \(sink.repeatedAttempts.prefix(3))")
                 let ids = Set(everything.executions.map { $0.id.uuidString.lowercased() })
                 #expect(sink.deliveries.allSatisfy { ids.contains($0.executionId) }, "every delivery is an execution in history")
             }
