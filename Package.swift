@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "KairosStore", dependencies: ["KairosCore"]),
         // The conformance suite every store driver passes (test support, uses Swift Testing).
         .target(name: "KairosStoreConformance", dependencies: ["KairosStore"]),
-        // Helpers shared by the test targets (bounded waits).
+        // Helpers shared by the test targets (bounded waits, `kairos` processes).
         .target(name: "KairosTestSupport", dependencies: ["KairosEngine"]),
         // The in-memory driver: the smallest correct store, for tests and embedders.
         .target(name: "MemoryJobStore", dependencies: ["KairosStore"]),
@@ -114,9 +114,13 @@ let package = Package(
         .testTarget(
             name: "KairosPostgresTests",
             dependencies: [
-                "kairos", "KairosEngine", "KairosPostgres", "KairosStoreConformance",
+                "kairos", "KairosEngine", "KairosPostgres", "KairosStoreConformance", "KairosTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(

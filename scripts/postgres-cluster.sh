@@ -1,7 +1,9 @@
 # A throwaway PostgreSQL cluster for the tests, sourced by scripts/test and scripts/with-postgres.
 # pg_start installs PostgreSQL from Debian's packages when it is missing, starts a cluster on
 # 127.0.0.1 on a free port (password authentication over TCP, a random password) and exports
-# KAIROS_TEST_POSTGRES_URL; pg_stop stops it and removes its directory. Every failure is loud.
+# KAIROS_TEST_POSTGRES_URL, and KAIROS_TEST_POSTGRES_CTL (scripts/postgres-throwaway, with which
+# the database-restart tests start a cluster of their own and stop and start it); pg_stop stops it
+# and removes its directory. Every failure is loud.
 
 pg_die() { printf 'postgres-cluster: %s\n' "$*" >&2; exit 1; }
 
@@ -30,17 +32,43 @@ pg_start() {
         --auth-local=trust --auth-host=scram-sha-256 --pwfile="$password_file" >"$KAIROS_PG_DATA/initdb.log" 2>&1 \
         || { cat "$KAIROS_PG_DATA/initdb.log" >&2; pg_die "initdb failed"; }
     rm -f "$password_file"
-    local candidate
-    for _ in $(seq 1 50); do
-        candidate=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+    # A port below the kernel's ephemeral range (32768-60999 here), which outgoing connections
+    # and servers on port 0 draw from: one of those could take the port between the probe and
+    # the start, and a restarted server must find its port free again. Another cluster can
+    # still win the race: then the start is tried again on another port.
+    local candidate attempt
+    for attempt in 1 2 3 4 5; do
+        port=""
+        for _ in $(seq 1 50); do
+            candidate=$((20000 + RANDOM % 12000))
+            if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+        done
+        [ -n "$port" ] || pg_die "found no free port on 127.0.0.1"
+        # The server's options, kept for pg_server_start after a stop (scripts/postgres-throwaway).
+        printf '%s\n' "-c listen_addresses=127.0.0.1 -p $port -k $KAIROS_PG_DATA -c fsync=off -c max_connections=200" >"$KAIROS_PG_DATA/options"
+        pg_server_start "$KAIROS_PG_DATA" 2>"$KAIROS_PG_DATA/start.err" && break
+        grep -q "Address already in use" "$KAIROS_PG_DATA/start.err" && [ "$attempt" -lt 5 ] || { cat "$KAIROS_PG_DATA/start.err" >&2; pg_die "PostgreSQL did not start"; }
+        rm -f "$KAIROS_PG_DATA/server.log"
     done
-    [ -n "$port" ] || pg_die "found no free port on 127.0.0.1"
-    runuser -u postgres -- "$KAIROS_PG_BIN/pg_ctl" -D "$KAIROS_PG_DATA/data" -l "$KAIROS_PG_DATA/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $KAIROS_PG_DATA -c fsync=off -c max_connections=200" start >/dev/null \
-        || { cat "$KAIROS_PG_DATA/server.log" >&2; pg_die "PostgreSQL did not start"; }
     export KAIROS_TEST_POSTGRES_URL="postgres://postgres:$password@127.0.0.1:$port/postgres"
+    KAIROS_TEST_POSTGRES_CTL="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/postgres-throwaway"
+    export KAIROS_TEST_POSTGRES_CTL
     echo "PostgreSQL $("$KAIROS_PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data $KAIROS_PG_DATA)"
+}
+
+# Starts the server of the cluster in directory $1 (made by pg_start) with its saved options.
+pg_server_start() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    runuser -u postgres -- "$bin/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 30 -o "$(cat "$1/options")" start >/dev/null \
+        || { cat "$1/server.log" >&2; return 1; }
+}
+
+# Stops the server of the cluster in directory $1: fast (clients disconnected, a clean shutdown).
+pg_server_stop() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    runuser -u postgres -- "$bin/pg_ctl" -D "$1/data" -m fast -w -t 30 stop >/dev/null
 }
 
 pg_stop() {

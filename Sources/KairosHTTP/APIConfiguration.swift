@@ -12,10 +12,13 @@ public struct APIConfiguration: Sendable {
     public var publicMetrics: Bool
     /// Seconds a verified key is trusted before the store is read again.
     public var keyCacheTTL: TimeInterval
+    /// Seconds `/ready` waits for the store before answering 503 (a database that is down can
+    /// keep a request waiting for a connection much longer).
+    public var readyTimeout: TimeInterval
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, authEnabled: Bool = true,
-        publicMetrics: Bool = false, keyCacheTTL: TimeInterval = 5
+        publicMetrics: Bool = false, keyCacheTTL: TimeInterval = 5, readyTimeout: TimeInterval = 2
     ) {
         self.host = host
         self.port = port
@@ -23,6 +26,7 @@ public struct APIConfiguration: Sendable {
         self.authEnabled = authEnabled
         self.publicMetrics = publicMetrics
         self.keyCacheTTL = keyCacheTTL
+        self.readyTimeout = readyTimeout
     }
 
     /// Whether `host` only accepts connections from this machine.

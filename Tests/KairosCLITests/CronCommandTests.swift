@@ -1,4 +1,5 @@
 import Foundation
+import KairosTestSupport
 import Testing
 
 /// `kairos cron …` and `kairos bench cron`, run as processes.

@@ -1,4 +1,5 @@
 import Foundation
+import KairosTestSupport
 import Testing
 
 /// Commands that open a store file directly refuse one that does not exist, unless told to

@@ -1,4 +1,5 @@
 import Foundation
+import KairosTestSupport
 import Testing
 
 /// Command lines as README.md writes them, run against a real `kairos serve`: each form the

@@ -1,6 +1,7 @@
 import Foundation
 import KairosSQLite
 import KairosStore
+import KairosTestSupport
 import Testing
 
 /// `kairos bench seed`, run as a process, then read through the store.

@@ -221,12 +221,12 @@ struct PostgresStoreConfigurationTests {
     }
 }
 
-/// Every execution in history, following cursors.
-func allExecutions(_ store: any JobStore) async throws -> [Execution] {
+/// Every execution in history (of `statuses`, or all), following cursors.
+func allExecutions(_ store: any JobStore, statuses: Set<ExecutionStatus> = []) async throws -> [Execution] {
     var items: [Execution] = []
     var cursor: String?
     for _ in 0..<1_000 {
-        let page = try await store.history(HistoryQuery(limit: 500, cursor: cursor))
+        let page = try await store.history(HistoryQuery(statuses: statuses, limit: 500, cursor: cursor))
         items += page.items
         guard let next = page.nextCursor else { return items }
         cursor = next

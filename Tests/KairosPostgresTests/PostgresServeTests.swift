@@ -2,90 +2,35 @@ import Foundation
 import KairosCore
 import KairosPostgres
 import KairosStore
+import KairosTestSupport
 import Testing
 
 /// `kairos migrate` and `kairos serve` on a PostgreSQL database, as processes.
 @Suite("kairos on PostgreSQL (processes)")
 struct PostgresServeTests {
-    /// The `kairos` executable built next to the test bundle.
-    static func executable() throws -> URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("kairos")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        Issue.record("kairos executable not found near \(CommandLine.arguments[0]); run swift build first")
-        throw TestServer.MissingServer()
-    }
-
-    /// `kairos` with `arguments`, its output going to files in `directory`.
-    static func start(_ arguments: [String], in directory: URL, name: String) throws -> Process {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).out").path, contents: nil)
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).err").path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).out"))
-        process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).err"))
-        try process.run()
-        return process
-    }
-
-    static func output(_ directory: URL, _ name: String) -> String {
-        (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? ""
-    }
-
-    /// Waits (bounded) until `condition` holds.
-    static func eventually(within seconds: Double, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return condition()
-    }
-
     @Test("kairos migrate, then two kairos serve on one database: every fire once, both stop with exit 0, no password printed")
     func migrateAndServeTwice() async throws {
-        try await withFreshDatabase { configuration in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-pg-serve-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
+        try await ServeFleet.withFleet { fleet, configuration in
             let password = try #require(configuration.password, "the test server has a password (scripts/test sets one)")
-            var url = try #require(URLComponents(string: try TestServer.url()))
-            url.path = "/\(configuration.database)"
-            let store = try #require(url.string)
-            try """
+            let jobs = try fleet.write(
+                "jobs.yaml",
+                """
                 jobs:
                   - key: tick
                     task: system.noop
                     schedule: {type: interval, seconds: 1}
-                """.write(to: directory.appendingPathComponent("jobs.yaml"), atomically: true, encoding: .utf8)
+                """)
 
-            let migrate = try Self.start(["migrate", "--store", store], in: directory, name: "migrate")
-            migrate.waitUntilExit()
-            #expect(migrate.terminationStatus == 0, "\(Self.output(directory, "migrate.err"))")
-            #expect(Self.output(directory, "migrate.out").contains("applied v1-"), "\(Self.output(directory, "migrate.out"))")
+            let migrate = try await KairosProcess.run(["migrate", "--store", fleet.store])
+            #expect(migrate.status == 0, "\(migrate.stderr)")
+            #expect(migrate.stdout.contains("applied v1-"), "\(migrate.stdout)")
 
-            let servers = try (1...2).map { index in
-                try Self.start(
-                    ["serve", "--store", store, "--roles", "scheduler,worker", "--jobs", "jobs.yaml", "--pg-pool-size", "3", "--log-level", "warning"],
-                    in: directory, name: "serve\(index)")
-            }
-            let serving = try await Self.eventually(within: 20) {
-                (1...2).allSatisfy { Self.output(directory, "serve\($0).out").contains("kairos: serving postgres://") }
-            }
-            #expect(serving, "both serve: \(Self.output(directory, "serve1.err")) \(Self.output(directory, "serve2.err"))")
+            let servers = try await fleet.start(["scheduler,worker", "scheduler,worker"], ["--jobs", jobs, "--pg-pool-size", "3"])
+            #expect(servers.allSatisfy { $0.stdout.contains("kairos: serving postgres://") })
             try await Task.sleep(for: .seconds(3))
-            for server in servers { server.terminate() }
-            for (index, server) in servers.enumerated() {
-                let exited = try await Self.eventually(within: 20) { !server.isRunning }
-                #expect(exited && server.terminationStatus == 0, "serve \(index + 1) stops with exit 0: \(Self.output(directory, "serve\(index + 1).err"))")
-            }
-            for name in ["migrate.out", "migrate.err", "serve1.out", "serve1.err", "serve2.out", "serve2.err"] {
-                #expect(!Self.output(directory, name).contains(password), "\(name) never shows the password")
+            #expect(try await fleet.stopAll(within: 20), "both stop with exit 0")
+            for output in [migrate.stdout, migrate.stderr] + servers.flatMap({ [$0.stdout, $0.stderr] }) {
+                #expect(!output.contains(password), "no output shows the password")
             }
 
             try await withHandles(configuration) { handles in

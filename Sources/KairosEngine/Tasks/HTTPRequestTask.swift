@@ -18,6 +18,8 @@ import NIOPosix
 /// ```
 public struct HTTPRequestTask: KairosTask {
     public let name = "http.request"
+    /// The program runs outside this process: its start is recorded first (``KairosTask/recordsStartBeforeRunning``).
+    public var recordsStartBeforeRunning: Bool { true }
     public static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
     public static let defaultTimeout: Double = 30
     /// Bytes of the response body kept for the result.

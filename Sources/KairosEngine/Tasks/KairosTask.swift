@@ -58,9 +58,18 @@ public protocol KairosTask: Sendable {
     var argumentSchema: JSONValue { get }
     func validate(args: JSONValue) throws(ValidationError)
     func run(args: JSONValue, context: TaskContext) async throws -> String?
+    /// Whether an attempt's start is written to the store before the task runs (`false` by
+    /// default: starts are written in batches, after the attempts have begun). `true` for a
+    /// task whose effects reach outside (a request sent, a program run): should its instance
+    /// die at once, the store then knows the attempt ran (failed `worker lost`, retried only as
+    /// the job allows) instead of taking it for a claim that never started and releasing it to
+    /// run again as the same attempt. Costs each attempt a write and a read before it runs (the
+    /// read checks that the claim is still this instance's).
+    var recordsStartBeforeRunning: Bool { get }
 }
 
 extension KairosTask {
     public var summary: String { "" }
     public var argumentSchema: JSONValue { ["type": "object"] }
+    public var recordsStartBeforeRunning: Bool { false }
 }

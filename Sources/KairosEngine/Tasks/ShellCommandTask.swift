@@ -18,6 +18,8 @@ import KairosCore
 /// ```
 public struct ShellCommandTask: KairosTask {
     public let name = "shell.command"
+    /// The program runs outside this process: its start is recorded first (``KairosTask/recordsStartBeforeRunning``).
+    public var recordsStartBeforeRunning: Bool { true }
     public let allowed: Bool
     /// Bytes of stdout and of stderr kept (the tail).
     static let tailBytes = 4096

@@ -1,9 +1,14 @@
+import Foundation
 import KairosStore
 
 /// What the flush loop writes next: attempt starts and outcomes, in arrival order.
 struct PendingWrites: Sendable {
     var starts: [AttemptStart] = []
     var completions: [Completion] = []
+    /// Attempts waiting for their start to be written before they run
+    /// (``KairosTask/recordsStartBeforeRunning``): resumed with `true` once it is, `false` when
+    /// it never will be (the pool was cancelled or is stopping while the store fails).
+    var startWaiters: [(executionId: UUID, continuation: CheckedContinuation<Bool, Never>)] = []
     var done = false
 
     var count: Int { starts.count + completions.count }
@@ -15,14 +20,27 @@ struct PendingWrites: Sendable {
         defer {
             starts.removeAll(keepingCapacity: true)
             completions.removeAll(keepingCapacity: true)
+            startWaiters.removeAll()
         }
         let finished = Set(completions.lazy.filter { if case .released = $0.outcome { false } else { true } }.map(\.executionId))
-        return PendingWrites(starts: starts.filter { !finished.contains($0.executionId) }, completions: completions)
+        return PendingWrites(starts: starts.filter { !finished.contains($0.executionId) }, completions: completions, startWaiters: startWaiters)
     }
 
     /// A batch that could not be written goes back in front of what came since.
     mutating func putBack(_ batch: PendingWrites) {
         starts.insert(contentsOf: batch.starts, at: 0)
         completions.insert(contentsOf: batch.completions, at: 0)
+        startWaiters.insert(contentsOf: batch.startWaiters, at: 0)
+    }
+
+    /// Resumes the attempts waiting for their starts: `recorded` says whether they were written
+    /// (when not, their starts are dropped: those attempts do not run).
+    mutating func resumeStartWaiters(recorded: Bool) {
+        if !recorded {
+            let abandoned = Set(startWaiters.map(\.executionId))
+            starts.removeAll { abandoned.contains($0.executionId) }
+        }
+        for waiter in startWaiters { waiter.continuation.resume(returning: recorded) }
+        startWaiters.removeAll()
     }
 }

@@ -13,7 +13,7 @@ import Synchronization
 /// running ones finish within `shutdownGrace`, then cancel them (recorded failed, reason
 /// `shutdown`, retried if the job allows), flush every outcome and return.
 public final class WorkerPool: Service, Sendable {
-    private let store: any ExecutionQueue
+    private let store: any ExecutionQueue & ExecutionHistory
     private let clock: any EngineClock
     private let events: EventBus
     private let registry: TaskRegistry
@@ -30,7 +30,7 @@ public final class WorkerPool: Service, Sendable {
     /// The scheduler's loop while it waits for room in this pool (``wakeWhenRoom(_:)``).
     private let roomWaiter = Locked<Wakeup?>(nil)
 
-    init(store: any ExecutionQueue, clock: any EngineClock, events: EventBus, registry: TaskRegistry, configuration: EngineConfiguration, logger: Logger) {
+    init(store: any ExecutionQueue & ExecutionHistory, clock: any EngineClock, events: EventBus, registry: TaskRegistry, configuration: EngineConfiguration, logger: Logger) {
         self.store = store
         self.clock = clock
         self.events = events
@@ -243,13 +243,50 @@ public final class WorkerPool: Service, Sendable {
         if count == 1 { flushWakeup.signal() }
     }
 
+    /// Writes `start` with the next batch and waits until it is written; `false` when it never
+    /// will be (the pool was cancelled meanwhile).
+    private func recordBeforeRunning(_ start: AttemptStart) async -> Bool {
+        await withCheckedContinuation { continuation in
+            pending.withLock { pending in
+                if pending.done {
+                    continuation.resume(returning: false)
+                } else {
+                    pending.starts.append(start)
+                    pending.startWaiters.append((start.executionId, continuation))
+                }
+            }
+            flushWakeup.signal()
+        }
+    }
+
+    /// Whether this instance still holds `start`'s attempt, started, as the store says now. A
+    /// claim whose lease expired before its start was written (this instance stalled for a
+    /// lease period) may have been released and claimed again elsewhere, as the same attempt:
+    /// its start then matched nothing, and running it here would run it twice.
+    private func holds(_ start: AttemptStart) async -> Bool {
+        guard let stored = try? await store.execution(id: start.executionId) else { return false }
+        return stored.status == .running && stored.instanceId == start.instanceId && stored.attempt == start.attempt && stored.startedAt != nil
+    }
+
     /// Runs one attempt; `nil` when it was abandoned meanwhile.
     private func execute(_ claimed: ClaimedExecution, in slot: WorkerSlot) async -> Completion? {
         let startedAt = clock.now()
-        record(AttemptStart(executionId: claimed.execution.id, instanceId: configuration.instanceId, attempt: claimed.execution.attempt, startedAt: startedAt))
+        let start = AttemptStart(executionId: claimed.execution.id, instanceId: configuration.instanceId, attempt: claimed.execution.attempt, startedAt: startedAt)
+        let task = registry.task(named: claimed.job.spec.task)
+        if task?.recordsStartBeforeRunning == true {
+            guard await recordBeforeRunning(start), await holds(start) else {
+                // Never started: the claim goes back to the queue (its lease, if the release
+                // cannot be written either; the store ignores it if the claim is not ours).
+                return Completion(
+                    executionId: claimed.execution.id, instanceId: configuration.instanceId, attempt: claimed.execution.attempt,
+                    startedAt: startedAt, finishedAt: startedAt, outcome: .released(runAfter: claimed.execution.runAfter))
+            }
+        } else {
+            record(start)
+        }
         events.emit(.executionStarted(running(claimed, startedAt: startedAt)))
         let attemptResult: AttemptResult
-        if let task = registry.task(named: claimed.job.spec.task) {
+        if let task {
             let execution = claimed.execution
             let context = TaskContext(
                 jobId: execution.jobId, jobKey: execution.jobKey, executionId: execution.id, attempt: execution.attempt,
@@ -314,41 +351,62 @@ public final class WorkerPool: Service, Sendable {
 
     private func flushLoop() async {
         var failures = 0
+        var failingSince: ContinuousClock.Instant?
         while true {
             await flushWakeup.wait()
             // Cancelled: the store refuses work from a cancelled task, so outcomes not written
             // yet are left to lease expiry (the reaper records them as `worker lost`).
-            if Task.isCancelled { return }
+            if Task.isCancelled {
+                pending.withLock {
+                    $0.done = true
+                    $0.resumeStartWaiters(recorded: false)
+                }
+                return
+            }
             // Batch outcomes that finish together: wait while they keep arriving (a burst is
             // being run; writing now would compete with it), at most 250 ms.
             // Real time, not the engine clock: this is about I/O batching, not schedules.
             let windowEnd = ContinuousClock.now + .milliseconds(250)
             var seen = -1
             while !pending.withLock({ $0.done }), ContinuousClock.now < windowEnd {
-                let count = pending.withLock { $0.count }
-                if count == seen || count >= 5000 { break }
+                // An attempt waiting for its start to be written: no batching window.
+                let (count, waiting) = pending.withLock { ($0.count, !$0.startWaiters.isEmpty) }
+                if count == seen || count >= 5000 || waiting { break }
                 seen = count
                 try? await Task.sleep(for: .milliseconds(5))
             }
-            let batch = pending.withLock { $0.take() }
+            var batch = pending.withLock { $0.take() }
             if !batch.isEmpty {
                 do {
                     try await store.recordStarts(batch.starts)
+                    batch.resumeStartWaiters(recorded: true)
                     try await store.complete(batch.completions, now: clock.now())
                     failures = 0
+                    failingSince = nil
                     // A job that was at maxInstances may have queued work to start now.
                     if !batch.completions.isEmpty { wakeup.signal() }
                 } catch {
                     failures += 1
+                    let since = failingSince ?? ContinuousClock.now
+                    failingSince = since
                     logger.error("recording execution outcomes failed", metadata: ["error": "\(error)", "count": "\(batch.completions.count)"])
-                    if failures < 50 {
-                        pending.withLock { $0.putBack(batch) }
-                        try? await Task.sleep(for: .milliseconds(200))
-                    } else {
-                        // About 10 s of failures: the leases of these attempts expire and the
-                        // reaper records them (worker lost, retried where allowed).
+                    // While this instance runs, its heartbeat renews the leases of these attempts:
+                    // an outcome given up on would leave them running for good. So the batch is
+                    // kept and retried (backing off up to 1 s) until the store answers again, and
+                    // given up only when the pool has stopped and the store failed for 10 s: the
+                    // leases then expire and the reaper records them (worker lost, retried where
+                    // allowed).
+                    if pending.withLock({ $0.done }) && ContinuousClock.now - since > .seconds(10) {
                         logger.critical("giving up on recording outcomes", metadata: ["count": "\(batch.completions.count)"])
+                        batch.resumeStartWaiters(recorded: false)
                         failures = 0
+                        failingSince = nil
+                    } else {
+                        // Stopping: attempts waiting for their start to be written are released
+                        // instead of waiting for the store.
+                        if shutdownRequested.load(ordering: .relaxed) { batch.resumeStartWaiters(recorded: false) }
+                        pending.withLock { $0.putBack(batch) }
+                        try? await Task.sleep(for: .milliseconds(min(1000, 200 * failures)))
                     }
                 }
             }

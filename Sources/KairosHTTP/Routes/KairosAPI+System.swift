@@ -12,12 +12,7 @@ extension KairosAPI {
 
         table.add(.get, "/ready", .open) { request, _ in
             try request.checkQuery(allowed: [])
-            let migrations: [String]
-            do {
-                migrations = try await store.appliedMigrations()
-            } catch {
-                throw APIError(.unavailable, "the store is not reachable: \(error)")
-            }
+            let migrations = try await readMigrations()
             guard !migrations.isEmpty else { throw APIError(.unavailable, "the store has no migrations applied") }
             return try Response.json(ReadyResource(status: "ready", migrations: migrations))
         }
@@ -36,6 +31,29 @@ extension KairosAPI {
         table.add(.get, "/openapi.json", .open) { request, _ in
             try request.checkQuery(allowed: [])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: document))
+        }
+    }
+
+    /// The store's applied migrations, read from the store on every call (no cached answer:
+    /// `/ready` says whether the store answers now), or 503 naming the cause when the read fails
+    /// or takes longer than ``APIConfiguration/readyTimeout`` (the read is then cancelled).
+    func readMigrations() async throws -> [String] {
+        let (store, timeout) = (store, configuration.readyTimeout)
+        let outcome = await withTaskGroup(of: Result<[String], any Error>?.self) { group in
+            group.addTask {
+                do { return .success(try await store.appliedMigrations()) } catch { return .failure(error) }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(timeout))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
+        }
+        switch outcome {
+        case .success(let migrations): return migrations
+        case .failure(let error): throw APIError(.unavailable, "the store is not reachable: \(error)")
+        case nil: throw APIError(.unavailable, "the store did not answer within \(timeout) s")
         }
     }
 

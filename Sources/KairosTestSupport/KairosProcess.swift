@@ -7,22 +7,23 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs the `kairos` executable built next to the test bundle and captures its output.
+/// Runs the `kairos` executable built next to the test bundle and captures its output (the
+/// CLI tests and the PostgreSQL process tests).
 ///
 /// Children are started with ``ChildSpawn`` (`posix_spawn`), their output read with `poll` and
 /// `read` retried on EINTR, never with Foundation's `Process` and `FileHandle`: on Linux
 /// `Process.run()` crashed (signal 11 in `memcpy`) when tests launched several at once, even
 /// one at a time under a lock, and `FileHandle.readDataToEndOfFile()` traps on an interrupted
 /// read.
-struct KairosProcess {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public struct KairosProcess {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// The products directory (`.build/<config>`) holds both the test bundle and `kairos`.
-    static let executable: String = {
+    public static let executable: String = {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = directory.appendingPathComponent("kairos")
@@ -33,7 +34,7 @@ struct KairosProcess {
     }()
 
     /// Starts `kairos` with `arguments`; `environment` replaces the inherited one.
-    static func spawn(_ arguments: [String], environment: [String: String]?, stdin: Int32?, stdout: Int32, stderr: Int32) throws -> pid_t {
+    public static func spawn(_ arguments: [String], environment: [String: String]?, stdin: Int32?, stdout: Int32, stderr: Int32) throws -> pid_t {
         try ChildSpawn.spawn(
             executable: executable, argv: [executable] + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
             stdin: stdin, stdout: stdout, stderr: stderr, ownProcessGroup: false)
@@ -42,21 +43,28 @@ struct KairosProcess {
     /// Runs `kairos` to the end, off Swift's cooperative thread pool: a test blocking those
     /// threads (two on this machine) would stall every other test of the process meanwhile.
     /// `environment` replaces the inherited one; stdout and stderr are read concurrently.
-    static func run(_ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) async throws -> Result {
+    public static func run(_ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) async throws -> Result {
+        try await run(program: executable, arguments, environment: environment, stdin: stdin)
+    }
+
+    /// Runs another program (`program`: its path) the same way.
+    public static func run(program: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Swift.Result { try runBlocking(arguments, environment: environment, stdin: stdin) })
+                continuation.resume(with: Swift.Result { try runBlocking(program, arguments, environment: environment, stdin: stdin) })
             }
         }
     }
 
-    private static func runBlocking(_ arguments: [String], environment: [String: String]?, stdin: String?) throws -> Result {
+    private static func runBlocking(_ program: String, _ arguments: [String], environment: [String: String]?, stdin: String?) throws -> Result {
         let out = try ChildSpawn.makePipe()
         let err = try ChildSpawn.makePipe()
         let input = try stdin.map { _ in try ChildSpawn.makePipe(blockingRead: true) }
         let pid: pid_t
         do {
-            pid = try spawn(arguments, environment: environment, stdin: input?.read, stdout: out.write, stderr: err.write)
+            pid = try ChildSpawn.spawn(
+                executable: program, argv: [program] + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                stdin: input?.read, stdout: out.write, stderr: err.write, ownProcessGroup: false)
         } catch {
             for fd in [out.read, out.write, err.read, err.write, input?.read, input?.write].compactMap({ $0 }) { close(fd) }
             throw error
@@ -120,14 +128,14 @@ struct KairosProcess {
     }
 
     /// Waits for `pid` to exit: its exit code, or 128 + the signal that ended it.
-    static func wait(_ pid: pid_t) -> Int32 {
+    public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return exitCode(status)
     }
 
     /// A `waitpid` status as a shell reports it: the exit code, or 128 + the signal.
-    static func exitCode(_ status: Int32) -> Int32 {
+    public static func exitCode(_ status: Int32) -> Int32 {
         let signal = status & 0x7F
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
