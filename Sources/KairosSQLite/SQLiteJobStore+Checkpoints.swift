@@ -7,8 +7,9 @@ import KairosStore
 /// SQLite appends every commit to the write-ahead log, and by default the committing
 /// connection copies the log back into the database file (a checkpoint, with two `fsync`s)
 /// whenever it passes 1,000 pages. Here that connection is the store's only writer, so under
-/// load a share of every commit was spent checkpointing while no other write could run (a
-/// third of the writer's time in `kairos bench dispatch --overload`, docs/PERFORMANCE.md).
+/// load a share of every commit was spent checkpointing while no other write could run
+/// (commits took a quarter of the writer's time in `kairos bench dispatch --overload`, mostly
+/// this copy; docs/PERFORMANCE.md).
 ///
 /// While ``runMaintenance()`` runs, the writer does not checkpoint; a connection of its own
 /// does, every ``checkpointInterval``, in passive mode (it never blocks the writer or a
