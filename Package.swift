@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MemoryJobStore", targets: ["MemoryJobStore"]),
         .library(name: "KairosEngine", targets: ["KairosEngine"]),
         .library(name: "KairosHTTP", targets: ["KairosHTTP"]),
+        .library(name: "KairosDashboard", targets: ["KairosDashboard"]),
         .executable(name: "kairos", targets: ["kairos"]),
     ],
     dependencies: [
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Schedules, cron, misfire and retry policies, job and execution value types. Pure Swift, no I/O.
@@ -83,11 +85,21 @@ let package = Package(
             ],
             resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
+        // The web dashboard served beside the API: pages, sessions, CSRF (docs/DASHBOARD.md).
+        .target(
+            name: "KairosDashboard",
+            dependencies: [
+                "KairosHTTP", "KairosEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.embedInCode("Templates"), .embedInCode("Assets")]
+        ),
         // The thin command-line executable.
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosCore", "KairosStore", "KairosSQLite", "KairosPostgres", "KairosEngine", "KairosHTTP",
+                "KairosCore", "KairosStore", "KairosSQLite", "KairosPostgres", "KairosEngine", "KairosHTTP", "KairosDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -139,6 +151,17 @@ let package = Package(
                 "KairosHTTP", "KairosSQLite", "KairosTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The dashboard over loopback: sessions, CSRF, roles, escaping, security headers.
+        .testTarget(
+            name: "KairosDashboardTests",
+            dependencies: [
+                "KairosDashboard", "KairosHTTP", "KairosSQLite", "KairosTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

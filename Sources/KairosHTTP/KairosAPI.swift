@@ -19,7 +19,10 @@ import Prometheus
 public struct KairosAPI: Sendable {
     public let engine: KairosEngine
     public let configuration: APIConfiguration
-    let authenticator: APIKeyAuthenticator
+    /// Verifies keys and roles; shared with what ``additions`` serve.
+    public let authenticator: APIKeyAuthenticator
+    /// Served beside the API on the same router (the dashboard), outside the OpenAPI document.
+    public var additions: [any APIAddition] = []
     let metrics: PrometheusCollectorRegistry?
     let jobJSON = JobJSONWriter()
 
@@ -41,13 +44,15 @@ public struct KairosAPI: Sendable {
         router.add(middleware: RequestMetricsMiddleware())
         let index = RouteIndex()
         router.add(middleware: ProblemMiddleware(routes: index))
-        var table = RouteTable(router: router, authenticator: configuration.authEnabled ? authenticator : nil)
+        var table = RouteTable(
+            router: router, authenticator: configuration.authEnabled ? authenticator : nil, credentials: additions.first)
         addJobRoutes(to: &table)
         addExecutionRoutes(to: &table)
         addSchedulerRoutes(to: &table)
         addKeyRoutes(to: &table)
         addSystemRoutes(to: &table)
         index.set(table.routes)
+        for addition in additions { addition.addRoutes(to: router) }
         return (router, table.routes)
     }
 

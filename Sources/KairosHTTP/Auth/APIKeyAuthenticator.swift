@@ -18,7 +18,7 @@ public final class APIKeyAuthenticator: Sendable {
     }
 
     /// The valid key of a request, or an `unauthorized` error saying what is wrong.
-    func authenticate(_ authorization: String?) async throws -> APIKeyRecord {
+    public func authenticate(_ authorization: String?) async throws -> APIKeyRecord {
         guard let authorization, !authorization.isEmpty else {
             throw APIError(.unauthorized, "this route needs an API key: send Authorization: Bearer <key>")
         }
@@ -45,6 +45,16 @@ public final class APIKeyAuthenticator: Sendable {
             cache[secret] = (record, now)
         }
         return record
+    }
+
+    /// The valid key of a request if it has at least `required`: `unauthorized` without a valid
+    /// key, `forbidden` below the role. The one role check of the API and the dashboard.
+    public func authorize(_ authorization: String?, for required: APIKeyRole) async throws -> APIKeyRecord {
+        let key = try await authenticate(authorization)
+        guard key.role >= required else {
+            throw APIError(.forbidden, "this route needs the \(required.rawValue) role; the key '\(key.prefix)…' (\(key.name)) has \(key.role.rawValue)")
+        }
+        return key
     }
 
     /// Forgets a key at once (after revoking it).

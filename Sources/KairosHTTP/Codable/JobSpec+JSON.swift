@@ -6,7 +6,7 @@ import KairosEngine
 extension JobSpec {
     /// Decodes a job from a JSON value, reporting every invalid field (422): when a field is
     /// bad, the task's own argument issues are reported with it, not after it is fixed.
-    static func from(json: JSONValue, registry: TaskRegistry) throws -> JobSpec {
+    public static func from(json: JSONValue, registry: TaskRegistry) throws -> JobSpec {
         guard case .object = json else {
             throw APIError(.validationFailed, "a job must be a JSON object, got \(json.typeName)",
                 issues: [FieldIssue(field: "", code: "invalidType", message: "the body must be a JSON object")])
@@ -22,7 +22,7 @@ extension JobSpec {
     }
 
     /// The spec as a JSON value (for merge patches).
-    var jsonValue: JSONValue {
+    public var jsonValue: JSONValue {
         get throws { try JSONCoding.decoder.decode(JSONValue.self, from: JSONCoding.encoder.encode(self)) }
     }
 }

@@ -24,11 +24,13 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
 struct RouteTable {
     let router: Router<APIRequestContext>
     let authenticator: APIKeyAuthenticator?
+    let credentials: (any APIAddition)?
     private(set) var routes: [APIRoute] = []
 
-    init(router: Router<APIRequestContext>, authenticator: APIKeyAuthenticator?) {
+    init(router: Router<APIRequestContext>, authenticator: APIKeyAuthenticator?, credentials: (any APIAddition)?) {
         self.router = router
         self.authenticator = authenticator
+        self.credentials = credentials
     }
 
     mutating func add(
@@ -37,14 +39,13 @@ struct RouteTable {
     ) {
         routes.append(APIRoute(method: method, path: path, access: access))
         let authenticator = self.authenticator
+        let credentials = self.credentials
         router.on(RouterPath(path), method: method) { request, context -> Response in
             var context = context
             if case .role(let required) = access, let authenticator {
-                let key = try await authenticator.authenticate(request.headers[.authorization])
-                guard key.role >= required else {
-                    throw APIError(.forbidden, "this route needs the \(required.rawValue) role; the key '\(key.prefix)…' (\(key.name)) has \(key.role.rawValue)")
-                }
-                context.apiKey = key
+                var authorization = request.headers[.authorization]
+                if authorization == nil, let credentials { authorization = await credentials.authorization(for: request) }
+                context.apiKey = try await authenticator.authorize(authorization, for: required)
             }
             var request = request
             return try await handler(&request, context)

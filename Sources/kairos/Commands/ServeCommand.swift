@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import KairosCore
+import KairosDashboard
 import KairosEngine
 import KairosHTTP
 import KairosPostgres
@@ -214,7 +215,8 @@ struct ServeCommand: AsyncParsableCommand {
                 printError("cannot set up the admin API key: \(error)")
                 throw ExitCode(1)
             }
-            let api = KairosAPI(engine: engine, configuration: apiConfiguration, metrics: prometheus)
+            var api = KairosAPI(engine: engine, configuration: apiConfiguration, metrics: prometheus)
+            api.additions = [KairosDashboard(api: api)]
             let description = "kairos: serving \(shown) as instance \(configuration.instanceId), roles \(roles.map(\.rawValue).sorted().joined(separator: ","))"
             services.append(
                 api.makeApplication(logger: logger) { channel in

@@ -1,0 +1,179 @@
+// Kairos dashboard: the pages work without this script; it adds the viewer's local times,
+// the schedule fields of the chosen type, the live cron preview and live updates.
+"use strict";
+(function () {
+  document.documentElement.classList.add("js");
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+
+  function text(tag, value, className) {
+    var element = document.createElement(tag);
+    element.textContent = value;
+    if (className) element.className = className;
+    return element;
+  }
+
+  function localTimes(root) {
+    root.querySelectorAll("[data-local]").forEach(function (element) {
+      var date = new Date(element.getAttribute("data-local"));
+      if (!isNaN(date)) element.textContent = "· " + date.toLocaleString() + " (your zone)";
+    });
+  }
+
+  function scheduleParts() {
+    var select = document.querySelector("[data-schedule-type]");
+    if (!select) return;
+    function update() {
+      document.querySelectorAll("[data-schedule]").forEach(function (part) {
+        if (part.getAttribute("data-schedule") === select.value) part.removeAttribute("data-inactive");
+        else part.setAttribute("data-inactive", "");
+      });
+    }
+    select.addEventListener("change", update);
+    update();
+  }
+
+  function cronPreview() {
+    var expression = document.getElementById("f-schedule-expression");
+    var zone = document.getElementById("f-schedule-timezone");
+    var output = document.getElementById("cron-preview");
+    if (!expression || !output) return;
+    var timer = null;
+    var sequence = 0;
+    function show(children, valid) {
+      output.replaceChildren.apply(output, children);
+      output.setAttribute("data-valid", valid ? "true" : "false");
+      output.hidden = children.length === 0;
+    }
+    function run() {
+      var value = expression.value.trim();
+      if (!value) { show([], true); return; }
+      var mine = ++sequence;
+      fetch("/api/v1/scheduler/cron/preview", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ expression: value, timezone: (zone && zone.value.trim()) || "UTC", count: 5 })
+      }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      }).then(function (result) {
+        if (mine !== sequence) return;
+        var body = result.body;
+        if (!result.ok) { show([text("p", "Preview unavailable: " + (body.detail || "error"))], false); return; }
+        if (!body.valid) {
+          show((body.errors || []).map(function (issue) { return text("p", issue.field + ": " + issue.message, "field-error"); }), false);
+          return;
+        }
+        var list = document.createElement("ol");
+        body.nextFires.forEach(function (fire) { list.appendChild(text("li", fire)); });
+        show([text("p", "Valid: " + body.description + " (" + body.timezone + "). Next fires:"), list], true);
+      }).catch(function () {
+        if (mine === sequence) show([text("p", "Preview unavailable (no connection).")], false);
+      });
+    }
+    function schedule() { clearTimeout(timer); timer = setTimeout(run, 300); }
+    expression.addEventListener("input", schedule);
+    if (zone) zone.addEventListener("input", schedule);
+    run();
+  }
+
+  var finalStatuses = ["succeeded", "failed", "missed", "cancelled"];
+
+  function setBadge(badge, status) {
+    if (!badge) return;
+    badge.textContent = status;
+    badge.className = "badge status-" + status;
+    badge.classList.add("flash");
+  }
+
+  function historyRow(execution) {
+    var row = document.createElement("tr");
+    row.setAttribute("data-execution-id", execution.id);
+    var first = document.createElement("td");
+    var link = document.createElement("a");
+    link.href = "/executions/" + execution.id;
+    link.appendChild(text("code", execution.id));
+    first.appendChild(link);
+    first.appendChild(document.createTextNode(" "));
+    first.appendChild(text("span", execution.trigger + ", attempt " + execution.attempt, "muted"));
+    var status = document.createElement("td");
+    status.appendChild(text("span", execution.status, "badge status-" + execution.status));
+    status.firstChild.setAttribute("data-field", "status");
+    var scheduled = text("td", new Date(execution.scheduledAt).toLocaleString());
+    var started = text("td", execution.startedAt ? new Date(execution.startedAt).toLocaleString() : "");
+    var duration = text("td", execution.durationMs != null ? execution.durationMs + " ms" : "");
+    duration.setAttribute("data-field", "duration");
+    var error = text("td", execution.error ? execution.error.reason + ": " + execution.error.message : "");
+    error.dir = "auto";
+    [first, status, scheduled, started, duration, error].forEach(function (cell) { row.appendChild(cell); });
+    row.classList.add("flash");
+    return row;
+  }
+
+  function onExecution(event) {
+    var data = JSON.parse(event.data);
+    var execution = data.execution;
+    if (!execution) return;
+    if (finalStatuses.indexOf(execution.status) >= 0 || execution.status === "running") {
+      document.querySelectorAll('[data-job-id="' + data.jobId + '"] [data-field="last-status"]').forEach(function (badge) {
+        setBadge(badge, execution.status);
+      });
+    }
+    var rows = document.getElementById("history-rows");
+    if (rows) {
+      var existing = rows.querySelector('tr[data-execution-id="' + execution.id + '"]');
+      var row = historyRow(execution);
+      if (existing) rows.replaceChild(row, existing);
+      else {
+        var empty = rows.querySelector(".empty-row");
+        if (empty) empty.remove();
+        rows.insertBefore(row, rows.firstChild);
+      }
+    }
+    var activity = document.getElementById("activity");
+    if (activity) {
+      activity.closest("[data-activity]").hidden = false;
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "/executions/" + execution.id;
+      link.textContent = data.jobKey;
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(" " + data.type.replace("execution.", "") + " at " + new Date(data.at).toLocaleTimeString()));
+      activity.insertBefore(item, activity.firstChild);
+      while (activity.children.length > 20) activity.removeChild(activity.lastChild);
+    }
+  }
+
+  function live() {
+    var url = document.body.getAttribute("data-live");
+    var status = document.getElementById("live-status");
+    if (!url || !window.EventSource) return;
+    var delay = 1000;
+    function setStatus(state, label) {
+      if (!status) return;
+      status.setAttribute("data-state", state);
+      status.textContent = label;
+    }
+    function connect() {
+      var source = new EventSource(url);
+      source.addEventListener("open", function () { delay = 1000; setStatus("live", "Live"); });
+      ["execution.submitted", "execution.started", "execution.succeeded", "execution.failed", "execution.missed", "execution.cancelled"]
+        .forEach(function (name) { source.addEventListener(name, onExecution); });
+      source.addEventListener("error", function () {
+        setStatus("disconnected", "Disconnected, reconnecting…");
+        if (source.readyState === EventSource.CLOSED) {
+          setTimeout(connect, delay);
+          delay = Math.min(delay * 2, 30000);
+        }
+      });
+    }
+    connect();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
+    scheduleParts();
+    cronPreview();
+    live();
+  });
+})();

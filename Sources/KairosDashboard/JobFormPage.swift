@@ -1,0 +1,140 @@
+import Foundation
+import KairosCore
+
+/// One control of the job form: its value as typed and the server's complaint about it.
+struct FormField {
+    var name: String
+    var id: String
+    var label: String
+    var value: String
+    var error: String?
+    var hint: String?
+    var checked: Bool
+    var inputMode: String?
+    var required: Bool
+    /// `aria-describedby`: the hint and the error, when there are any.
+    var describedBy: String?
+
+    init(name: String, id: String, label: String, value: String, error: String?, hint: String?, checked: Bool, inputMode: String?, required: Bool) {
+        self.name = name
+        self.id = id
+        self.label = label
+        self.value = value
+        self.error = error
+        self.hint = hint
+        self.checked = checked
+        self.inputMode = inputMode
+        self.required = required
+        let ids = [hint == nil ? nil : id + "-hint", error == nil ? nil : id + "-error"].compactMap { $0 }
+        describedBy = ids.isEmpty ? nil : ids.joined(separator: " ")
+    }
+}
+
+/// The new-job and edit-job form.
+struct JobFormPage {
+    var chrome: Chrome
+    var isNew: Bool
+    var action: String
+    var version: String
+    var cancelURL: String
+    var issues: [Issue]
+    var hasIssues: Bool
+    var key: FormField
+    var name: FormField
+    var description: FormField
+    var task: FormField
+    var tasks: [Option]
+    var args: FormField
+    var scheduleType: FormField
+    var scheduleTypes: [Option]
+    var expression: FormField
+    var timezone: FormField
+    var intervalUnits: [FormField]
+    var runAt: FormField
+    var startDate: FormField
+    var endDate: FormField
+    var jitter: FormField
+    var priority: FormField
+    var maxInstances: FormField
+    var misfireGraceTime: FormField
+    var timeout: FormField
+    var coalesce: FormField
+    var enabled: FormField
+    var paused: FormField
+    var maxRetries: FormField
+    var backoffInitial: FormField
+    var backoffMax: FormField
+    var backoffMultiplier: FormField
+    var retryJitter: FormField
+
+    /// An issue of the summary above the form, linking to its field when it has one.
+    struct Issue {
+        var field: String
+        var message: String
+        var anchor: String?
+    }
+
+    init(chrome: Chrome, values: JobFormValues, issues: [FieldIssue], tasks: [String], job: Job?) {
+        self.chrome = chrome
+        isNew = job == nil
+        action = job.map { "/jobs/\(FormBody.encode($0.key))/edit" } ?? "/jobs/new"
+        version = job.map { "\($0.version)" } ?? ""
+        cancelURL = job.map { "/jobs/\(FormBody.encode($0.key))" } ?? "/"
+        let known = Set(JobFormValues.textFields + JobFormValues.checkboxes)
+
+        /// The form field an issue belongs to: its own, or the nearest enclosing one.
+        func owner(_ field: String) -> String? {
+            if known.contains(field) { return field }
+            if field.hasPrefix("args") { return "args" }
+            if field == "schedule" { return "schedule.type" }
+            if field == "retry" || field == "retry.backoff" { return "retry.maxRetries" }
+            return nil
+        }
+        var errors: [String: String] = [:]
+        for issue in issues {
+            guard let name = owner(issue.field) else { continue }
+            errors[name] = errors[name].map { $0 + " " + issue.message } ?? issue.message
+        }
+        hasIssues = !issues.isEmpty
+        self.issues = issues.map { issue in
+            Issue(field: issue.field.isEmpty ? "form" : issue.field, message: issue.message, anchor: owner(issue.field).map(Self.id))
+        }
+
+        func field(_ name: String, _ label: String, hint: String? = nil, inputMode: String? = nil, required: Bool = false) -> FormField {
+            FormField(
+                name: name, id: Self.id(name), label: label, value: values[name], error: errors[name], hint: hint,
+                checked: values.values[name] != nil, inputMode: inputMode, required: required)
+        }
+        key = field("key", "Key", hint: "Lower-case letters, digits, . _ - (up to 100); cannot change later.", required: true)
+        name = field("name", "Name", hint: "Shown in lists; the key when empty.")
+        description = field("description", "Description")
+        task = field("task", "Task", required: true)
+        self.tasks = tasks.map { Option(value: $0, label: $0, selected: $0 == values["task"]) }
+        args = field("args", "Task arguments (JSON object)", hint: "For example {\"url\": \"https://example.com\"} for http.request.")
+        scheduleType = field("schedule.type", "Schedule type")
+        scheduleTypes = [("cron", "Cron expression"), ("interval", "Fixed interval"), ("date", "Once, at a date")].map {
+            Option(value: $0.0, label: $0.1, selected: $0.0 == values["schedule.type"])
+        }
+        expression = field("schedule.expression", "Cron expression", hint: "5 fields (minute hour day month weekday) or 6 with seconds first, e.g. 0 2 * * *.")
+        timezone = field("schedule.timezone", "Time zone", hint: "An IANA zone such as Europe/London; UTC when empty.")
+        intervalUnits = ["weeks", "days", "hours", "minutes", "seconds"].map { field("schedule." + $0, $0.capitalized, inputMode: "numeric") }
+        runAt = field("schedule.runAt", "Run at", hint: "ISO 8601 with an offset, e.g. 2026-12-24T18:00:00Z.")
+        startDate = field("schedule.startDate", "Start date (optional)", hint: "ISO 8601; no fire before it.")
+        endDate = field("schedule.endDate", "End date (optional)", hint: "ISO 8601; no fire after it.")
+        jitter = field("schedule.jitter", "Jitter in seconds (optional)", inputMode: "numeric")
+        priority = field("priority", "Priority", hint: "-1000 to 1000; higher runs first when workers are busy.", inputMode: "numeric")
+        maxInstances = field("maxInstances", "Max concurrent runs", hint: "1 to 10.", inputMode: "numeric")
+        misfireGraceTime = field("misfireGraceTime", "Misfire grace time (s)", hint: "A fire later than this is recorded missed.", inputMode: "numeric")
+        timeout = field("timeout", "Timeout (s, optional)", inputMode: "decimal")
+        coalesce = field("coalesce", "Coalesce missed fires into one run")
+        enabled = field("enabled", "Enabled")
+        paused = field("paused", "Paused")
+        maxRetries = field("retry.maxRetries", "Retries", inputMode: "numeric")
+        backoffInitial = field("retry.backoff.initial", "First backoff (s)", inputMode: "decimal")
+        backoffMax = field("retry.backoff.max", "Longest backoff (s)", inputMode: "decimal")
+        backoffMultiplier = field("retry.backoff.multiplier", "Backoff multiplier", inputMode: "decimal")
+        retryJitter = field("retry.jitter", "Random jitter on backoff")
+    }
+
+    static func id(_ name: String) -> String { "f-" + name.replacingOccurrences(of: ".", with: "-") }
+}

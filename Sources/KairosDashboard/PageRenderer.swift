@@ -1,0 +1,68 @@
+import Foundation
+import Mustache
+
+/// The Mustache templates, compiled into the binary (SwiftPM resources embedded in code), so
+/// that the `kairos` executable needs no files beside it. `{{value}}` escapes HTML (`<`, `>`,
+/// `&`, both quotes); templates never use the unescaped form for data from users.
+struct PageRenderer: Sendable {
+    static let shared = PageRenderer()
+
+    let library: MustacheLibrary
+
+    init() {
+        var library = MustacheLibrary()
+        let templates: [(String, [UInt8])] = [
+            ("head", PackageResources.head_mustache),
+            ("foot", PackageResources.foot_mustache),
+            ("actions", PackageResources.actions_mustache),
+            ("time", PackageResources.time_mustache),
+            ("input", PackageResources.input_mustache),
+            ("checkbox", PackageResources.checkbox_mustache),
+            ("execution-row", PackageResources.execution_row_mustache),
+            ("sign-in", PackageResources.sign_in_mustache),
+            ("error", PackageResources.error_mustache),
+            ("jobs", PackageResources.jobs_mustache),
+            ("job", PackageResources.job_mustache),
+            ("job-form", PackageResources.job_form_mustache),
+            ("confirm-delete", PackageResources.confirm_delete_mustache),
+            ("execution", PackageResources.execution_mustache),
+        ]
+        for (name, bytes) in templates {
+            // The templates are part of the source: one that does not parse is a build mistake
+            // the first test catches.
+            try! library.register(String(decoding: bytes, as: UTF8.self), named: name)
+        }
+        self.library = library
+    }
+
+    func render(_ page: Any, template: String) -> String {
+        library.render(page, withTemplate: template) ?? ""
+    }
+}
+
+/// What every page shows around its content: who is signed in, the CSRF token for its forms,
+/// the navigation, and the event stream the page follows.
+struct Chrome {
+    var title: String
+    var csrf: String?
+    var user: String?
+    var role: String?
+    var canOperate: Bool
+    var isAdmin: Bool
+    /// `/api/v1/scheduler/events…` when the page updates live.
+    var live: String?
+    var onJobs: Bool
+    var onNew: Bool
+
+    init(title: String, csrf: String?, user: String?, role: String?, canOperate: Bool, isAdmin: Bool, live: String?, section: String) {
+        self.title = title
+        self.csrf = csrf
+        self.user = user
+        self.role = role
+        self.canOperate = canOperate
+        self.isAdmin = isAdmin
+        self.live = live
+        onJobs = section == "jobs"
+        onNew = section == "new"
+    }
+}
