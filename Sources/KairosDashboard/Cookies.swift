@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Reading and writing the dashboard's cookies.
@@ -21,6 +22,6 @@ enum Cookies {
 
     /// Whether the browser reached the server over TLS (directly or through a proxy that says so).
     static func isSecure(_ request: Request, forced: Bool) -> Bool {
-        forced || request.uri.scheme == "https" || request.headers[DashboardHeaders.forwardedProto]?.lowercased() == "https"
+        forced || request.uri.scheme == .https || request.headers[DashboardHeaders.forwardedProto]?.lowercased() == "https"
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The headers every page carries, and the dashboard's own header names.

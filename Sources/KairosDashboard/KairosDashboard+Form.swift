@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KairosCore
 import KairosEngine
@@ -83,7 +84,7 @@ struct JobFormValues: Sendable {
 
     static var defaults: JobFormValues {
         var values = JobFormValues()
-        values["task"] = "noop"
+        values["task"] = "system.noop"
         values["args"] = "{}"
         values["schedule.type"] = "cron"
         values["schedule.timezone"] = "UTC"

@@ -10,7 +10,7 @@ import Testing
         try await DashboardServer.with { server in
             let session = try await server.signIn(.operator)
             let form: [(String, String)] = [
-                ("_csrf", session.csrf), ("key", "report"), ("name", "تقرير ليلي"), ("task", "noop"), ("args", "{}"),
+                ("_csrf", session.csrf), ("key", "report"), ("name", "تقرير ليلي"), ("task", "system.noop"), ("args", "{}"),
                 ("schedule.type", "cron"), ("schedule.expression", "61 * * * *"), ("schedule.timezone", "Europe/London"),
                 ("priority", "5"), ("maxInstances", "1"), ("misfireGraceTime", "60"), ("retry.maxRetries", "0"), ("enabled", "on"),
             ]
@@ -37,7 +37,7 @@ import Testing
     @Test func theJobAndExecutionPagesShowAHistory() async throws {
         try await DashboardServer.with { server in
             let job = try await server.engine.jobs.create(
-                try JobSpec(key: "often", task: "noop", args: [:], schedule: .cron(try CronSchedule(expression: "0 3 * * *", timeZone: "America/New_York"))))
+                try JobSpec(key: "often", task: "system.noop", args: [:], schedule: .cron(try CronSchedule(expression: "0 3 * * *", timeZone: "America/New_York"))))
             let execution = try await server.engine.jobs.trigger(id: job.id)
             let session = try await server.signIn(.viewer)
             let page = try await server.request(.GET, "/jobs/often", cookies: session.cookies)

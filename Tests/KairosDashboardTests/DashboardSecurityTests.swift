@@ -7,7 +7,7 @@ import Testing
 /// Signing in, sessions, CSRF, roles and escaping, over loopback against a real server.
 @Suite struct DashboardSecurityTests {
     static func cronJob(_ key: String, name: String? = nil) throws -> JobSpec {
-        try JobSpec(key: key, name: name, task: "noop", args: [:], schedule: .cron(try CronSchedule(expression: "0 3 * * *")))
+        try JobSpec(key: key, name: name, task: "system.noop", args: [:], schedule: .cron(try CronSchedule(expression: "0 3 * * *")))
     }
 
     @Test func aPageWithoutASessionRedirectsToSignIn() async throws {

@@ -1,0 +1,219 @@
+"""The dashboard in a real browser: run by scripts/dashboard-browser against a live server.
+
+Each step prints what it checks; any failed check is listed at the end and the exit status is 1.
+axe-core runs on every page (no serious or critical violation allowed) and the browser console
+must stay free of errors, except the failed loads of responses a step expects (401, 403, 422).
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+import urllib.request
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+WIDTHS = (1280, 390)
+
+
+class Run:
+    def __init__(self, url, admin_key, output):
+        self.url = url.rstrip("/")
+        self.admin_key = admin_key
+        self.output = pathlib.Path(output)
+        self.failures = []
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.driver.set_window_size(1280, 900)
+        self.wait = WebDriverWait(self.driver, 20)
+
+    def check(self, condition, message):
+        print(("  ok    " if condition else "  FAIL  ") + message)
+        if not condition:
+            self.failures.append(message)
+        return condition
+
+    def find(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def all(self, css):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def go(self, path):
+        self.driver.get(self.url + path)
+
+    def api(self, method, path, body=None, key=None):
+        request = urllib.request.Request(self.url + path, method=method, data=json.dumps(body).encode() if body is not None else None)
+        request.add_header("Authorization", "Bearer " + (key or self.admin_key))
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def console_errors(self, expected_statuses=()):
+        errors = []
+        for entry in self.driver.get_log("browser"):
+            if entry["level"] != "SEVERE":
+                continue
+            if any(f"status of {status}" in entry["message"] for status in expected_statuses):
+                continue
+            errors.append(entry["message"])
+        return errors
+
+    def audit(self, name, expected_statuses=()):
+        """axe-core, the console, and screenshots at both widths of the page shown now."""
+        axe = Axe(self.driver)
+        axe.inject()
+        results = axe.run()
+        serious = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+        for violation in serious:
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            print(f"        axe {violation['impact']}: {violation['id']}: {violation['help']} {targets}")
+        self.check(not serious, f"{name}: axe reports no serious or critical violation")
+        errors = self.console_errors(expected_statuses)
+        for error in errors:
+            print("        console: " + error)
+        self.check(not errors, f"{name}: the browser console has no error")
+        for width in WIDTHS:
+            self.driver.set_window_size(width, 900)
+            height = self.driver.execute_script("return Math.min(document.documentElement.scrollHeight, 5000)")
+            self.driver.set_window_size(width, max(900, height))
+            self.driver.save_screenshot(str(self.output / f"{name}-{width}.png"))
+            overflow = self.driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            self.check(overflow <= 0, f"{name}: no horizontal scrolling at {width} px (overflow {overflow} px)")
+        self.driver.set_window_size(1280, 900)
+
+    def sign_in(self, key):
+        self.find("#key").clear()
+        self.find("#key").send_keys(key)
+        self.find("form[action='/sign-in'] button[type=submit]").click()
+
+    def run(self):
+        print("sign in")
+        self.go("/")
+        self.check(self.driver.current_url.startswith(self.url + "/sign-in"), "a page without a session leads to the sign-in form")
+        self.audit("sign-in")
+        self.sign_in("kairos_not-a-real-key")
+        self.check("not valid" in self.find("#sign-in-error").text, "a wrong key is refused with a message")
+        self.audit("sign-in-error", expected_statuses=(401,))
+        self.sign_in(self.admin_key)
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Jobs"))
+        self.check(self.driver.current_url == self.url + "/", "the right key signs in and shows the jobs")
+        self.audit("jobs-empty")
+
+        print("create a cron job through the form")
+        self.find("a[href='/jobs/new']").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "f-key")))
+        self.audit("job-form")
+        self.find("#f-key").send_keys("browser-check")
+        self.find("#f-name").send_keys("Browser check — فحص المتصفح")
+        expression = self.find("#f-schedule-expression")
+        expression.send_keys("61 * * * *")
+        self.wait.until(lambda d: d.find_element(By.ID, "cron-preview").get_attribute("data-valid") == "false")
+        self.check("61" in self.find("#cron-preview").text, "the live preview points at the bad token")
+        self.find(".job-form button[type=submit]").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "f-schedule-expression-error")))
+        self.check(self.find("#f-schedule-expression-error").is_displayed(), "the server's error is shown next to the expression field")
+        self.check(self.find("#f-key").get_attribute("value") == "browser-check", "the key typed is kept after the failed submit")
+        self.check(self.find("#f-name").get_attribute("value") == "Browser check — فحص المتصفح", "the name typed is kept after the failed submit")
+        self.audit("job-form-error", expected_statuses=(422,))
+        expression = self.find("#f-schedule-expression")
+        expression.clear()
+        expression.send_keys("*/3 * * * * *")
+        self.wait.until(lambda d: d.find_element(By.ID, "cron-preview").get_attribute("data-valid") == "true")
+        self.check("Valid" in self.find("#cron-preview").text, "the live preview accepts the fixed expression")
+        self.find(".job-form button[type=submit]").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "history-rows")))
+        self.check(self.driver.current_url == self.url + "/jobs/browser-check", "the job is created and its page shown")
+
+        print("see it fire through a live update")
+        self.driver.execute_script("window.kairosNoReload = true")
+        self.wait.until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-state") == "live")
+        self.check(True, "the event stream is connected")
+        WebDriverWait(self.driver, 30).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#history-rows tr[data-execution-id] .status-succeeded"))
+        self.check(self.driver.execute_script("return window.kairosNoReload === true"), "a fire appears in the history without reloading")
+        self.audit("job")
+
+        print("pause, trigger, resume")
+        self.find("button[data-action=pause]").click()
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "button[data-action=resume]")))
+        self.check(self.api("GET", "/api/v1/scheduler/jobs/browser-check")["paused"] is True, "pause pauses the job")
+        self.find("button[data-action=trigger]").click()
+        self.wait.until(lambda d: d.find_elements(By.XPATH, "//tbody[@id='history-rows']//span[contains(., 'manual')]"))
+        self.check(True, "trigger runs it now (a manual execution in the history)")
+        self.find("button[data-action=resume]").click()
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "button[data-action=pause]")))
+        self.check(self.api("GET", "/api/v1/scheduler/jobs/browser-check")["paused"] is False, "resume resumes the job")
+        self.audit("job-after-actions")
+
+        print("history and an execution")
+        self.find("#history-rows tr[data-execution-id] a").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Execution"))
+        self.check("Attempts" in self.driver.page_source, "the execution page shows its attempts")
+        self.audit("execution")
+        self.go("/")
+        self.check(bool(self.all("tr[data-job-id]")), "the jobs page lists the job")
+        self.audit("jobs")
+
+        print("a viewer")
+        viewer = self.api("POST", "/api/v1/keys", {"name": "browser viewer", "role": "viewer"})["secret"]
+        self.find("form[action='/sign-out'] button").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "key")))
+        self.sign_in(viewer)
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Jobs"))
+        self.check(not self.all("button[data-action=pause]"), "a viewer sees no pause button on the jobs page")
+        self.go("/jobs/browser-check")
+        self.check(not self.all("button[data-action]") and not self.all("a[href$='/edit']"), "a viewer sees no action or edit on the job page")
+        job_id = self.api("GET", "/api/v1/scheduler/jobs/browser-check")["id"]
+        status = self.driver.execute_script(
+            """const token = document.querySelector('meta[name="csrf-token"]').content;
+               return fetch('/jobs/' + arguments[0] + '/action', {method: 'POST',
+                 headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+                 body: '_csrf=' + encodeURIComponent(token) + '&action=pause'}).then(r => r.status);""", job_id)
+        self.check(status == 403, f"a forged pause from the viewer's session is refused (got {status})")
+        self.check(self.api("GET", "/api/v1/scheduler/jobs/browser-check")["paused"] is False, "the job is still running after the forged pause")
+        self.audit("job-viewer", expected_statuses=(403,))
+
+        print("sign out")
+        self.find("form[action='/sign-out'] button").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "key")))
+        self.go("/")
+        self.check(self.driver.current_url.startswith(self.url + "/sign-in"), "after signing out the pages need a new sign-in")
+        self.console_errors()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--admin-key", required=True)
+    parser.add_argument("--output", required=True)
+    arguments = parser.parse_args()
+    run = Run(arguments.url, arguments.admin_key, arguments.output)
+    started = time.monotonic()
+    try:
+        run.run()
+    except Exception as error:  # a step that could not run is a failure, with a screenshot
+        run.driver.save_screenshot(str(run.output / "failure.png"))
+        run.failures.append(f"{type(error).__name__}: {error}".splitlines()[0])
+        print("  FAIL  " + run.failures[-1] + f" (at {run.driver.current_url}; failure.png)")
+    finally:
+        run.driver.quit()
+    print(f"{len(run.failures)} failed checks in {time.monotonic() - started:.1f} s")
+    for failure in run.failures:
+        print("  - " + failure)
+    return 1 if run.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
