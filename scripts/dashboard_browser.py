@@ -85,13 +85,19 @@ class Run:
             print("        console: " + error)
         self.check(not errors, f"{name}: the browser console has no error")
         for width in WIDTHS:
-            self.driver.set_window_size(width, 900)
-            height = self.driver.execute_script("return Math.min(document.documentElement.scrollHeight, 5000)")
-            self.driver.set_window_size(width, max(900, height))
-            self.driver.save_screenshot(str(self.output / f"{name}-{width}.png"))
-            overflow = self.driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            self.check(overflow <= 0, f"{name}: no horizontal scrolling at {width} px (overflow {overflow} px)")
-        self.driver.set_window_size(1280, 900)
+            self.screenshot(name, width)
+
+    def screenshot(self, name, width):
+        """The whole page at `width` CSS pixels (a phone's viewport at 390), top first."""
+        metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        self.driver.execute_script("window.scrollTo(0, 0)")
+        height = self.driver.execute_script("return Math.min(document.documentElement.scrollHeight, 6000)")
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", dict(metrics, height=max(900, height)))
+        self.driver.save_screenshot(str(self.output / f"{name}-{width}.png"))
+        overflow = self.driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.check(overflow <= 0, f"{name}: no horizontal scrolling at {width} px (overflow {overflow} px)")
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
     def sign_in(self, key):
         self.find("#key").clear()
@@ -110,6 +116,12 @@ class Run:
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Jobs"))
         self.check(self.driver.current_url == self.url + "/", "the right key signs in and shows the jobs")
         self.audit("jobs-empty")
+
+        self.api("POST", "/api/v1/scheduler/jobs", {
+            "key": "failing", "name": "<script>window.kairosInjected = true</script> failing", "task": "http.request",
+            "args": {"url": "http://127.0.0.1:9/", "timeout": 2},
+            "schedule": {"type": "cron", "expression": "*/2 * * * * *", "timezone": "Europe/Paris"}})
+        self.go("/")
 
         print("create a cron job through the form")
         self.find("a[href='/jobs/new']").click()
@@ -162,9 +174,30 @@ class Run:
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Execution"))
         self.check("Attempts" in self.driver.page_source, "the execution page shows its attempts")
         self.audit("execution")
+        self.go("/jobs/browser-check")
+        self.check(bool(self.all("svg.chart rect.bar-succeeded")), "the job page charts the durations of its executions")
+        self.audit("job-chart")
+        self.go("/jobs/failing")
+        WebDriverWait(self.driver, 20).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#history-rows tr[data-execution-id] .status-failed"))
+        self.go("/jobs/failing")
+        self.check(bool(self.all("svg.chart rect.bar-failed")), "failed executions are charted in their own colour")
+        self.audit("job-failing")
+        self.driver.find_element(By.XPATH, "//tbody[@id='history-rows']/tr[.//span[contains(@class, 'status-failed')]]//a").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Execution"))
+        self.check("connection refused" in self.driver.page_source, "a failed execution shows its error")
+        self.audit("execution-failed")
         self.go("/")
-        self.check(bool(self.all("tr[data-job-id]")), "the jobs page lists the job")
+        self.check(bool(self.all("tr[data-job-id]")), "the jobs page lists the jobs")
+        self.check("&lt;script&gt;" in self.driver.page_source and not self.driver.execute_script("return window.kairosInjected === true"),
+                   "a job named <script>… shows as text")
         self.audit("jobs")
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        self.go("/jobs/browser-check")
+        self.audit("job-dark")
+        self.go("/")
+        self.audit("jobs-dark")
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
         print("a viewer")
         viewer = self.api("POST", "/api/v1/keys", {"name": "browser viewer", "role": "viewer"})["secret"]

@@ -6,7 +6,9 @@ enum Formatting {
     /// `2026-12-07 14:00:00 UTC` or `2026-12-07 09:00:00 -05:00` in `zone`.
     static func instant(_ date: Date, in zone: ZoneRules = .utc) -> String {
         let text = Timestamp.format(date, in: zone).replacingOccurrences(of: "T", with: " ")
-        return text.hasSuffix("Z") ? String(text.dropLast()) + " UTC" : String(text.dropLast(6)) + " " + text.suffix(6)
+        if text.hasSuffix("Z") { return String(text.dropLast()) + " UTC" }
+        if zone.identifier == "UTC", text.hasSuffix("+00:00") { return String(text.dropLast(6)) + " UTC" }
+        return String(text.dropLast(6)) + " " + text.suffix(6)
     }
 
     /// ISO 8601 in UTC, for `<time datetime>`.

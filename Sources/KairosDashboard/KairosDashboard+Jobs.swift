@@ -264,6 +264,7 @@ struct JobDefinition {
     }
 
     static func pretty(_ value: JSONValue) -> String {
+        if value == [:] { return "{}" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
