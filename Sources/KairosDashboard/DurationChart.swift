@@ -16,7 +16,7 @@ struct DurationChart {
         let longest = max(1, bars.compactMap(\.durationMs).max() ?? 1)
         let slot = Double(Self.width) / Double(max(bars.count, 10))
         var parts: [String] = []
-        parts.append("<svg class=\"chart\" viewBox=\"0 0 \(Self.width) \(Self.height + 20)\" role=\"img\" aria-labelledby=\"chart-title\" preserveAspectRatio=\"none\">")
+        parts.append("<svg class=\"chart\" viewBox=\"0 0 \(Self.width) \(Self.height)\" role=\"img\" aria-labelledby=\"chart-title\" preserveAspectRatio=\"none\">")
         parts.append("<title id=\"chart-title\">Durations of the last \(bars.count) finished executions, oldest first; longest \(Formatting.duration(milliseconds: longest))</title>")
         parts.append("<line class=\"axis\" x1=\"0\" y1=\"\(Self.height)\" x2=\"\(Self.width)\" y2=\"\(Self.height)\"/>")
         for (index, execution) in bars.enumerated() {
@@ -28,8 +28,6 @@ struct DurationChart {
             parts.append("<rect class=\"bar bar-\(status)\" x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(slot * 0.7))\" "
                 + "height=\"\(Self.number(barHeight))\"><title>\(status), \(Formatting.duration(milliseconds: duration))</title></rect>")
         }
-        parts.append("<text class=\"chart-label\" x=\"0\" y=\"\(Self.height + 16)\">oldest</text>")
-        parts.append("<text class=\"chart-label\" x=\"\(Self.width)\" y=\"\(Self.height + 16)\" text-anchor=\"end\">newest</text>")
         parts.append("</svg>")
         return parts.joined()
     }

@@ -126,7 +126,7 @@ extension KairosDashboard {
             zone: zone.identifier,
             statuses: [Option(value: "", label: "any", selected: statusText == nil)]
                 + ExecutionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == statusText) },
-            executions: history.items.map { ExecutionRow($0, now: now) },
+            executions: history.items.map { ExecutionRow($0, now: now, zone: zone) },
             nextURL: history.nextCursor.map { path + FormBody.query([("status", statusText), ("cursor", $0)]) },
             firstURL: cursor == nil ? nil : path + FormBody.query([("status", statusText)]),
             chart: chart.isEmpty ? nil : chart,

@@ -44,8 +44,7 @@ public struct KairosAPI: Sendable {
         router.add(middleware: RequestMetricsMiddleware())
         let index = RouteIndex()
         router.add(middleware: ProblemMiddleware(routes: index))
-        var table = RouteTable(
-            router: router, authenticator: configuration.authEnabled ? authenticator : nil, credentials: additions.first)
+        var table = RouteTable(router: router, authenticator: configuration.authEnabled ? authenticator : nil, credentials: additions)
         addJobRoutes(to: &table)
         addExecutionRoutes(to: &table)
         addSchedulerRoutes(to: &table)

@@ -24,10 +24,11 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
 struct RouteTable {
     let router: Router<APIRequestContext>
     let authenticator: APIKeyAuthenticator?
-    let credentials: (any APIAddition)?
+    /// Vouch for requests without an `Authorization` header, first answer wins.
+    let credentials: [any APIAddition]
     private(set) var routes: [APIRoute] = []
 
-    init(router: Router<APIRequestContext>, authenticator: APIKeyAuthenticator?, credentials: (any APIAddition)?) {
+    init(router: Router<APIRequestContext>, authenticator: APIKeyAuthenticator?, credentials: [any APIAddition] = []) {
         self.router = router
         self.authenticator = authenticator
         self.credentials = credentials
@@ -44,7 +45,7 @@ struct RouteTable {
             var context = context
             if case .role(let required) = access, let authenticator {
                 var authorization = request.headers[.authorization]
-                if authorization == nil, let credentials { authorization = await credentials.authorization(for: request) }
+                for addition in credentials where authorization == nil { authorization = await addition.authorization(for: request) }
                 context.apiKey = try await authenticator.authorize(authorization, for: required)
             }
             var request = request
