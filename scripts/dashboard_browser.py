@@ -10,6 +10,7 @@ import json
 import pathlib
 import sys
 import time
+import traceback
 import urllib.request
 
 from axe_selenium_python import Axe
@@ -99,10 +100,22 @@ class Run:
         self.check(overflow <= 0, f"{name}: no horizontal scrolling at {width} px (overflow {overflow} px)")
         self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
+    def navigate_by(self, css):
+        """Clicks what `css` finds and waits until the next page has replaced this one."""
+        page = self.find("html")
+        self.find(css).click()
+        self.wait.until(EC.staleness_of(page))
+        self.wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def open_link(self, xpath):
+        """Follows the first link `xpath` finds (by its address: live updates may replace the row)."""
+        href = self.wait.until(lambda d: d.find_element(By.XPATH, xpath).get_attribute("href"))
+        self.driver.get(href)
+
     def sign_in(self, key):
         self.find("#key").clear()
         self.find("#key").send_keys(key)
-        self.find("form[action='/sign-in'] button[type=submit]").click()
+        self.navigate_by("form[action='/sign-in'] button[type=submit]")
 
     def run(self):
         print("sign in")
@@ -124,7 +137,7 @@ class Run:
         self.go("/")
 
         print("create a cron job through the form")
-        self.find("a[href='/jobs/new']").click()
+        self.navigate_by("a[href='/jobs/new']")
         self.wait.until(EC.presence_of_element_located((By.ID, "f-key")))
         self.audit("job-form")
         self.find("#f-key").send_keys("browser-check")
@@ -133,7 +146,7 @@ class Run:
         expression.send_keys("61 * * * *")
         self.wait.until(lambda d: d.find_element(By.ID, "cron-preview").get_attribute("data-valid") == "false")
         self.check("61" in self.find("#cron-preview").text, "the live preview points at the bad token")
-        self.find(".job-form button[type=submit]").click()
+        self.navigate_by(".job-form button[type=submit]")
         self.wait.until(EC.presence_of_element_located((By.ID, "f-schedule-expression-error")))
         self.check(self.find("#f-schedule-expression-error").is_displayed(), "the server's error is shown next to the expression field")
         self.check(self.find("#f-key").get_attribute("value") == "browser-check", "the key typed is kept after the failed submit")
@@ -144,7 +157,7 @@ class Run:
         expression.send_keys("*/3 * * * * *")
         self.wait.until(lambda d: d.find_element(By.ID, "cron-preview").get_attribute("data-valid") == "true")
         self.check("Valid" in self.find("#cron-preview").text, "the live preview accepts the fixed expression")
-        self.find(".job-form button[type=submit]").click()
+        self.navigate_by(".job-form button[type=submit]")
         self.wait.until(EC.presence_of_element_located((By.ID, "history-rows")))
         self.check(self.driver.current_url == self.url + "/jobs/browser-check", "the job is created and its page shown")
 
@@ -158,19 +171,19 @@ class Run:
         self.audit("job")
 
         print("pause, trigger, resume")
-        self.find("button[data-action=pause]").click()
+        self.navigate_by("button[data-action=pause]")
         self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "button[data-action=resume]")))
         self.check(self.api("GET", "/api/v1/scheduler/jobs/browser-check")["paused"] is True, "pause pauses the job")
-        self.find("button[data-action=trigger]").click()
+        self.navigate_by("button[data-action=trigger]")
         self.wait.until(lambda d: d.find_elements(By.XPATH, "//tbody[@id='history-rows']//span[contains(., 'manual')]"))
         self.check(True, "trigger runs it now (a manual execution in the history)")
-        self.find("button[data-action=resume]").click()
+        self.navigate_by("button[data-action=resume]")
         self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "button[data-action=pause]")))
         self.check(self.api("GET", "/api/v1/scheduler/jobs/browser-check")["paused"] is False, "resume resumes the job")
         self.audit("job-after-actions")
 
         print("history and an execution")
-        self.find("#history-rows tr[data-execution-id] a").click()
+        self.open_link("//tbody[@id='history-rows']/tr[@data-execution-id]//a")
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Execution"))
         self.check("Attempts" in self.driver.page_source, "the execution page shows its attempts")
         self.audit("execution")
@@ -183,7 +196,7 @@ class Run:
         self.go("/jobs/failing")
         self.check(bool(self.all("svg.chart rect.bar-failed")), "failed executions are charted in their own colour")
         self.audit("job-failing")
-        self.driver.find_element(By.XPATH, "//tbody[@id='history-rows']/tr[.//span[contains(@class, 'status-failed')]]//a").click()
+        self.open_link("//tbody[@id='history-rows']/tr[.//span[contains(@class, 'status-failed')]]//a")
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Execution"))
         self.check("connection refused" in self.driver.page_source, "a failed execution shows its error")
         self.audit("execution-failed")
@@ -201,7 +214,7 @@ class Run:
 
         print("a viewer")
         viewer = self.api("POST", "/api/v1/keys", {"name": "browser viewer", "role": "viewer"})["secret"]
-        self.find("form[action='/sign-out'] button").click()
+        self.navigate_by("form[action='/sign-out'] button")
         self.wait.until(EC.presence_of_element_located((By.ID, "key")))
         self.sign_in(viewer)
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Jobs"))
@@ -219,7 +232,7 @@ class Run:
         self.audit("job-viewer", expected_statuses=(403,))
 
         print("sign out")
-        self.find("form[action='/sign-out'] button").click()
+        self.navigate_by("form[action='/sign-out'] button")
         self.wait.until(EC.presence_of_element_located((By.ID, "key")))
         self.go("/")
         self.check(self.driver.current_url.startswith(self.url + "/sign-in"), "after signing out the pages need a new sign-in")
@@ -238,7 +251,10 @@ def main():
         run.run()
     except Exception as error:  # a step that could not run is a failure, with a screenshot
         run.driver.save_screenshot(str(run.output / "failure.png"))
-        run.failures.append(f"{type(error).__name__}: {error}".splitlines()[0])
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith("dashboard_browser.py")]
+        step = frames[-1] if frames else None
+        where = f" at dashboard_browser.py:{step.lineno} ({step.line})" if step else ""
+        run.failures.append(f"{type(error).__name__}: {error}".splitlines()[0] + where)
         print("  FAIL  " + run.failures[-1] + f" (at {run.driver.current_url}; failure.png)")
     finally:
         run.driver.quit()
