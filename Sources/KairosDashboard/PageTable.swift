@@ -36,10 +36,17 @@ struct PageTable {
                 guard let session = dashboard.sessions.session(for: request) else {
                     return Self.signInRedirect(request)
                 }
+                // A NUL would be cut off (SQLite) or refused (PostgreSQL) by the store: say so here.
+                if let (name, _) = request.uri.queryParameters.first(where: { $0.value.unicodeScalars.contains("\u{0}") }) {
+                    throw DashboardError(.badRequest, "The parameter \(name) must not contain U+0000 (NUL).")
+                }
                 var form = FormBody()
                 if method == .post {
                     var request = request
                     form = try await FormBody.read(&request, limit: Self.maxFormSize)
+                    if let field = form.fields.first(where: { $0.value.unicodeScalars.contains("\u{0}") }) {
+                        throw DashboardError(.badRequest, "The field \(field.name) must not contain U+0000 (NUL).")
+                    }
                     guard let token = form["_csrf"], CSRFToken.matches(token, session.csrfToken) else {
                         throw DashboardError(.forbidden, "The form's security token is missing or out of date. Reload the page and try again.")
                     }

@@ -63,3 +63,42 @@ import Testing
         }
     }
 }
+
+/// Bad input of each kind is a clear 4xx page, never a 5xx.
+@Suite struct DashboardBadInputTests {
+    @Test func badInputIsAClientError() async throws {
+        try await DashboardServer.with { server in
+            let session = try await server.signIn(.operator)
+            let job = try await server.engine.jobs.create(
+                try JobSpec(key: "nightly", task: "system.noop", schedule: .cron(try CronSchedule(expression: "0 3 * * *"))))
+            let undecodable = try await server.request(.GET, "/?q=%ZZ", cookies: session.cookies)
+            #expect(undecodable.status == 200)
+            let gets = ["/?q=%00", "/?sort=-nextRunAt&cursor=\(String(repeating: "A", count: 5000))", "/jobs/%00",
+                        "/jobs/..%2F..", "/executions/00000000-0000-0000-0000-000000000000", "/jobs/nightly?cursor=bad"]
+            for path in gets {
+                let response = try await server.request(.GET, path, cookies: session.cookies)
+                #expect((400..<500).contains(response.status), "GET \(path): \(response.status)")
+            }
+            let forms: [(String, [(String, String)])] = [
+                ("/jobs/\(job.id)/action", [("_csrf", session.csrf), ("action", "explode")]),
+                ("/jobs/\(job.id)/action", [("_csrf", session.csrf), ("action", "pause\u{0}")]),
+                ("/jobs/new", [("_csrf", session.csrf), ("key", "x"), ("name", "a\u{0}b")]),
+                ("/jobs/new", [("_csrf", session.csrf), ("key", "BAD KEY"), ("priority", "high"), ("args", "[1"), ("schedule.type", "interval"),
+                               ("schedule.minutes", "1e99"), ("timeout", "nan")]),
+                ("/jobs/new", [("_csrf", session.csrf), ("schedule.type", "sometimes")]),
+                ("/jobs/nightly/edit", [("_csrf", session.csrf), ("version", "999"), ("task", "system.noop"), ("schedule.type", "cron"), ("schedule.expression", "0 4 * * *")]),
+                ("/jobs/missing/delete", [("_csrf", session.csrf)]),
+            ]
+            for (path, form) in forms {
+                let response = try await server.request(.POST, path, cookies: session.cookies, form: form)
+                #expect((400..<500).contains(response.status), "POST \(path) \(form.map(\.0)): \(response.status)")
+            }
+            let notForm = try await server.request(.POST, "/jobs/new", cookies: session.cookies, headers: [("Content-Type", "application/json")], body: "{}")
+            #expect(notForm.status == 415)
+            let huge = try await server.request(
+                .POST, "/jobs/new", cookies: session.cookies, form: [("_csrf", session.csrf), ("description", String(repeating: "x", count: 2 << 20))])
+            #expect(huge.status == 413)
+            #expect(try await server.engine.store.job(key: "nightly")?.version == 1)
+        }
+    }
+}
