@@ -53,6 +53,47 @@ import Testing
         }
     }
 
+    @Test func theEditFormShowsTheJobAndSavesAChange() async throws {
+        try await DashboardServer.with { server in
+            let job = try await server.engine.jobs.create(
+                try JobSpec(key: "nightly", name: "Nightly", task: "system.sleep", args: ["seconds": 1],
+                    schedule: .cron(try CronSchedule(expression: "0 3 * * *", timeZone: "Asia/Tokyo")), priority: 7))
+            let session = try await server.signIn(.operator)
+            let form = try await server.request(.GET, "/jobs/nightly/edit", cookies: session.cookies)
+            #expect(form.status == 200)
+            for value in ["value=\"0 3 * * *\"", "value=\"Asia/Tokyo\"", "value=\"7\"", "&quot;seconds&quot; : 1", "name=\"version\" value=\"1\""] {
+                #expect(form.body.contains(value), "\(value)")
+            }
+            let saved = try await server.request(.POST, "/jobs/nightly/edit", cookies: session.cookies, form: [
+                ("_csrf", session.csrf), ("version", "1"), ("name", "Nightly"), ("task", "system.sleep"), ("args", #"{"seconds": 1}"#),
+                ("schedule.type", "cron"), ("schedule.expression", "30 4 * * *"), ("schedule.timezone", "Asia/Tokyo"), ("priority", "9"),
+                ("enabled", "on"),
+            ])
+            #expect(saved.status == 303)
+            let updated = try #require(try await server.engine.store.job(id: job.id))
+            #expect(updated.version == 2)
+            #expect(updated.spec.priority == 9)
+            #expect(updated.spec.schedule.humanDescription.contains("04:30"))
+        }
+    }
+
+    @Test func deletingAJobAsksFirst() async throws {
+        try await DashboardServer.with { server in
+            let job = try await server.engine.jobs.create(
+                try JobSpec(key: "old", task: "system.noop", schedule: .cron(try CronSchedule(expression: "0 3 * * *"))))
+            let session = try await server.signIn(.operator)
+            let confirm = try await server.request(.GET, "/jobs/old/delete", cookies: session.cookies)
+            #expect(confirm.status == 200)
+            #expect(confirm.body.contains("action=\"/jobs/\(job.id.uuidString)/delete\""))
+            #expect(try await server.engine.store.job(key: "old") != nil)
+            let deleted = try await server.request(.POST, "/jobs/\(job.id)/delete", cookies: session.cookies, form: [("_csrf", session.csrf)])
+            #expect(deleted.status == 303)
+            #expect(try await server.engine.store.job(key: "old") == nil)
+            let page = try await server.request(.GET, "/jobs/old", cookies: session.cookies)
+            #expect(page.status == 404)
+        }
+    }
+
     @Test func badListParametersAreAClearError() async throws {
         try await DashboardServer.with { server in
             let session = try await server.signIn(.viewer)
