@@ -29,6 +29,7 @@ class Run:
         self.admin_key = admin_key
         self.output = pathlib.Path(output)
         self.failures = []
+        self.started = time.monotonic()
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
         for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
@@ -39,7 +40,7 @@ class Run:
         self.wait = WebDriverWait(self.driver, 20)
 
     def check(self, condition, message):
-        print(("  ok    " if condition else "  FAIL  ") + message)
+        print(("  ok    " if condition else "  FAIL  ") + f"{time.monotonic() - self.started:5.1f} s  " + message)
         if not condition:
             self.failures.append(message)
         return condition
@@ -200,6 +201,9 @@ class Run:
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Execution"))
         self.check("connection refused" in self.driver.page_source, "a failed execution shows its error")
         self.audit("execution-failed")
+        self.go("/executions")
+        self.check(len(self.all("#history-rows tr[data-execution-id]")) >= 3, "the executions page lists executions across jobs")
+        self.audit("executions")
         self.go("/")
         self.check(bool(self.all("tr[data-job-id]")), "the jobs page lists the jobs")
         self.check("&lt;script&gt;" in self.driver.page_source and not self.driver.execute_script("return window.kairosInjected === true"),

@@ -6,6 +6,17 @@ import KairosStore
 
 extension KairosDashboard {
     func addExecutionRoutes(to pages: inout PageTable) {
+        pages.add(.get, "/executions", .viewer) { page in try await executionsPage(page) }
+
+        pages.add(.post, "/executions/{execution}/cancel", .operator) { page in
+            let reference = page.parameter("execution")
+            guard let id = UUID(uuidString: reference), try await store.execution(id: id) != nil else {
+                throw DashboardError(.notFound, "There is no execution with the id '\(reference)'.")
+            }
+            _ = try await engine.jobs.cancel(executionId: id)
+            return Response.redirect(to: "/executions/\(id.uuidString)")
+        }
+
         pages.add(.get, "/executions/{execution}", .viewer) { page in
             let reference = page.parameter("execution")
             guard let id = UUID(uuidString: reference), let execution = try await store.execution(id: id) else {
@@ -24,7 +35,8 @@ extension KairosDashboard {
                 scheduled: TimeView(execution.scheduledAt, zone: zone, now: now),
                 runAfter: TimeView(execution.runAfter, zone: zone, now: now),
                 created: TimeView(execution.createdAt, zone: zone, now: now),
-                priority: execution.priority)
+                priority: execution.priority,
+                cancellable: !execution.status.isFinal)
             return Response.html(renderer.render(view, template: "execution"))
         }
     }
@@ -41,6 +53,17 @@ struct ExecutionPage {
     var runAfter: TimeView
     var created: TimeView
     var priority: Int
+    var cancellable: Bool
+}
+
+struct ExecutionsPage {
+    var chrome: Chrome
+    var statuses: [Option]
+    var job: String
+    var rows: [ExecutionRow]
+    var nextURL: String?
+    var firstURL: String?
+    var filtered: Bool
 }
 
 /// An execution as a row of a history table (and the head of its page).
@@ -60,6 +83,8 @@ struct ExecutionRow {
     var errorMessage: String?
     var result: String?
     var instance: String?
+    var jobKey: String
+    var jobURL: String
 
     init(_ execution: Execution, now: Date, zone: ZoneRules = .utc) {
         id = execution.id.uuidString
@@ -76,6 +101,8 @@ struct ExecutionRow {
         errorMessage = execution.error?.message
         result = execution.result
         instance = execution.instanceId
+        jobKey = execution.jobKey
+        jobURL = "/jobs/" + FormBody.encode(execution.jobKey)
     }
 }
 
@@ -98,5 +125,43 @@ struct AttemptRow {
         duration = attempt.durationMs.map { Formatting.duration(milliseconds: $0) }
         error = attempt.error?.description
         result = attempt.result
+    }
+}
+
+extension KairosDashboard {
+    /// Recent executions across jobs, newest first; by status and job.
+    func executionsPage(_ page: PageRequest) async throws -> Response {
+        let now = engine.clock.now()
+        let statusText = page.query("status")
+        var statuses: Set<ExecutionStatus> = []
+        if let statusText {
+            guard let status = ExecutionStatus(rawValue: statusText) else { throw DashboardError(.badRequest, "Unknown status '\(statusText)'.") }
+            statuses = [status]
+        }
+        let jobText = page.query("job")?.trimmingCharacters(in: .whitespaces)
+        var query = HistoryQuery(statuses: statuses, limit: Self.pageSize, cursor: page.query("cursor"))
+        if let jobText, !jobText.isEmpty {
+            if let id = UUID(uuidString: jobText) {
+                query.jobId = id
+            } else if JobSpec.isValidKey(jobText), let job = try await store.lastJob(key: jobText) {
+                query.jobId = job.id
+            } else {
+                throw DashboardError(.badRequest, "No job, live or deleted, has the key '\(jobText)'.")
+            }
+        }
+        let result = try await store.history(query)
+        let filters: [(String, String?)] = [("status", statusText), ("job", jobText)]
+        let filtered = statusText != nil || !(jobText ?? "").isEmpty
+        let live = !filtered && query.cursor == nil
+        let view = ExecutionsPage(
+            chrome: chrome(page, title: "Executions", section: "executions", live: live ? KairosAPI.prefix + "/scheduler/events" : nil),
+            statuses: [Option(value: "", label: "any", selected: statusText == nil)]
+                + ExecutionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == statusText) },
+            job: jobText ?? "",
+            rows: result.items.map { ExecutionRow($0, now: now) },
+            nextURL: result.nextCursor.map { "/executions" + FormBody.query(filters + [("cursor", $0)]) },
+            firstURL: query.cursor == nil ? nil : "/executions" + FormBody.query(filters),
+            filtered: filtered)
+        return Response.html(renderer.render(view, template: "executions"))
     }
 }

@@ -130,7 +130,8 @@ extension KairosDashboard {
             nextURL: history.nextCursor.map { path + FormBody.query([("status", statusText), ("cursor", $0)]) },
             firstURL: cursor == nil ? nil : path + FormBody.query([("status", statusText)]),
             chart: chart.isEmpty ? nil : chart,
-            path: path)
+            path: path,
+            liveRows: cursor == nil && statuses.isEmpty)
         return Response.html(renderer.render(view, template: "job"))
     }
 }
@@ -220,6 +221,8 @@ struct JobPage {
     var firstURL: String?
     var chart: String?
     var path: String
+    /// New executions are added to the history as they come (first page, no filter).
+    var liveRows: Bool
 }
 
 /// Every field of a job's definition, as text.

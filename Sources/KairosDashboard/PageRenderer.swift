@@ -26,6 +26,7 @@ struct PageRenderer: Sendable {
             ("job-form", PackageResources.job_form_mustache),
             ("confirm-delete", PackageResources.confirm_delete_mustache),
             ("execution", PackageResources.execution_mustache),
+            ("executions", PackageResources.executions_mustache),
         ]
         for (name, bytes) in templates {
             // The templates are part of the source: one that does not parse is a build mistake
@@ -53,6 +54,7 @@ struct Chrome {
     var live: String?
     var onJobs: Bool
     var onNew: Bool
+    var onExecutions: Bool
 
     init(title: String, csrf: String?, user: String?, role: String?, canOperate: Bool, isAdmin: Bool, live: String?, section: String) {
         self.title = title
@@ -64,5 +66,6 @@ struct Chrome {
         self.live = live
         onJobs = section == "jobs"
         onNew = section == "new"
+        onExecutions = section == "executions"
     }
 }

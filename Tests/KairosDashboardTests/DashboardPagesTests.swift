@@ -94,6 +94,37 @@ import Testing
         }
     }
 
+    @Test func theExecutionsPageListsAndFiltersAcrossJobs() async throws {
+        try await DashboardServer.with { server in
+            let spec = { (key: String) in
+                try JobSpec(key: key, task: "system.sleep", args: ["seconds": 30], schedule: .cron(try CronSchedule(expression: "0 3 * * *")))
+            }
+            let first = try await server.engine.jobs.create(try spec("first"))
+            let second = try await server.engine.jobs.create(try spec("second"))
+            let a = try await server.engine.jobs.trigger(id: first.id)
+            let b = try await server.engine.jobs.trigger(id: second.id)
+            let session = try await server.signIn(.operator)
+            let all = try await server.request(.GET, "/executions", cookies: session.cookies)
+            #expect(all.status == 200)
+            #expect(all.body.contains(a.id.uuidString) && all.body.contains(b.id.uuidString))
+            let one = try await server.request(.GET, "/executions?job=second", cookies: session.cookies)
+            #expect(!one.body.contains(a.id.uuidString) && one.body.contains(b.id.uuidString))
+            let none = try await server.request(.GET, "/executions?status=failed", cookies: session.cookies)
+            #expect(!none.body.contains(a.id.uuidString) && none.body.contains("No execution matches"))
+            let unknown = try await server.request(.GET, "/executions?job=never-existed", cookies: session.cookies)
+            #expect(unknown.status == 400)
+
+            let page = try await server.request(.GET, "/executions/\(a.id)", cookies: session.cookies)
+            #expect(page.body.contains("action=\"/executions/\(a.id.uuidString)/cancel\""))
+            let cancelled = try await server.request(.POST, "/executions/\(a.id)/cancel", cookies: session.cookies, form: [("_csrf", session.csrf)])
+            #expect(cancelled.status == 303)
+            #expect(try await server.engine.store.execution(id: a.id)?.status == .cancelled)
+            let after = try await server.request(.GET, "/executions/\(a.id)", cookies: session.cookies)
+            #expect(!after.body.contains("/cancel\""))
+            _ = try await server.engine.jobs.cancel(executionId: b.id)
+        }
+    }
+
     @Test func badListParametersAreAClearError() async throws {
         try await DashboardServer.with { server in
             let session = try await server.signIn(.viewer)

@@ -86,9 +86,17 @@
     badge.classList.add("flash");
   }
 
-  function historyRow(execution) {
+  function historyRow(execution, withJob) {
     var row = document.createElement("tr");
     row.setAttribute("data-execution-id", execution.id);
+    if (withJob) {
+      var job = document.createElement("td");
+      var jobLink = document.createElement("a");
+      jobLink.href = "/jobs/" + encodeURIComponent(execution.jobKey);
+      jobLink.appendChild(text("code", execution.jobKey));
+      job.appendChild(jobLink);
+      row.appendChild(job);
+    }
     var first = document.createElement("td");
     var link = document.createElement("a");
     link.href = "/executions/" + execution.id;
@@ -122,9 +130,9 @@
     var rows = document.getElementById("history-rows");
     if (rows) {
       var existing = rows.querySelector('tr[data-execution-id="' + execution.id + '"]');
-      var row = historyRow(execution);
+      var row = historyRow(execution, rows.hasAttribute("data-with-job"));
       if (existing) rows.replaceChild(row, existing);
-      else {
+      else if (rows.hasAttribute("data-live-rows")) {
         var empty = rows.querySelector(".empty-row");
         if (empty) empty.remove();
         rows.insertBefore(row, rows.firstChild);
@@ -149,24 +157,35 @@
     var status = document.getElementById("live-status");
     if (!url || !window.EventSource) return;
     var delay = 1000;
+    var source = null;
+    var retry = null;
     function setStatus(state, label) {
       if (!status) return;
       status.setAttribute("data-state", state);
       status.textContent = label;
     }
     function connect() {
-      var source = new EventSource(url);
+      source = new EventSource(url);
       source.addEventListener("open", function () { delay = 1000; setStatus("live", "Live"); });
       ["execution.submitted", "execution.started", "execution.succeeded", "execution.failed", "execution.missed", "execution.cancelled"]
         .forEach(function (name) { source.addEventListener(name, onExecution); });
       source.addEventListener("error", function () {
         setStatus("disconnected", "Disconnected, reconnecting…");
         if (source.readyState === EventSource.CLOSED) {
-          setTimeout(connect, delay);
+          retry = setTimeout(connect, delay);
           delay = Math.min(delay * 2, 30000);
         }
       });
     }
+    // A page left open in the back-forward cache would keep its stream, and the browser's
+    // few connections to this server with it: close it when the page is hidden.
+    window.addEventListener("pagehide", function () {
+      clearTimeout(retry);
+      if (source) source.close();
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) connect();
+    });
     connect();
   }
 
