@@ -253,8 +253,9 @@ struct JobDefinition {
             Field(label: "Misfire grace time", value: "\(spec.misfireGraceTime) s", code: false),
             Field(label: "Coalesce", value: spec.coalesce ? "yes" : "no", code: false),
             Field(label: "Retries", value: retry.maxRetries == 0 ? "none"
-                : "\(retry.maxRetries), backoff \(retry.backoff.initial) s × \(retry.backoff.multiplier) up to \(retry.backoff.max) s\(retry.jitter ? ", with jitter" : "")", code: false),
-            Field(label: "Timeout", value: spec.timeout.map { "\($0) s" } ?? "none", code: false),
+                : "\(retry.maxRetries), backoff \(JobFormValues.number(retry.backoff.initial)) s × \(JobFormValues.number(retry.backoff.multiplier))"
+                    + " up to \(JobFormValues.number(retry.backoff.max)) s\(retry.jitter ? ", with jitter" : "")", code: false),
+            Field(label: "Timeout", value: spec.timeout.map { "\(JobFormValues.number($0)) s" } ?? "none", code: false),
             Field(label: "Enabled", value: spec.enabled ? "yes" : "no", code: false),
             Field(label: "Paused", value: spec.paused ? "yes" : "no", code: false),
             Field(label: "Version", value: "\(job.version)", code: false),

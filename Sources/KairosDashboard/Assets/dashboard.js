@@ -79,6 +79,23 @@
 
   var finalStatuses = ["succeeded", "failed", "missed", "cancelled"];
 
+  // "2026-12-07 03:12:48 +01:00" (or "… UTC"): an instant in the zone the page shows times in, as the server writes it.
+  function formatInZone(iso, zone) {
+    var date = new Date(iso);
+    if (isNaN(date)) return "";
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone || "UTC", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+        minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "longOffset"
+      }).formatToParts(date).forEach(function (part) { parts[part.type] = part.value; });
+      var offset = (parts.timeZoneName || "").replace("GMT", "") || "UTC";
+      return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + ":" + parts.second + " " + offset;
+    } catch (error) {
+      return date.toISOString();
+    }
+  }
+
   function setBadge(badge, status) {
     if (!badge) return;
     badge.textContent = status;
@@ -86,7 +103,7 @@
     badge.classList.add("flash");
   }
 
-  function historyRow(execution, withJob) {
+  function historyRow(execution, withJob, zone) {
     var row = document.createElement("tr");
     row.setAttribute("data-execution-id", execution.id);
     if (withJob) {
@@ -107,8 +124,8 @@
     var status = document.createElement("td");
     status.appendChild(text("span", execution.status, "badge status-" + execution.status));
     status.firstChild.setAttribute("data-field", "status");
-    var scheduled = text("td", new Date(execution.scheduledAt).toLocaleString());
-    var started = text("td", execution.startedAt ? new Date(execution.startedAt).toLocaleString() : "");
+    var scheduled = text("td", formatInZone(execution.scheduledAt, zone));
+    var started = text("td", execution.startedAt ? formatInZone(execution.startedAt, zone) : "");
     var duration = text("td", execution.durationMs != null ? execution.durationMs + " ms" : "");
     duration.setAttribute("data-field", "duration");
     var error = text("td", execution.error ? execution.error.reason + ": " + execution.error.message : "");
@@ -130,7 +147,7 @@
     var rows = document.getElementById("history-rows");
     if (rows) {
       var existing = rows.querySelector('tr[data-execution-id="' + execution.id + '"]');
-      var row = historyRow(execution, rows.hasAttribute("data-with-job"));
+      var row = historyRow(execution, rows.hasAttribute("data-with-job"), rows.getAttribute("data-zone"));
       if (existing) rows.replaceChild(row, existing);
       else if (rows.hasAttribute("data-live-rows")) {
         var empty = rows.querySelector(".empty-row");
