@@ -16,6 +16,7 @@ import KairosStore
 /// let app = api.makeApplication(logger: logger)
 /// ```
 public struct KairosDashboard: APIAddition {
+    let api: KairosAPI
     let engine: KairosEngine
     let authenticator: APIKeyAuthenticator
     let sessions: DashboardSessions
@@ -23,6 +24,7 @@ public struct KairosDashboard: APIAddition {
     let renderer: PageRenderer
 
     public init(api: KairosAPI, configuration: DashboardConfiguration = DashboardConfiguration()) {
+        self.api = api
         self.engine = api.engine
         self.authenticator = api.authenticator
         self.configuration = configuration
@@ -39,6 +41,7 @@ public struct KairosDashboard: APIAddition {
         addJobRoutes(to: &pages)
         addFormRoutes(to: &pages)
         addExecutionRoutes(to: &pages)
+        addKeyRoutes(to: &pages)
     }
 
     /// The session cookie vouches for API requests from the dashboard's own script (the event

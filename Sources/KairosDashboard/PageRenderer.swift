@@ -27,6 +27,7 @@ struct PageRenderer: Sendable {
             ("confirm-delete", PackageResources.confirm_delete_mustache),
             ("execution", PackageResources.execution_mustache),
             ("executions", PackageResources.executions_mustache),
+            ("keys", PackageResources.keys_mustache),
         ]
         for (name, bytes) in templates {
             // The templates are part of the source: one that does not parse is a build mistake
@@ -55,6 +56,7 @@ struct Chrome {
     var onJobs: Bool
     var onNew: Bool
     var onExecutions: Bool
+    var onKeys: Bool
 
     init(title: String, csrf: String?, user: String?, role: String?, canOperate: Bool, isAdmin: Bool, live: String?, section: String) {
         self.title = title
@@ -67,5 +69,6 @@ struct Chrome {
         onJobs = section == "jobs"
         onNew = section == "new"
         onExecutions = section == "executions"
+        onKeys = section == "keys"
     }
 }

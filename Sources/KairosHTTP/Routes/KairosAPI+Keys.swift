@@ -27,17 +27,24 @@ extension KairosAPI {
             try request.checkQuery(allowed: [])
             let text = context.parameters.get("key") ?? ""
             guard let id = UUIDText.parse(text) else { throw APIError(.notFound, "no API key with id '\(text)' (a key id is a UUID)") }
-            let active = try await store.listAPIKeys(includeRevoked: false)
-            if let target = active.first(where: { $0.id == id }), target.role == .admin, active.filter({ $0.role == .admin }).count == 1 {
-                throw APIError(.conflict, "'\(target.name)' is the last active admin key; create another admin key before revoking it")
-            }
-            let revoked = try await store.revokeAPIKey(id: id, now: engine.clock.now())
-            authenticator.forget(keyId: id)
-            return try Response.json(KeyResource(revoked))
+            return try Response.json(KeyResource(try await revokeKey(id: id)))
         }
     }
 
-    static func newKeyFields(_ body: JSONValue) throws -> (name: String, role: APIKeyRole) {
+    /// Revokes a key (the API's and the dashboard's one path): never the last active admin key
+    /// (409); the key stops working in this process at once.
+    public func revokeKey(id: UUID) async throws -> APIKeyRecord {
+        let active = try await store.listAPIKeys(includeRevoked: false)
+        if let target = active.first(where: { $0.id == id }), target.role == .admin, active.filter({ $0.role == .admin }).count == 1 {
+            throw APIError(.conflict, "'\(target.name)' is the last active admin key; create another admin key before revoking it")
+        }
+        let revoked = try await store.revokeAPIKey(id: id, now: engine.clock.now())
+        authenticator.forget(keyId: id)
+        return revoked
+    }
+
+    /// The name and role of a new key, validated: every bad field at once.
+    public static func newKeyFields(_ body: JSONValue) throws -> (name: String, role: APIKeyRole) {
         guard case .object(let fields) = body else {
             throw APIError(.validationFailed, "the body must be a JSON object like {\"name\": \"deploy\", \"role\": \"operator\"}",
                 issues: [FieldIssue(field: "", code: "invalidType", message: "the body must be a JSON object")])
