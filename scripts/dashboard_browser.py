@@ -225,6 +225,10 @@ class Run:
         self.audit("jobs-dark")
         self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
+        self.go("/status")
+        self.check(bool(self.all("svg.chart rect")), "the status page charts the last hour")
+        self.audit("status")
+
         print("keys")
         self.go("/keys")
         self.find("#key-name").send_keys("browser viewer")

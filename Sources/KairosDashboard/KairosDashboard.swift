@@ -42,6 +42,7 @@ public struct KairosDashboard: APIAddition {
         addFormRoutes(to: &pages)
         addExecutionRoutes(to: &pages)
         addKeyRoutes(to: &pages)
+        addStatusRoutes(to: &pages)
     }
 
     /// The session cookie vouches for API requests from the dashboard's own script (the event

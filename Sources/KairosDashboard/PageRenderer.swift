@@ -28,6 +28,7 @@ struct PageRenderer: Sendable {
             ("execution", PackageResources.execution_mustache),
             ("executions", PackageResources.executions_mustache),
             ("keys", PackageResources.keys_mustache),
+            ("status", PackageResources.status_mustache),
         ]
         for (name, bytes) in templates {
             // The templates are part of the source: one that does not parse is a build mistake
@@ -57,6 +58,7 @@ struct Chrome {
     var onNew: Bool
     var onExecutions: Bool
     var onKeys: Bool
+    var onStatus: Bool
 
     init(title: String, csrf: String?, user: String?, role: String?, canOperate: Bool, isAdmin: Bool, live: String?, section: String) {
         self.title = title
@@ -70,5 +72,6 @@ struct Chrome {
         onNew = section == "new"
         onExecutions = section == "executions"
         onKeys = section == "keys"
+        onStatus = section == "status"
     }
 }

@@ -1,0 +1,157 @@
+import Foundation
+import Hummingbird
+import KairosCore
+import KairosHTTP
+import KairosStore
+
+extension KairosDashboard {
+    /// At most this many executions are read for the last hour's throughput and lag.
+    static let statusSampleLimit = 5000
+
+    /// The scheduler's state: instances, queue depth, counts, the last hour's throughput by
+    /// outcome and its schedule lag, the next fires.
+    func addStatusRoutes(to pages: inout PageTable) {
+        pages.add(.get, "/status", .viewer) { page in
+            let now = engine.clock.now()
+            async let instances = store.listInstances()
+            async let queueDepth = store.queueDepth(now: now)
+            async let jobCounts = store.jobCounts()
+            async let executionCounts = store.executionCounts()
+            async let upcoming = store.upcomingJobs(limit: 10)
+            let recent = try await recentExecutions(since: now.addingTimeInterval(-3600))
+            let deadAfter = engine.configuration.deadInstanceAfter
+            let lags = recent.executions.filter { $0.trigger == .scheduled }.compactMap { execution in
+                execution.startedAt.map { max(0, Int($0.timeIntervalSince(execution.scheduledAt) * 1000)) }
+            }.sorted()
+            let counts = try await jobCounts
+            let executions = try await executionCounts
+            let view = StatusPage(
+                chrome: chrome(page, title: "Status", section: "status"),
+                instances: try await instances.map { InstanceRow($0, now: now, deadAfter: deadAfter, current: $0.id == engine.configuration.instanceId) },
+                queueDepth: try await queueDepth,
+                jobCounts: JobQuery.State.allCases.map { Count(label: $0.rawValue, value: counts[$0] ?? 0) },
+                executionCounts: ExecutionStatus.allCases.map { Count(label: $0.rawValue, value: executions[$0] ?? 0) },
+                throughput: ThroughputChart(executions: recent.executions, now: now).svg,
+                finishedLastHour: recent.executions.filter { $0.status.isFinal }.count,
+                sampleCapped: recent.capped,
+                lagP50: Self.percentile(lags, 0.50).map { Formatting.duration(milliseconds: $0) },
+                lagP99: Self.percentile(lags, 0.99).map { Formatting.duration(milliseconds: $0) },
+                lagCount: lags.count,
+                upcoming: try await upcoming.compactMap { job in
+                    job.nextRunAt.map { UpcomingRow(key: job.key, name: job.spec.name.isEmpty ? job.key : job.spec.name,
+                        url: "/jobs/" + FormBody.encode(job.key), at: TimeView($0, zone: job.spec.schedule.zone, now: now)) }
+                })
+            return Response.html(renderer.render(view, template: "status"))
+        }
+    }
+
+    /// The executions created since `start`, newest first, reading at most
+    /// ``statusSampleLimit`` (`capped` when there were more).
+    func recentExecutions(since start: Date) async throws -> (executions: [Execution], capped: Bool) {
+        var executions: [Execution] = []
+        var cursor: String?
+        for _ in 0..<(Self.statusSampleLimit / 500) {
+            let page = try await store.history(HistoryQuery(limit: 500, cursor: cursor))
+            let recent = page.items.prefix { $0.createdAt >= start }
+            executions += recent
+            guard recent.count == page.items.count, let next = page.nextCursor else { return (executions, false) }
+            cursor = next
+        }
+        return (executions, true)
+    }
+
+    /// The value below which `fraction` of the sorted `values` lie (nearest rank).
+    static func percentile(_ values: [Int], _ fraction: Double) -> Int? {
+        guard !values.isEmpty else { return nil }
+        let rank = Int((fraction * Double(values.count)).rounded(.up))
+        return values[min(values.count - 1, max(0, rank - 1))]
+    }
+}
+
+struct Count {
+    var label: String
+    var value: Int
+}
+
+struct InstanceRow {
+    var id: String
+    var hostname: String
+    var pid: Int
+    var roles: String
+    var version: String
+    var started: TimeView
+    var heartbeatAge: String
+    var state: String
+    var current: Bool
+
+    init(_ instance: InstanceInfo, now: Date, deadAfter: TimeInterval, current: Bool) {
+        id = instance.id
+        hostname = instance.hostname
+        pid = instance.pid
+        roles = instance.roles.joined(separator: ", ")
+        version = instance.version
+        started = TimeView(instance.startedAt, now: now)
+        let age = max(0, now.timeIntervalSince(instance.heartbeatAt))
+        heartbeatAge = Formatting.duration(milliseconds: Int(age * 1000))
+        state = instance.stoppedAt != nil ? "stopped" : age < deadAfter ? "alive" : "dead"
+        self.current = current
+    }
+}
+
+struct UpcomingRow {
+    var key: String
+    var name: String
+    var url: String
+    var at: TimeView
+}
+
+struct StatusPage {
+    var chrome: Chrome
+    var instances: [InstanceRow]
+    var queueDepth: Int
+    var jobCounts: [Count]
+    var executionCounts: [Count]
+    var throughput: String
+    var finishedLastHour: Int
+    var sampleCapped: Bool
+    var lagP50: String?
+    var lagP99: String?
+    var lagCount: Int
+    var upcoming: [UpcomingRow]
+}
+
+/// Executions finished per minute over the last hour, stacked by outcome, as SVG (classes
+/// only, numbers and fixed words only).
+struct ThroughputChart {
+    var executions: [Execution]
+    var now: Date
+
+    static let outcomes: [ExecutionStatus] = [.succeeded, .failed, .missed, .cancelled]
+
+    var svg: String {
+        var buckets = Array(repeating: [ExecutionStatus: Int](), count: 60)
+        for execution in executions where execution.status.isFinal {
+            let minutesAgo = Int(now.timeIntervalSince(execution.finishedAt ?? execution.createdAt) / 60)
+            guard (0..<60).contains(minutesAgo) else { continue }
+            buckets[59 - minutesAgo][execution.status, default: 0] += 1
+        }
+        let highest = max(1, buckets.map { $0.values.reduce(0, +) }.max() ?? 1)
+        let width = 600, height = 120, slot = 10
+        var parts = ["<svg class=\"chart\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"throughput-title\" preserveAspectRatio=\"none\">",
+                     "<title id=\"throughput-title\">Executions finished per minute over the last hour by outcome; busiest minute \(highest)</title>",
+                     "<line class=\"axis\" x1=\"0\" y1=\"\(height)\" x2=\"\(width)\" y2=\"\(height)\"/>"]
+        for (index, bucket) in buckets.enumerated() {
+            var top = Double(height)
+            let total = bucket.values.reduce(0, +)
+            for outcome in Self.outcomes {
+                guard let count = bucket[outcome], count > 0 else { continue }
+                let barHeight = Double(height - 4) * Double(count) / Double(highest)
+                top -= barHeight
+                parts.append("<rect class=\"bar bar-\(outcome.rawValue)\" x=\"\(index * slot + 1)\" y=\"\(DurationChart.number(top))\" width=\"\(slot - 2)\" "
+                    + "height=\"\(DurationChart.number(barHeight))\"><title>\(59 - index) min ago: \(total) finished, \(count) \(outcome.rawValue)</title></rect>")
+            }
+        }
+        parts.append("</svg>")
+        return parts.joined()
+    }
+}
