@@ -225,6 +225,9 @@ class Run:
         self.audit("jobs-dark")
         self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
+        self.go("/upcoming")
+        self.check(bool(self.all("svg.chart rect.bar-upcoming")), "the upcoming page charts the next 24 hours")
+        self.audit("upcoming")
         self.go("/status")
         self.check(bool(self.all("svg.chart rect")), "the status page charts the last hour")
         self.audit("status")

@@ -43,6 +43,7 @@ public struct KairosDashboard: APIAddition {
         addExecutionRoutes(to: &pages)
         addKeyRoutes(to: &pages)
         addStatusRoutes(to: &pages)
+        addUpcomingRoutes(to: &pages)
     }
 
     /// The session cookie vouches for API requests from the dashboard's own script (the event

@@ -29,6 +29,7 @@ struct PageRenderer: Sendable {
             ("executions", PackageResources.executions_mustache),
             ("keys", PackageResources.keys_mustache),
             ("status", PackageResources.status_mustache),
+            ("upcoming", PackageResources.upcoming_mustache),
         ]
         for (name, bytes) in templates {
             // The templates are part of the source: one that does not parse is a build mistake
@@ -59,6 +60,7 @@ struct Chrome {
     var onExecutions: Bool
     var onKeys: Bool
     var onStatus: Bool
+    var onUpcoming: Bool
 
     init(title: String, csrf: String?, user: String?, role: String?, canOperate: Bool, isAdmin: Bool, live: String?, section: String) {
         self.title = title
@@ -73,5 +75,6 @@ struct Chrome {
         onExecutions = section == "executions"
         onKeys = section == "keys"
         onStatus = section == "status"
+        onUpcoming = section == "upcoming"
     }
 }

@@ -28,6 +28,28 @@ import Testing
         }
     }
 
+    @Test func theUpcomingPageShowsBurstsOfJobsFiringOnOneMinute() async throws {
+        try await DashboardServer.with { server in
+            for key in ["report-a", "report-b", "report-c"] {
+                _ = try await server.engine.jobs.create(
+                    try JobSpec(key: key, task: "system.noop", schedule: .cron(try CronSchedule(expression: "0 3 * * *"))))
+            }
+            _ = try await server.engine.jobs.create(
+                try JobSpec(key: "half-hourly", task: "system.noop", schedule: .cron(try CronSchedule(expression: "15,45 * * * *"))))
+            _ = try await server.engine.jobs.create(
+                try JobSpec(key: "later", task: "system.noop", schedule: .cron(try CronSchedule(expression: "0 0 1 1 *"))))
+            let session = try await server.signIn(.viewer)
+            let page = try await server.request(.GET, "/upcoming", cookies: session.cookies)
+            #expect(page.status == 200)
+            #expect(page.body.contains("<code>report-a, report-b, report-c</code>"))
+            #expect(page.body.contains("<td class=\"number\">3</td>"))
+            #expect(page.body.contains("class=\"bar bar-upcoming\""))
+            #expect(page.body.contains("half-hourly"))
+            // 48 half-hourly fires and 3 reports; not the yearly job.
+            #expect(page.body.contains("51 fires of 4 jobs in the next 24 hours"))
+        }
+    }
+
     @Test func percentilesAreNearestRank() {
         #expect(KairosDashboard.percentile([], 0.5) == nil)
         #expect(KairosDashboard.percentile([7], 0.99) == 7)
