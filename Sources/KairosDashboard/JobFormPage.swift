@@ -1,5 +1,6 @@
 import Foundation
 import KairosCore
+import KairosEngine
 
 /// One control of the job form: its value as typed and the server's complaint about it.
 struct FormField {
@@ -44,6 +45,8 @@ struct JobFormPage {
     var description: FormField
     var task: FormField
     var tasks: [Option]
+    /// Each task's arguments, from its schema (the script shows the chosen task's only).
+    var taskHelp: [TaskHelp]
     var args: FormField
     var scheduleType: FormField
     var scheduleTypes: [Option]
@@ -74,7 +77,7 @@ struct JobFormPage {
         var anchor: String?
     }
 
-    init(chrome: Chrome, values: JobFormValues, issues: [FieldIssue], tasks: [String], job: Job?) {
+    init(chrome: Chrome, values: JobFormValues, issues: [FieldIssue], tasks: [any KairosTask], job: Job?) {
         self.chrome = chrome
         isNew = job == nil
         action = job.map { "/jobs/\(FormBody.encode($0.key))/edit" } ?? "/jobs/new"
@@ -109,8 +112,9 @@ struct JobFormPage {
         name = field("name", "Name", hint: "Shown in lists; the key when empty.")
         description = field("description", "Description")
         task = field("task", "Task", required: true)
-        self.tasks = tasks.map { Option(value: $0, label: $0, selected: $0 == values["task"]) }
-        args = field("args", "Task arguments (JSON object)", hint: "For example {\"url\": \"https://example.com\"} for http.request.")
+        self.tasks = tasks.map { Option(value: $0.name, label: $0.name, selected: $0.name == values["task"]) }
+        taskHelp = tasks.map { TaskHelp($0, selected: $0.name == values["task"]) }
+        args = field("args", "Task arguments (JSON object)", hint: "The chosen task's arguments are listed below; for example {\"url\": \"https://example.com\"} for http.request.")
         scheduleType = field("schedule.type", "Schedule type")
         scheduleTypes = [("cron", "Cron expression"), ("interval", "Fixed interval"), ("date", "Once, at a date")].map {
             Option(value: $0.0, label: $0.1, selected: $0.0 == values["schedule.type"])

@@ -59,7 +59,7 @@ extension KairosDashboard {
     func formPage(_ page: PageRequest, values: JobFormValues, issues: [FieldIssue], job: Job?, status: HTTPResponse.Status) -> Response {
         let view = JobFormPage(
             chrome: chrome(page, title: job.map { "Edit \($0.spec.name)" } ?? "New job", section: job == nil ? "new" : "jobs"),
-            values: values, issues: issues, tasks: engine.registry.names, job: job)
+            values: values, issues: issues, tasks: engine.registry.names.compactMap { engine.registry.task(named: $0) }, job: job)
         return Response.html(renderer.render(view, template: "job-form"), status: status)
     }
 }

@@ -21,6 +21,7 @@ import Testing
             #expect(response.body.contains("value=\"تقرير ليلي\""))
             #expect(response.body.contains("value=\"Europe/London\""))
             #expect(try await server.engine.store.job(key: "report") == nil)
+            #expect(response.body.contains("<code>url</code> (string, required): http or https URL"))
 
             var fixed = form
             fixed[6] = ("schedule.expression", "0 2 * * *")

@@ -33,6 +33,20 @@
     update();
   }
 
+  function taskHelp() {
+    var select = document.getElementById("f-task");
+    if (!select) return;
+    function update() {
+      document.querySelectorAll("[data-task-help]").forEach(function (help) {
+        var chosen = help.getAttribute("data-task-help") === select.value;
+        help.hidden = !chosen;
+        if (chosen) help.open = true;
+      });
+    }
+    select.addEventListener("change", update);
+    update();
+  }
+
   function cronPreview() {
     var expression = document.getElementById("f-schedule-expression");
     var zone = document.getElementById("f-schedule-timezone");
@@ -209,6 +223,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     scheduleParts();
+    taskHelp();
     cronPreview();
     live();
   });
