@@ -48,6 +48,25 @@ extension KairosDashboard {
         }
     }
 
+    /// The statuses of each job's last 20 executions, oldest first: one history read per job,
+    /// at most 8 at a time.
+    func recentOutcomes(of jobs: [UUID]) async throws -> [UUID: [ExecutionStatus]] {
+        try await withThrowingTaskGroup(of: (UUID, [ExecutionStatus]).self) { group in
+            var outcomes: [UUID: [ExecutionStatus]] = [:]
+            var pending = jobs.makeIterator()
+            func start() {
+                guard let id = pending.next() else { return }
+                group.addTask { (id, try await store.history(HistoryQuery(jobId: id, limit: 20)).items.reversed().map(\.status)) }
+            }
+            for _ in 0..<8 { start() }
+            while let (id, statuses) = try await group.next() {
+                outcomes[id] = statuses
+                start()
+            }
+            return outcomes
+        }
+    }
+
     /// A live job by id or key.
     func findJob(_ reference: String) async throws -> Job {
         if let id = UUID(uuidString: reference), let job = try await store.job(id: id), !job.deleted { return job }
@@ -73,6 +92,7 @@ extension KairosDashboard {
         guard let sort = JobQuery.Sort(sortText) else { throw DashboardError(.badRequest, "Unknown sort order '\(sortText)'.") }
         query.sort = sort
         let result = try await store.listJobs(query)
+        let outcomes = try await recentOutcomes(of: result.items.map(\.id))
         let filters: [(String, String?)] = [("q", search), ("status", state), ("task", task)]
         let returnTo = page.request.uri.path + FormBody.query(filters + [("sort", page.query("sort")), ("cursor", cursor)])
 
@@ -93,7 +113,11 @@ extension KairosDashboard {
                     ariaSort: active ? (sort.descending ? "descending" : "ascending") : "none",
                     arrow: active ? (sort.descending ? "▼" : "▲") : "")
             },
-            rows: result.items.map { JobRow($0, now: now, returnTo: returnTo) },
+            rows: result.items.map { job in
+                var row = JobRow(job, now: now, returnTo: returnTo)
+                row.sparkline = Sparkline(outcomes: outcomes[job.id] ?? []).svg
+                return row
+            },
             nextURL: result.nextCursor.map { "/" + FormBody.query(filters + [("sort", page.query("sort")), ("cursor", $0)]) },
             firstURL: cursor == nil ? nil : "/" + FormBody.query(filters + [("sort", page.query("sort"))]),
             filtered: search != nil || state != nil || task != nil)
@@ -184,6 +208,8 @@ struct JobRow {
     var returnTo: String
     var system: Bool
     var priority: Int
+    /// The last 20 outcomes as SVG (the jobs page only).
+    var sparkline: String?
 
     init(_ job: Job, now: Date, returnTo: String) {
         id = job.id.uuidString
@@ -205,6 +231,7 @@ struct JobRow {
         self.returnTo = returnTo
         system = job.system
         priority = job.spec.priority
+        sparkline = nil
     }
 }
 

@@ -46,6 +46,8 @@ import Testing
             #expect(page.body.contains(execution.id.uuidString))
             #expect(page.body.contains("America/New_York"))
             #expect(page.body.components(separatedBy: "data-local=").count - 1 == 10)
+            let jobs = try await server.request(.GET, "/", cookies: session.cookies)
+            #expect(jobs.body.contains("<svg class=\"sparkline\" viewBox=\"0 0 100 10\" role=\"img\" aria-label=\"Last 1 runs: 1 "))
             let executionPage = try await server.request(.GET, "/executions/\(execution.id)", cookies: session.cookies)
             #expect(executionPage.status == 200)
             #expect(executionPage.body.contains("Attempts"))
