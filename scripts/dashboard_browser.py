@@ -193,7 +193,7 @@ class Run:
         self.audit("job-after-actions")
 
         print("history and an execution")
-        self.open_link("//tbody[@id='history-rows']/tr[@data-execution-id]//a")
+        self.open_link("//tbody[@id='history-rows']/tr[.//span[contains(@class, 'status-succeeded')]]//a")
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Execution"))
         self.check("Attempts" in self.driver.page_source, "the execution page shows its attempts")
         self.audit("execution")

@@ -26,7 +26,8 @@ extension KairosDashboard {
             let job = try await store.job(id: execution.jobId)
             let zone = job?.spec.schedule.zone ?? .utc
             let view = ExecutionPage(
-                chrome: chrome(page, title: "Execution of \(job?.spec.name ?? execution.jobKey)", section: "jobs"),
+                chrome: chrome(page, title: "Execution of \(job?.spec.name ?? execution.jobKey)", section: "jobs",
+                    live: execution.status.isFinal ? nil : KairosAPI.prefix + "/scheduler/events?jobId=\(execution.jobId.uuidString)"),
                 execution: ExecutionRow(execution, now: now, zone: zone),
                 jobName: job.map { $0.spec.name.isEmpty ? $0.key : $0.spec.name } ?? execution.jobKey,
                 jobURL: job.flatMap { $0.deleted ? nil : "/jobs/" + FormBody.encode($0.key) },

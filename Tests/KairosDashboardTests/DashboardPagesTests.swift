@@ -119,11 +119,13 @@ import Testing
 
             let page = try await server.request(.GET, "/executions/\(a.id)", cookies: session.cookies)
             #expect(page.body.contains("action=\"/executions/\(a.id.uuidString)/cancel\""))
+            #expect(page.body.contains("data-live=\"/api/v1/scheduler/events?jobId=\(first.id.uuidString)\""))
             let cancelled = try await server.request(.POST, "/executions/\(a.id)/cancel", cookies: session.cookies, form: [("_csrf", session.csrf)])
             #expect(cancelled.status == 303)
             #expect(try await server.engine.store.execution(id: a.id)?.status == .cancelled)
             let after = try await server.request(.GET, "/executions/\(a.id)", cookies: session.cookies)
             #expect(!after.body.contains("/cancel\""))
+            #expect(!after.body.contains("data-live="))
             _ = try await server.engine.jobs.cancel(executionId: b.id)
         }
     }

@@ -158,6 +158,12 @@
         setBadge(badge, execution.status);
       });
     }
+    var watched = document.querySelector("[data-execution]");
+    if (watched && watched.getAttribute("data-execution") === execution.id) {
+      setBadge(watched.querySelector('[data-field="execution-status"]'), execution.status);
+      // The outcome, timings and attempts are rendered by the server: show them.
+      if (finalStatuses.indexOf(execution.status) >= 0) window.location.reload();
+    }
     var rows = document.getElementById("history-rows");
     if (rows) {
       var existing = rows.querySelector('tr[data-execution-id="' + execution.id + '"]');
