@@ -1,0 +1,36 @@
+import Foundation
+
+/// What every page shows around its content: who is signed in, the CSRF token for its forms,
+/// the navigation, and the event stream the page follows.
+struct Chrome {
+    var title: String
+    var csrf: String?
+    var user: String?
+    var role: String?
+    var canOperate: Bool
+    var isAdmin: Bool
+    /// `/api/v1/scheduler/events…` when the page updates live.
+    var live: String?
+    var onJobs: Bool
+    var onNew: Bool
+    var onExecutions: Bool
+    var onKeys: Bool
+    var onStatus: Bool
+    var onUpcoming: Bool
+
+    init(title: String, csrf: String?, user: String?, role: String?, canOperate: Bool, isAdmin: Bool, live: String?, section: String) {
+        self.title = title
+        self.csrf = csrf
+        self.user = user
+        self.role = role
+        self.canOperate = canOperate
+        self.isAdmin = isAdmin
+        self.live = live
+        onJobs = section == "jobs"
+        onNew = section == "new"
+        onExecutions = section == "executions"
+        onKeys = section == "keys"
+        onStatus = section == "status"
+        onUpcoming = section == "upcoming"
+    }
+}
