@@ -215,6 +215,11 @@ class Run:
         self.audit("executions")
         self.go("/")
         self.check(bool(self.all("tr[data-job-id]")), "the jobs page lists the jobs")
+        self.wait.until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-state") == "live")
+        self.api("POST", "/api/v1/scheduler/jobs", {"key": "added-elsewhere", "task": "system.noop",
+                                                    "schedule": {"type": "cron", "expression": "0 5 * * *"}})
+        self.wait.until(lambda d: d.find_element(By.ID, "jobs-changed").is_displayed())
+        self.check(True, "a job added elsewhere is announced on the jobs page without reloading")
         self.check("&lt;script&gt;" in self.driver.page_source and not self.driver.execute_script("return window.kairosInjected === true"),
                    "a job named <script>… shows as text")
         self.audit("jobs")

@@ -189,6 +189,12 @@
     }
   }
 
+  // The jobs list is not rebuilt in the browser: say that it changed, with a link to reload.
+  function onJobChange() {
+    var notice = document.getElementById("jobs-changed");
+    if (notice) notice.hidden = false;
+  }
+
   function live() {
     var url = document.body.getAttribute("data-live");
     var status = document.getElementById("live-status");
@@ -206,6 +212,7 @@
       source.addEventListener("open", function () { delay = 1000; setStatus("live", "Live"); });
       ["execution.submitted", "execution.started", "execution.succeeded", "execution.failed", "execution.missed", "execution.cancelled"]
         .forEach(function (name) { source.addEventListener(name, onExecution); });
+      ["job.added", "job.modified", "job.removed"].forEach(function (name) { source.addEventListener(name, onJobChange); });
       source.addEventListener("error", function () {
         setStatus("disconnected", "Disconnected, reconnecting…");
         if (source.readyState === EventSource.CLOSED) {
