@@ -80,9 +80,9 @@ struct JobFormPage {
     init(chrome: Chrome, values: JobFormValues, issues: [FieldIssue], tasks: [any KairosTask], job: Job?) {
         self.chrome = chrome
         isNew = job == nil
-        action = job.map { "/jobs/\(FormBody.encode($0.key))/edit" } ?? "/jobs/new"
+        action = job.map { $0.pagePath + "/edit" } ?? "/jobs/new"
         version = job.map { "\($0.version)" } ?? ""
-        cancelURL = job.map { "/jobs/\(FormBody.encode($0.key))" } ?? "/"
+        cancelURL = job?.pagePath ?? "/"
         let known = Set(JobFormValues.textFields + JobFormValues.checkboxes)
 
         /// The form field an issue belongs to: its own, or the nearest enclosing one.

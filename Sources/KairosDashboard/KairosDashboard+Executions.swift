@@ -30,7 +30,7 @@ extension KairosDashboard {
                     live: execution.status.isFinal ? nil : KairosAPI.prefix + "/scheduler/events?jobId=\(execution.jobId.uuidString)"),
                 execution: ExecutionRow(execution, now: now, zone: zone),
                 jobName: job.map { $0.spec.name.isEmpty ? $0.key : $0.spec.name } ?? execution.jobKey,
-                jobURL: job.flatMap { $0.deleted ? nil : "/jobs/" + FormBody.encode($0.key) },
+                jobURL: job.flatMap { $0.deleted ? nil : $0.pagePath },
                 attempts: execution.attempts.map { AttemptRow($0, zone: zone, now: now) },
                 trigger: execution.trigger.rawValue,
                 scheduled: TimeView(execution.scheduledAt, zone: zone, now: now),
@@ -103,7 +103,7 @@ struct ExecutionRow {
         result = execution.result
         instance = execution.instanceId
         jobKey = execution.jobKey
-        jobURL = "/jobs/" + FormBody.encode(execution.jobKey)
+        jobURL = Job.pagePath(key: execution.jobKey, id: execution.jobId)
     }
 }
 

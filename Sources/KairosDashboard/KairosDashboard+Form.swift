@@ -17,7 +17,7 @@ extension KairosDashboard {
             do {
                 let spec = try values.spec(registry: engine.registry)
                 let job = try await engine.jobs.create(spec)
-                return Response.redirect(to: "/jobs/" + FormBody.encode(job.key))
+                return Response.redirect(to: job.pagePath)
             } catch {
                 return try formPage(page, values: values, issues: Self.issues(error), job: nil, status: .unprocessableContent)
             }
@@ -36,7 +36,7 @@ extension KairosDashboard {
                 let spec = try values.spec(registry: engine.registry)
                 let expected = page.form["version"].flatMap { Int($0) }
                 let updated = try await engine.jobs.replace(id: job.id, with: spec, expectedVersion: expected)
-                return Response.redirect(to: "/jobs/" + FormBody.encode(updated.key))
+                return Response.redirect(to: updated.pagePath)
             } catch {
                 return try formPage(page, values: values, issues: Self.issues(error), job: job, status: .unprocessableContent)
             }

@@ -26,7 +26,7 @@ extension KairosDashboard {
             case "enable": _ = try await engine.jobs.setEnabled(id: job.id, true)
             default: _ = try await engine.jobs.setEnabled(id: job.id, false)
             }
-            return Response.redirect(to: Self.localPath(page.form["return"] ?? "/jobs/\(job.key)"))
+            return Response.redirect(to: Self.localPath(page.form["return"] ?? job.pagePath))
         }
 
         pages.add(.get, "/jobs/{job}/delete", .operator) { page in
@@ -36,8 +36,11 @@ extension KairosDashboard {
                 var name: String
                 var key: String
                 var id: String
+                var path: String
             }
-            let view = Page(chrome: chrome(page, title: "Delete \(job.spec.name)", section: "jobs"), name: job.spec.name, key: job.key, id: job.id.uuidString)
+            let view = Page(
+                chrome: chrome(page, title: "Delete \(job.spec.name)", section: "jobs"), name: job.spec.name, key: job.key,
+                id: job.id.uuidString, path: job.pagePath)
             return Response.html(renderer.render(view, template: "confirm-delete"))
         }
 
@@ -138,7 +141,7 @@ extension KairosDashboard {
         let recent = cursor == nil && statuses.isEmpty
             ? history.items : try await store.history(HistoryQuery(jobId: job.id, limit: 25)).items
         let zone = job.spec.schedule.zone
-        let path = "/jobs/\(FormBody.encode(job.key))"
+        let path = job.pagePath
         let fires = job.upcomingFires(after: now, count: 10).map { TimeView($0, zone: zone, now: now) }
         let chart = DurationChart(executions: recent.reversed()).svg
         let view = JobPage(
@@ -215,7 +218,7 @@ struct JobRow {
         id = job.id.uuidString
         key = job.key
         name = job.spec.name.isEmpty ? job.key : job.spec.name
-        url = "/jobs/" + FormBody.encode(job.key)
+        url = job.pagePath
         task = job.spec.task
         schedule = job.spec.schedule.humanDescription
         let zone = job.spec.schedule.zone

@@ -39,7 +39,7 @@ extension KairosDashboard {
                 lagCount: lags.count,
                 upcoming: try await upcoming.compactMap { job in
                     job.nextRunAt.map { UpcomingRow(key: job.key, name: job.spec.name.isEmpty ? job.key : job.spec.name,
-                        url: "/jobs/" + FormBody.encode(job.key), at: TimeView($0, zone: job.spec.schedule.zone, now: now)) }
+                        url: job.pagePath, at: TimeView($0, zone: job.spec.schedule.zone, now: now)) }
                 })
             return Response.html(renderer.render(view, template: "status"))
         }

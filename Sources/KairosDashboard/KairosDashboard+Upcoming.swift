@@ -40,7 +40,7 @@ extension KairosDashboard {
                 },
                 next: fires.prefix(100).map { fire in
                     UpcomingRow(key: fire.job.key, name: fire.job.spec.name.isEmpty ? fire.job.key : fire.job.spec.name,
-                        url: "/jobs/" + FormBody.encode(fire.job.key), at: TimeView(fire.at, zone: fire.job.spec.schedule.zone, now: now))
+                        url: fire.job.pagePath, at: TimeView(fire.at, zone: fire.job.spec.schedule.zone, now: now))
                 })
             return Response.html(renderer.render(view, template: "upcoming"))
         }

@@ -179,3 +179,21 @@ import Testing
         }
     }
 }
+
+/// A job may be keyed `new`, like the new-job form's path: its links go by id.
+@Suite struct DashboardJobNamedNewTests {
+    @Test func aJobKeyedNewIsLinkedByItsId() async throws {
+        try await DashboardServer.with { server in
+            let job = try await server.engine.jobs.create(
+                try JobSpec(key: "new", task: "system.noop", schedule: .cron(try CronSchedule(expression: "0 3 * * *"))))
+            let session = try await server.signIn(.operator)
+            let list = try await server.request(.GET, "/", cookies: session.cookies)
+            #expect(list.body.contains("href=\"/jobs/\(job.id.uuidString)\""))
+            let page = try await server.request(.GET, "/jobs/\(job.id.uuidString)", cookies: session.cookies)
+            #expect(page.status == 200)
+            #expect(page.body.contains("href=\"/jobs/\(job.id.uuidString)/edit\""))
+            let form = try await server.request(.GET, "/jobs/new", cookies: session.cookies)
+            #expect(form.body.contains("Create job"))
+        }
+    }
+}
