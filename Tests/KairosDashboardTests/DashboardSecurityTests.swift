@@ -1,6 +1,8 @@
 import Foundation
 import KairosCore
+import KairosDashboard
 import KairosEngine
+import KairosHTTP
 import KairosStore
 import Testing
 
@@ -155,6 +157,30 @@ import Testing
             let change = try await server.request(
                 .POST, "/api/v1/scheduler/jobs", cookies: session.cookies, headers: json + [("X-CSRF-Token", session.csrf)], body: "{}")
             #expect(change.status == 403)
+        }
+    }
+}
+
+/// Mounting the dashboard leaves the API as it was: same route table, same answers without a session.
+@Suite struct DashboardMountTests {
+    @Test func theAPIIsUnchangedBesideTheDashboard() async throws {
+        try await DashboardServer.with { server in
+            var api = KairosAPI(engine: server.engine)
+            let before = api.routes
+            api.additions = [KairosDashboard(api: api)]
+            #expect(api.routes == before)
+            #expect(!api.routes.contains { !$0.path.hasPrefix("/api/") && !["/health", "/ready", "/metrics", "/openapi.json"].contains($0.path) })
+
+            let anonymous = try await server.request(.GET, "/api/v1/scheduler/jobs")
+            #expect(anonymous.status == 401)
+            #expect(anonymous.headers.first(name: "Content-Type") == "application/problem+json")
+            let bearer = try await server.request(.GET, "/api/v1/scheduler/jobs", headers: [("Authorization", "Bearer \(server.keys[.viewer]!)")])
+            #expect(bearer.status == 200)
+            let unknownCookie = try await server.request(.GET, "/api/v1/scheduler/jobs", cookies: ["kairos_session": "forged"])
+            #expect(unknownCookie.status == 401)
+            let unknownRoute = try await server.request(.GET, "/api/v1/nothing-here")
+            #expect(unknownRoute.status == 404)
+            #expect(unknownRoute.headers.first(name: "Content-Type") == "application/problem+json")
         }
     }
 }
