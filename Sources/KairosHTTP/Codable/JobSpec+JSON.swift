@@ -22,7 +22,7 @@ extension JobSpec {
     }
 
     /// The spec as a JSON value (for merge patches).
-    public var jsonValue: JSONValue {
+    var jsonValue: JSONValue {
         get throws { try JSONCoding.decoder.decode(JSONValue.self, from: JSONCoding.encoder.encode(self)) }
     }
 }
