@@ -24,7 +24,7 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
 struct RouteTable {
     let router: Router<APIRequestContext>
     let authenticator: APIKeyAuthenticator?
-    /// Vouch for requests without an `Authorization` header, first answer wins.
+    /// May vouch for a request without an `Authorization` header; the first answer wins.
     let credentials: [any APIAddition]
     private(set) var routes: [APIRoute] = []
 
