@@ -155,7 +155,7 @@ class Run:
         expression = self.find("#f-schedule-expression")
         expression.send_keys("61 * * * *")
         self.wait.until(lambda d: d.find_element(By.ID, "cron-preview").get_attribute("data-valid") == "false")
-        self.check("61" in self.find("#cron-preview").text, "the live preview points at the bad token")
+        self.check(self.find("#cron-preview mark").text == "61", "the live preview marks the bad token")
         self.navigate_by(".job-form button[type=submit]")
         self.wait.until(EC.presence_of_element_located((By.ID, "f-schedule-expression-error")))
         self.check(self.find("#f-schedule-expression-error").is_displayed(), "the server's error is shown next to the expression field")

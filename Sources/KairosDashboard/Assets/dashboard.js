@@ -47,6 +47,25 @@
     update();
   }
 
+  // The expression with the token an error quotes ('61') marked, or null.
+  function markToken(expression, errors) {
+    for (var i = 0; i < errors.length; i++) {
+      var quoted = /'([^']+)'/.exec(errors[i].message || "");
+      if (!quoted) continue;
+      var at = expression.indexOf(quoted[1]);
+      if (at < 0) continue;
+      var line = document.createElement("p");
+      line.appendChild(document.createTextNode("In "));
+      var code = document.createElement("code");
+      code.appendChild(document.createTextNode(expression.slice(0, at)));
+      code.appendChild(text("mark", quoted[1]));
+      code.appendChild(document.createTextNode(expression.slice(at + quoted[1].length)));
+      line.appendChild(code);
+      return line;
+    }
+    return null;
+  }
+
   function cronPreview() {
     var expression = document.getElementById("f-schedule-expression");
     var zone = document.getElementById("f-schedule-timezone");
@@ -75,7 +94,10 @@
         var body = result.body;
         if (!result.ok) { show([text("p", "Preview unavailable: " + (body.detail || "error"))], false); return; }
         if (!body.valid) {
-          show((body.errors || []).map(function (issue) { return text("p", issue.field + ": " + issue.message, "field-error"); }), false);
+          var shown = (body.errors || []).map(function (issue) { return text("p", issue.field + ": " + issue.message, "field-error"); });
+          var marked = markToken(value, body.errors || []);
+          if (marked) shown.unshift(marked);
+          show(shown, false);
           return;
         }
         var list = document.createElement("ol");
