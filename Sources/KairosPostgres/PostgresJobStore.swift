@@ -34,6 +34,10 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     let pendingLastRuns = Locked<[UUID: LastRunRecord]>([:])
     /// How often a transaction that lost a deadlock or a serialization check is run again.
     static let transactionAttempts = 8
+    /// The statements in flight (``StatementWatch``).
+    let statements = StatementWatch()
+    /// How often statements left unanswered by a closed connection are failed.
+    static let statementSweepInterval: Duration = .milliseconds(250)
     /// Whether ``run()`` has started, and the requests that wait for it.
     private let running = Locked<(started: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
 
@@ -75,6 +79,14 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.client.run() }
             group.addTask { await cancelWhenGracefulShutdown { await self.listenForChanges() } }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    while (try? await Task.sleep(for: Self.statementSweepInterval)) != nil {
+                        let failed = self.statements.sweep()
+                        if failed > 0 { self.logger.warning("statements failed: their connection closed without answering", metadata: ["count": "\(failed)"]) }
+                    }
+                }
+            }
         }
     }
 
@@ -109,7 +121,7 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
         for attempt in 1...Self.transactionAttempts {
             do {
                 return try await client.withConnection { connection in
-                    let session = Session(connection: connection, logger: logger)
+                    let session = Session(connection: connection, logger: logger, statements: statements)
                     try await session.execute("BEGIN")
                     do {
                         let value = try await body(session)
@@ -133,7 +145,7 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     func read<T: Sendable>(_ body: (Session) async throws -> T) async throws -> T {
         await untilRunning()
         do {
-            return try await client.withConnection { connection in try await body(Session(connection: connection, logger: logger)) }
+            return try await client.withConnection { connection in try await body(Session(connection: connection, logger: logger, statements: statements)) }
         } catch {
             throw mapped(error)
         }
@@ -174,12 +186,26 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
 struct Session {
     let connection: PostgresConnection
     let logger: Logger
+    /// Where statements wait for their answers (``StatementWatch``); `nil` while migrating,
+    /// before the store runs.
+    var statements: StatementWatch?
 
     /// The rows of `sql` with `values` bound to `$1`, `$2` ….
+    ///
+    /// A connection the server closed (a restart, 57P01) is refused here, and a statement it
+    /// closes under fails with ``ConnectionClosed``: PostgresNIO 1.33 never answers some of
+    /// these, so a `ROLLBACK` after the failure or a `COMMIT` just after the close would wait
+    /// forever (``StatementWatch``).
     func rows(_ sql: String, _ values: [Bind] = []) async throws -> [PostgresRandomAccessRow] {
+        guard !connection.isClosed else { throw ConnectionClosed() }
         var bindings = PostgresBindings(capacity: values.count)
         for value in values { value.append(&bindings) }
-        return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect().map(PostgresRandomAccessRow.init)
+        let (connection, logger, query) = (connection, logger, PostgresQuery(unsafeSQL: sql, binds: bindings))
+        let statement: @Sendable () async throws -> [PostgresRandomAccessRow] = {
+            try await connection.query(query, logger: logger).collect().map(PostgresRandomAccessRow.init)
+        }
+        guard let statements else { return try await statement() }
+        return try await statements.rows(on: connection, statement)
     }
 
     /// Runs `sql`, discarding any rows.

@@ -74,18 +74,28 @@ public enum AdminKeyBootstrap {
                 throw APIError(.badRequest, "KAIROS_ADMIN_KEY must be at least 16 characters")
             }
             let record = APIKeySecret.record(for: environmentKey, name: "admin (KAIROS_ADMIN_KEY)", role: .admin, now: now)
-            if let existing = try await store.apiKey(hash: record.hash) {
-                guard !existing.isRevoked, existing.role == .admin else {
-                    throw APIError(.conflict, "KAIROS_ADMIN_KEY matches a key that is revoked or not an admin key ('\(existing.name)'); choose another value")
-                }
-                return nil
+            if try await isUsableAdminKey(record.hash, in: store) { return nil }
+            do {
+                try await store.createAPIKey(record)
+            } catch let error as StoreError where error.code == .keyConflict {
+                // Another instance starting at the same moment created it first.
+                guard try await isUsableAdminKey(record.hash, in: store) else { throw error }
             }
-            try await store.createAPIKey(record)
             return nil
         }
         guard try await store.apiKeyCount() == 0 else { return nil }
         let (secret, record) = APIKeySecret.make(name: "admin (first start)", role: .admin, now: now)
         try await store.createAPIKey(record)
         return secret
+    }
+
+    /// Whether the key with `hash` exists and is an active admin key; throws when it exists
+    /// but is revoked or of another role (the value cannot be made an admin key).
+    private static func isUsableAdminKey(_ hash: String, in store: any APIKeyStore) async throws -> Bool {
+        guard let existing = try await store.apiKey(hash: hash) else { return false }
+        guard !existing.isRevoked, existing.role == .admin else {
+            throw APIError(.conflict, "KAIROS_ADMIN_KEY matches a key that is revoked or not an admin key ('\(existing.name)'); choose another value")
+        }
+        return true
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+import KairosCore
+import KairosHTTP
+import KairosSQLite
+import KairosStore
+import KairosTestSupport
+import Testing
+
+/// The first admin key (docs/API.md, "Authentication"), as `kairos serve` sets it up at start.
+@Suite("Admin key at start")
+struct AdminKeyBootstrapTests {
+    /// A real store on which another instance creates `key` just after this one found it missing:
+    /// the interleaving of two `kairos serve` with the same `KAIROS_ADMIN_KEY` starting together
+    /// on one PostgreSQL database, made deterministic.
+    struct CreatedMeanwhile: APIKeyStore {
+        let base: SQLiteJobStore
+        let other: APIKeyRecord
+        let raced = Locked(false)
+
+        func apiKey(hash: String) async throws -> APIKeyRecord? {
+            let found = try await base.apiKey(hash: hash)
+            let first = raced.withLock { done -> Bool in
+                defer { done = true }
+                return !done
+            }
+            if first { try await base.createAPIKey(other) }
+            return found
+        }
+        func createAPIKey(_ key: APIKeyRecord) async throws { try await base.createAPIKey(key) }
+        func listAPIKeys(includeRevoked: Bool) async throws -> [APIKeyRecord] { try await base.listAPIKeys(includeRevoked: includeRevoked) }
+        func revokeAPIKey(id: UUID, now: Date) async throws -> APIKeyRecord { try await base.revokeAPIKey(id: id, now: now) }
+        func apiKeyCount() async throws -> Int { try await base.apiKeyCount() }
+    }
+
+    @Test("KAIROS_ADMIN_KEY created by another instance between the look-up and the insert: this one comes up too, one key stored")
+    func environmentKeyCreatedMeanwhile() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteJobStore(path: directory.path("keys.db"))
+        let secret = "admin-key-for-two-instances"
+        let other = APIKeySecret.record(for: secret, name: "admin (KAIROS_ADMIN_KEY)", role: .admin, now: Date())
+        let printed = try await AdminKeyBootstrap.run(store: CreatedMeanwhile(base: store, other: other), environmentKey: secret, now: Date())
+        #expect(printed == nil, "nothing to print: the key is the environment's")
+        let keys = try await store.listAPIKeys(includeRevoked: true)
+        #expect(keys.map(\.hash) == [other.hash])
+    }
+
+    @Test("KAIROS_ADMIN_KEY equal to a viewer key created meanwhile is still refused, naming the key")
+    func environmentKeyTakenByAnotherRole() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteJobStore(path: directory.path("keys.db"))
+        let secret = "a-viewer-key-value-0123"
+        let viewer = APIKeySecret.record(for: secret, name: "dashboards", role: .viewer, now: Date())
+        await #expect(throws: APIError.self) {
+            try await AdminKeyBootstrap.run(store: CreatedMeanwhile(base: store, other: viewer), environmentKey: secret, now: Date())
+        }
+    }
+}
