@@ -1,5 +1,4 @@
 import KairosCore
-import Logging
 import PostgresNIO
 
 /// The statements of one store handle in flight, so that one its connection will never answer
