@@ -51,23 +51,9 @@ extension KairosDashboard {
         }
     }
 
-    /// The statuses of each job's last 20 executions, oldest first: one history read per job,
-    /// at most 8 at a time.
+    /// The statuses of each job's last 20 executions, oldest first: one store read for the page.
     func recentOutcomes(of jobs: [UUID]) async throws -> [UUID: [ExecutionStatus]] {
-        try await withThrowingTaskGroup(of: (UUID, [ExecutionStatus]).self) { group in
-            var outcomes: [UUID: [ExecutionStatus]] = [:]
-            var pending = jobs.makeIterator()
-            func start() {
-                guard let id = pending.next() else { return }
-                group.addTask { (id, try await store.history(HistoryQuery(jobId: id, limit: 20)).items.reversed().map(\.status)) }
-            }
-            for _ in 0..<8 { start() }
-            while let (id, statuses) = try await group.next() {
-                outcomes[id] = statuses
-                start()
-            }
-            return outcomes
-        }
+        try await store.recentStatuses(RecentStatusesQuery(jobIds: jobs, limit: 20)).mapValues { $0.reversed() }
     }
 
     /// A live job by id or key.
