@@ -162,6 +162,7 @@ let package = Package(
             dependencies: [
                 "KairosDashboard", "KairosHTTP", "KairosSQLite", "KairosTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 
 /// What every page shows around its content: who is signed in, the CSRF token for its forms,
 /// the navigation, and the event stream the page follows.
@@ -32,5 +33,27 @@ struct Chrome {
         onKeys = section == "keys"
         onStatus = section == "status"
         onUpcoming = section == "upcoming"
+    }
+}
+
+/// Named for Mustache without `Mirror` (see `JobRow`'s conformance): every page reads it.
+extension Chrome: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "title": title
+        case "csrf": csrf
+        case "user": user
+        case "role": role
+        case "canOperate": canOperate
+        case "isAdmin": isAdmin
+        case "live": live
+        case "onJobs": onJobs
+        case "onNew": onNew
+        case "onExecutions": onExecutions
+        case "onKeys": onKeys
+        case "onStatus": onStatus
+        case "onUpcoming": onUpcoming
+        default: nil
+        }
     }
 }

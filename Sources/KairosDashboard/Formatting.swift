@@ -1,5 +1,6 @@
 import Foundation
 import KairosCore
+import Mustache
 
 /// How instants and durations read on the pages.
 enum Formatting {
@@ -50,5 +51,17 @@ struct TimeView {
         text = Formatting.instant(date, in: zone)
         iso = Formatting.iso(date)
         relative = Formatting.relative(date, now: now)
+    }
+}
+
+/// Named for Mustache without `Mirror` (see `JobRow`'s conformance).
+extension TimeView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "text": text
+        case "iso": iso
+        case "relative": relative
+        default: nil
+        }
     }
 }

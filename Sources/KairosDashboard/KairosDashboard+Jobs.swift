@@ -4,6 +4,7 @@ import KairosCore
 import KairosEngine
 import KairosHTTP
 import KairosStore
+import Mustache
 
 extension KairosDashboard {
     static let pageSize = 50
@@ -51,23 +52,9 @@ extension KairosDashboard {
         }
     }
 
-    /// The statuses of each job's last 20 executions, oldest first: one history read per job,
-    /// at most 8 at a time.
+    /// The statuses of each job's last 20 executions, oldest first: one store read for the page.
     func recentOutcomes(of jobs: [UUID]) async throws -> [UUID: [ExecutionStatus]] {
-        try await withThrowingTaskGroup(of: (UUID, [ExecutionStatus]).self) { group in
-            var outcomes: [UUID: [ExecutionStatus]] = [:]
-            var pending = jobs.makeIterator()
-            func start() {
-                guard let id = pending.next() else { return }
-                group.addTask { (id, try await store.history(HistoryQuery(jobId: id, limit: 20)).items.reversed().map(\.status)) }
-            }
-            for _ in 0..<8 { start() }
-            while let (id, statuses) = try await group.next() {
-                outcomes[id] = statuses
-                start()
-            }
-            return outcomes
-        }
+        try await store.recentStatuses(RecentStatusesQuery(jobIds: jobs, limit: 20)).mapValues { $0.reversed() }
     }
 
     /// A live job by id or key.
@@ -235,6 +222,85 @@ struct JobRow {
         system = job.system
         priority = job.spec.priority
         sparkline = nil
+    }
+}
+
+// The jobs page's views name their fields for Mustache (`MustacheParent`): without it every
+// `{{name}}` reflects the whole value with `Mirror` (and a name looked up from an inner section,
+// such as `{{chrome.csrf}}` in a row, reflects every value on the way), which was most of the
+// page's time with 50 rows (docs/PERFORMANCE.md, 2026-12-07).
+
+extension Option: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "label": label
+        case "selected": selected
+        default: nil
+        }
+    }
+}
+
+extension SortColumn: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "url": url
+        case "ariaSort": ariaSort
+        case "arrow": arrow
+        default: nil
+        }
+    }
+}
+
+extension JobsPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "q": q
+        case "statuses": statuses
+        case "tasks": tasks
+        case "sort": sort
+        case "columns": columns
+        case "rows": rows
+        case "nextURL": nextURL
+        case "firstURL": firstURL
+        case "filtered": filtered
+        default: nil
+        }
+    }
+}
+
+extension JobRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "key": key
+        case "name": self.name
+        case "url": url
+        case "task": task
+        case "schedule": schedule
+        case "nextRun": nextRun
+        case "lastRun": lastRun
+        case "lastStatus": lastStatus
+        case "state": state
+        case "actions": actions
+        case "returnTo": returnTo
+        case "system": system
+        case "priority": priority
+        case "sparkline": sparkline
+        default: nil
+        }
+    }
+}
+
+extension JobRow.Action: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "action": action
+        case "label": label
+        default: nil
+        }
     }
 }
 

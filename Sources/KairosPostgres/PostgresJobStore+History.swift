@@ -39,6 +39,31 @@ extension PostgresJobStore {
         }
     }
 
+    /// One statement: a lateral probe of `executions_history_job` per job, the status column only.
+    public func recentStatuses(_ query: RecentStatusesQuery) async throws -> [UUID: [ExecutionStatus]] {
+        guard !query.jobIds.isEmpty else { return [:] }
+        return try await read { session in
+            var statuses: [UUID: [ExecutionStatus]] = [:]
+            let rows = try await session.rows(
+                """
+                SELECT j.id, e.status FROM unnest($1::uuid[]) AS j(id)
+                CROSS JOIN LATERAL (
+                  SELECT status, scheduled_at, id FROM executions WHERE job_id = j.id ORDER BY scheduled_at DESC, id DESC LIMIT $2) AS e
+                ORDER BY j.id, e.scheduled_at DESC, e.id DESC
+                """, [Bind(query.jobIds), Bind(query.limit)])
+            for row in rows {
+                var cells = RowReader(row)
+                let jobId: UUID = try cells.next()
+                let text: String = try cells.next()
+                guard let status = ExecutionStatus(rawValue: text) else {
+                    throw StoreError(.unavailable, "the PostgreSQL database \(configuration) holds an execution that cannot be read (status '\(text)')")
+                }
+                statuses[jobId, default: []].append(status)
+            }
+            return statuses
+        }
+    }
+
     /// Rows another instance's retention is deleting are skipped (`SKIP LOCKED`): two
     /// instances running retention at once delete disjoint slices.
     public func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int {

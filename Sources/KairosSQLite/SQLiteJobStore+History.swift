@@ -40,6 +40,28 @@ extension SQLiteJobStore {
         }
     }
 
+    /// One read transaction (one snapshot, one hop to a reader) with a probe of
+    /// `executions_history_job` per job, reading the status column only.
+    public func recentStatuses(_ query: RecentStatusesQuery) async throws -> [UUID: [ExecutionStatus]] {
+        guard !query.jobIds.isEmpty else { return [:] }
+        return try await read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT status FROM executions WHERE job_id = ? ORDER BY scheduled_at DESC, id DESC LIMIT ?")
+            var statuses: [UUID: [ExecutionStatus]] = [:]
+            for jobId in query.jobIds {
+                let texts = try String.fetchAll(statement, arguments: [jobId, query.limit])
+                guard !texts.isEmpty else { continue }
+                statuses[jobId] = try texts.map { text in
+                    guard let status = ExecutionStatus(rawValue: text) else {
+                        throw StoreError(.unavailable, "the SQLite database at '\(self.path)' holds an execution that cannot be read (status '\(text)')")
+                    }
+                    return status
+                }
+            }
+            return statuses
+        }
+    }
+
     public func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int {
         guard limit > 0 else { return 0 }
         return try await write { db in

@@ -221,6 +221,10 @@ public protocol ExecutionHistory: Sendable {
     /// Newest first by (`scheduledAt`, `id`). `limit` is clamped to `1...500`; a cursor not
     /// produced by this method throws `invalidCursor`.
     func history(_ query: HistoryQuery) async throws -> Page<Execution>
+    /// The statuses of each job's newest `query.limit` executions, newest first by
+    /// (`scheduledAt`, `id`) as ``history(_:)`` orders them, read at once for a page of jobs
+    /// (the dashboard's sparklines). A job without executions (or unknown) is absent.
+    func recentStatuses(_ query: RecentStatusesQuery) async throws -> [UUID: [ExecutionStatus]]
     /// Deletes up to `limit` finished executions that finished before `cutoff`, oldest first.
     /// Returns how many were deleted; call again while it returns `limit`.
     func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int

@@ -63,6 +63,31 @@ extension StoreConformance {
             #expect(try await store.history(HistoryQuery(jobId: UUID())).items.isEmpty)
         },
 
+        StoreConformanceCase("recent statuses: each job's newest outcomes in history's order, for a page of jobs at once") { store in
+            let busy = try await store.createJob(try manualSpec("busy", maxInstances: 10), now: t0)
+            let quiet = try await store.createJob(try manualSpec("quiet"), now: t0)
+            let never = try await store.createJob(try manualSpec("never"), now: t0)
+            for index in 0..<5 {
+                _ = try await store.trigger(jobId: busy.id, now: at(Double(index)))
+                let claimed = try #require(
+                    try await store.claimExecutions(instanceId: "worker-a", now: at(Double(index)), horizon: at(Double(index)), limit: 1, leaseUntil: at(1000)).first)
+                let outcome: Completion.Outcome = index.isMultiple(of: 2)
+                    ? .succeeded(result: nil) : .failed(ExecutionError(reason: ExecutionError.exception, message: "boom"), result: nil, retryAt: nil)
+                try await store.complete([completion(claimed, startedAt: at(Double(index)), finishedAt: at(Double(index) + 0.5), outcome)], now: at(Double(index) + 0.5))
+            }
+            _ = try await store.trigger(jobId: busy.id, now: at(10))
+            _ = try await store.trigger(jobId: quiet.id, now: at(11))
+            let newestFirst: [ExecutionStatus] = [.queued, .succeeded, .failed, .succeeded, .failed, .succeeded]
+            #expect(try await allHistory(store, jobId: busy.id).map(\.status) == newestFirst, "the history it mirrors")
+
+            let page = try await store.recentStatuses(RecentStatusesQuery(jobIds: [busy.id, quiet.id, never.id, UUID(), busy.id], limit: 20))
+            #expect(page == [busy.id: newestFirst, quiet.id: [.queued]], "newest first; a job without executions, or unknown, is absent")
+            let three = try await store.recentStatuses(RecentStatusesQuery(jobIds: [quiet.id, busy.id], limit: 3))
+            #expect(three == [busy.id: Array(newestFirst.prefix(3)), quiet.id: [.queued]])
+            #expect(try await store.recentStatuses(RecentStatusesQuery(jobIds: [busy.id], limit: 0)) == [busy.id: [.queued]], "limit clamped to at least 1")
+            #expect(try await store.recentStatuses(RecentStatusesQuery(jobIds: [], limit: 20)).isEmpty)
+        },
+
         StoreConformanceCase("retention deletes finished executions in batches, oldest first") { store in
             let job = try await store.createJob(try manualSpec("retained", maxInstances: 10), now: t0)
             var finishedIds: [UUID] = []

@@ -557,6 +557,21 @@ public final class MemoryJobStore: JobStore, Sendable {
         return Page(items: page, nextCursor: sorted.count > limit ? page.last.map { HistoryCursor(after: $0).text } : nil)
     }
 
+    public func recentStatuses(_ query: RecentStatusesQuery) async throws -> [UUID: [ExecutionStatus]] {
+        let wanted = Set(query.jobIds)
+        let executions = state.withLock { state in state.executions.values.map(\.execution).filter { wanted.contains($0.jobId) } }
+        // Newest first by (scheduled time, id), as history orders them.
+        let newestFirst = executions.sorted { a, b in
+            let (am, bm) = (HistoryCursor.micros(a.scheduledAt), HistoryCursor.micros(b.scheduledAt))
+            return am != bm ? am > bm : UUID.bytesPrecede(b.id, a.id)
+        }
+        var statuses: [UUID: [ExecutionStatus]] = [:]
+        for execution in newestFirst where statuses[execution.jobId, default: []].count < query.limit {
+            statuses[execution.jobId, default: []].append(execution.status)
+        }
+        return statuses
+    }
+
     public func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int {
         guard limit > 0 else { return 0 }
         return state.withLock { state in

@@ -275,6 +275,7 @@ private struct UnopenedHistory: ExecutionHistory {
 
     func execution(id: UUID) async throws -> Execution? { throw NotOpen() }
     func history(_ query: HistoryQuery) async throws -> Page<Execution> { throw NotOpen() }
+    func recentStatuses(_ query: RecentStatusesQuery) async throws -> [UUID: [ExecutionStatus]] { throw NotOpen() }
     func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int { throw NotOpen() }
     func executionCounts() async throws -> [ExecutionStatus: Int] { throw NotOpen() }
 }

@@ -128,6 +128,7 @@ final class WatchedStore: JobStore {
 
     func execution(id: UUID) async throws -> Execution? { try await base.execution(id: id) }
     func history(_ query: HistoryQuery) async throws -> Page<Execution> { try await base.history(query) }
+    func recentStatuses(_ query: RecentStatusesQuery) async throws -> [UUID: [ExecutionStatus]] { try await base.recentStatuses(query) }
     func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int {
         try await written { try await base.deleteHistory(finishedBefore: cutoff, limit: limit) }
     }
