@@ -546,13 +546,8 @@ public final class MemoryJobStore: JobStore, Sendable {
                 (query.jobId == nil || execution.jobId == query.jobId) && (query.statuses.isEmpty || query.statuses.contains(execution.status))
             }
         }
-        // Newest first by (scheduled time, id), as the SQL drivers order it.
-        func older(_ a: (micros: Int64, id: UUID), than b: (micros: Int64, id: UUID)) -> Bool {
-            a.micros != b.micros ? a.micros < b.micros : UUID.bytesPrecede(a.id, b.id)
-        }
-        func position(_ execution: Execution) -> (micros: Int64, id: UUID) { (HistoryCursor.micros(execution.scheduledAt), execution.id) }
-        var sorted = matching.sorted { older(position($1), than: position($0)) }
-        if let cursor { sorted.removeAll { !older(position($0), than: (cursor.micros, cursor.id)) } }
+        var sorted = matching.sorted(by: Self.newerInHistory)
+        if let cursor { sorted.removeAll { !Self.older(Self.historyPosition($0), than: (cursor.micros, cursor.id)) } }
         let page = Array(sorted.prefix(limit))
         return Page(items: page, nextCursor: sorted.count > limit ? page.last.map { HistoryCursor(after: $0).text } : nil)
     }
@@ -560,16 +555,25 @@ public final class MemoryJobStore: JobStore, Sendable {
     public func recentStatuses(_ query: RecentStatusesQuery) async throws -> [UUID: [ExecutionStatus]] {
         let wanted = Set(query.jobIds)
         let executions = state.withLock { state in state.executions.values.map(\.execution).filter { wanted.contains($0.jobId) } }
-        // Newest first by (scheduled time, id), as history orders them.
-        let newestFirst = executions.sorted { a, b in
-            let (am, bm) = (HistoryCursor.micros(a.scheduledAt), HistoryCursor.micros(b.scheduledAt))
-            return am != bm ? am > bm : UUID.bytesPrecede(b.id, a.id)
-        }
+        let newestFirst = executions.sorted(by: Self.newerInHistory)
         var statuses: [UUID: [ExecutionStatus]] = [:]
         for execution in newestFirst where statuses[execution.jobId, default: []].count < query.limit {
             statuses[execution.jobId, default: []].append(execution.status)
         }
         return statuses
+    }
+
+    // History's order: newest first by (scheduled time, id), as the SQL drivers order it.
+    private static func historyPosition(_ execution: Execution) -> (micros: Int64, id: UUID) {
+        (HistoryCursor.micros(execution.scheduledAt), execution.id)
+    }
+
+    private static func older(_ a: (micros: Int64, id: UUID), than b: (micros: Int64, id: UUID)) -> Bool {
+        a.micros != b.micros ? a.micros < b.micros : UUID.bytesPrecede(a.id, b.id)
+    }
+
+    private static func newerInHistory(_ a: Execution, _ b: Execution) -> Bool {
+        older(historyPosition(b), than: historyPosition(a))
     }
 
     public func deleteHistory(finishedBefore cutoff: Date, limit: Int) async throws -> Int {
