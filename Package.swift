@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "KairosDashboardTests",
             dependencies: [
-                "KairosDashboard", "KairosHTTP", "KairosSQLite", "KairosTestSupport",
+                "KairosDashboard", "KairosHTTP", "KairosSQLite", "MemoryJobStore", "KairosTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

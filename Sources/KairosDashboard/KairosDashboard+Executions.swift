@@ -58,9 +58,19 @@ struct ExecutionPage {
 }
 
 struct ExecutionsPage {
+    struct Preset {
+        var label: String
+        var url: String
+    }
+
     var chrome: Chrome
     var statuses: [Option]
     var job: String
+    /// The range's ends as `datetime-local` values (UTC, no offset).
+    var from: String
+    var to: String
+    var orders: [Option]
+    var presets: [Preset]
     var rows: [ExecutionRow]
     var nextURL: String?
     var firstURL: String?
@@ -130,7 +140,8 @@ struct AttemptRow {
 }
 
 extension KairosDashboard {
-    /// Recent executions across jobs, newest first; by status and job.
+    /// Recent executions across jobs, newest first (or failed ones first); by status, job and
+    /// a range of scheduled times (UTC).
     func executionsPage(_ page: PageRequest) async throws -> Response {
         let now = engine.clock.now()
         let statusText = page.query("status")
@@ -140,7 +151,14 @@ extension KairosDashboard {
             statuses = [status]
         }
         let jobText = page.query("job")?.trimmingCharacters(in: .whitespaces)
-        var query = HistoryQuery(statuses: statuses, limit: Self.pageSize, cursor: page.query("cursor"))
+        let fromText = page.query("from")
+        let toText = page.query("to")
+        let order = page.query("order")
+        guard order == nil || order == "failed-first" else { throw DashboardError(.badRequest, "Unknown order '\(order ?? "")'; newest first, or failed-first.") }
+        let cursor = page.query("cursor")
+        var query = HistoryQuery(statuses: statuses, limit: Self.pageSize)
+        query.scheduledFrom = try Self.instant(fromText, field: "From")
+        query.scheduledBefore = try Self.instant(toText, field: "To")
         if let jobText, !jobText.isEmpty {
             if let id = UUID(uuidString: jobText) {
                 query.jobId = id
@@ -150,19 +168,48 @@ extension KairosDashboard {
                 throw DashboardError(.badRequest, "No job, live or deleted, has the key '\(jobText)'.")
             }
         }
-        let result = try await store.history(query)
-        let filters: [(String, String?)] = [("status", statusText), ("job", jobText)]
-        let filtered = statusText != nil || !(jobText ?? "").isEmpty
-        let live = !filtered && query.cursor == nil
+        let result: Page<Execution>
+        if order == nil {
+            query.cursor = cursor
+            result = try await store.history(query)
+        } else {
+            result = try await FailedFirstHistory(store: store, query: query).page(after: cursor)
+        }
+        let filters: [(String, String?)] = [("status", statusText), ("job", jobText), ("from", fromText), ("to", toText), ("order", order)]
+        let filtered = filters.contains { $0.1?.isEmpty == false }
+        let live = !filtered && cursor == nil
+        func preset(_ label: String, _ seconds: TimeInterval) -> ExecutionsPage.Preset {
+            let range: [(String, String?)] = [("from", Self.localInput(now.addingTimeInterval(-seconds)))]
+            return ExecutionsPage.Preset(label: label, url: "/executions" + FormBody.query([("status", statusText), ("job", jobText)] + range + [("order", order)]))
+        }
         let view = ExecutionsPage(
             chrome: chrome(page, title: "Executions", section: "executions", live: live ? KairosAPI.prefix + "/scheduler/events" : nil),
             statuses: [Option(value: "", label: "any", selected: statusText == nil)]
                 + ExecutionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == statusText) },
             job: jobText ?? "",
+            from: query.scheduledFrom.map(Self.localInput) ?? "",
+            to: query.scheduledBefore.map(Self.localInput) ?? "",
+            orders: [Option(value: "", label: "newest first", selected: order == nil), Option(value: "failed-first", label: "failed first", selected: order != nil)],
+            presets: [preset("Last hour", 3600), preset("Last 24 hours", 86_400), preset("Last 7 days", 7 * 86_400)],
             rows: result.items.map { ExecutionRow($0, now: now) },
             nextURL: result.nextCursor.map { "/executions" + FormBody.query(filters + [("cursor", $0)]) },
-            firstURL: query.cursor == nil ? nil : "/executions" + FormBody.query(filters),
+            firstURL: cursor == nil ? nil : "/executions" + FormBody.query(filters),
             filtered: filtered)
         return Response.html(renderer.render(view, template: "executions"))
+    }
+
+    /// A range end typed in the filter form: ISO 8601, UTC unless it names an offset.
+    static func instant(_ text: String?, field: String) throws -> Date? {
+        guard let text else { return nil }
+        do {
+            return try Timestamp.parse(text)
+        } catch {
+            throw DashboardError(.badRequest, "\(field) is not a date and time such as 2026-12-07T09:00 (UTC): \(error)")
+        }
+    }
+
+    /// `2026-12-07T09:00:00`: an instant in UTC as a `datetime-local` input's value.
+    static func localInput(_ date: Date) -> String {
+        String(Timestamp.format(date).prefix(19))
     }
 }

@@ -70,6 +70,7 @@ extension KairosDashboard {
         let search = page.query("q")
         let state = page.query("status")
         let task = page.query("task")
+        let outcome = page.query("outcome")
         let sortText = page.query("sort") ?? "key"
         let cursor = page.query("cursor")
         query.search = search
@@ -79,11 +80,18 @@ extension KairosDashboard {
             guard let value = JobQuery.State(rawValue: state) else { throw DashboardError(.badRequest, "Unknown status '\(state)'.") }
             query.state = value
         }
+        if let outcome {
+            guard let value = JobQuery.LastOutcome(outcome) else {
+                throw DashboardError(
+                    .badRequest, "Unknown last outcome '\(outcome)'; one of \(JobQuery.LastOutcome.allCases.map(\.description).joined(separator: ", ")).")
+            }
+            query.lastOutcome = value
+        }
         guard let sort = JobQuery.Sort(sortText) else { throw DashboardError(.badRequest, "Unknown sort order '\(sortText)'.") }
         query.sort = sort
         let result = try await store.listJobs(query)
         let outcomes = try await recentOutcomes(of: result.items.map(\.id))
-        let filters: [(String, String?)] = [("q", search), ("status", state), ("task", task)]
+        let filters: [(String, String?)] = [("q", search), ("status", state), ("task", task), ("outcome", outcome)]
         let returnTo = page.request.uri.path + FormBody.query(filters + [("sort", page.query("sort")), ("cursor", cursor)])
 
         let columns: [(String, JobQuery.SortField)] = [("Name", .name), ("Next run", .nextRunAt), ("Last run", .lastRunAt), ("Priority", .priority)]
@@ -94,6 +102,8 @@ extension KairosDashboard {
                 + JobQuery.State.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == state) },
             tasks: [Option(value: "", label: "any", selected: task == nil)]
                 + engine.registry.names.map { Option(value: $0, label: $0, selected: $0 == task) },
+            outcomes: [Option(value: "", label: "any", selected: outcome == nil)]
+                + JobQuery.LastOutcome.allCases.map { Option(value: $0.description, label: $0 == .never ? "never ran" : $0.description, selected: $0.description == outcome) },
             sort: sortText,
             columns: columns.map { label, field in
                 let active = sort.field == field
@@ -110,7 +120,7 @@ extension KairosDashboard {
             },
             nextURL: result.nextCursor.map { "/" + FormBody.query(filters + [("sort", page.query("sort")), ("cursor", $0)]) },
             firstURL: cursor == nil ? nil : "/" + FormBody.query(filters + [("sort", page.query("sort"))]),
-            filtered: search != nil || state != nil || task != nil)
+            filtered: search != nil || state != nil || task != nil || outcome != nil)
         return Response.html(renderer.render(view, template: "jobs"))
     }
 
@@ -169,6 +179,7 @@ struct JobsPage {
     var q: String
     var statuses: [Option]
     var tasks: [Option]
+    var outcomes: [Option]
     var sort: String
     var columns: [SortColumn]
     var rows: [JobRow]
@@ -260,6 +271,7 @@ extension JobsPage: MustacheParent {
         case "q": q
         case "statuses": statuses
         case "tasks": tasks
+        case "outcomes": outcomes
         case "sort": sort
         case "columns": columns
         case "rows": rows

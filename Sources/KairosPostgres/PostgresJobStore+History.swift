@@ -22,6 +22,15 @@ extension PostgresJobStore {
             values.append(Bind(query.statuses.map(\.rawValue).sorted()))
             conditions.append("status = ANY($\(values.count)::text[])")
         }
+        let range = query.scheduledRange
+        if let from = range.from {
+            values.append(Bind(from))
+            conditions.append("scheduled_at >= $\(values.count)")
+        }
+        if let before = range.before {
+            values.append(Bind(before))
+            conditions.append("scheduled_at < $\(values.count)")
+        }
         if let cursor = query.cursor {
             let position = try HistoryCursor(cursor)
             values += [Bind(position.micros), Bind(position.id)]

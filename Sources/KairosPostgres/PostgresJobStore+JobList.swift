@@ -88,6 +88,11 @@ extension PostgresJobStore {
         if let state = query.state { filters.conditions.append(Self.stateCondition(state)) }
         if let enabled = query.enabled { filters.conditions.append("enabled = \(filters.parameter(Bind(enabled)))") }
         if let paused = query.paused { filters.conditions.append("paused = \(filters.parameter(Bind(paused)))") }
+        switch query.lastOutcome {
+        case .status(let status): filters.conditions.append("last_status = \(filters.parameter(Bind(status.rawValue)))")
+        case .never: filters.conditions.append("last_status IS NULL")
+        case nil: break
+        }
         if !query.includeSystem { filters.conditions.append("NOT system") }
         let base = filters
         return try await read { session in

@@ -81,6 +81,15 @@ struct JobListPlan: Sendable {
             arguments.append(task)
             narrowings.append(indexed("jobs_by_task", ["task = ?"], [task]))
         }
+        switch query.lastOutcome {
+        case .status(let status):
+            conditions.append("last_status = ?")
+            arguments.append(status.rawValue)
+        case .never:
+            conditions.append("last_status IS NULL")
+        case nil:
+            break
+        }
         var stateTerms: [String] = []
         var stateValues: [(any DatabaseValueConvertible)?] = []
         if let state = query.state { stateTerms.append(SQLiteJobStore.stateCondition(state)) }

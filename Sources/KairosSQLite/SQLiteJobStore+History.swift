@@ -23,6 +23,15 @@ extension SQLiteJobStore {
             conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
             arguments += statuses.map { $0 as (any DatabaseValueConvertible)? }
         }
+        let range = query.scheduledRange
+        if let from = range.from {
+            conditions.append("scheduled_at >= ?")
+            arguments.append(from)
+        }
+        if let before = range.before {
+            conditions.append("scheduled_at < ?")
+            arguments.append(before)
+        }
         if let cursor = query.cursor {
             let position = try HistoryCursor(cursor)
             conditions.append("(scheduled_at < ? OR (scheduled_at = ? AND id < ?))")

@@ -34,6 +34,43 @@ public struct JobQuery: Sendable, Hashable {
         case lastRunAt
     }
 
+    /// How a job's last execution ended (`Job.lastStatus`), or that it never ran: the
+    /// dashboard's "last outcome" filter and the API's `lastStatus`.
+    public enum LastOutcome: Sendable, Hashable, CustomStringConvertible {
+        case status(ExecutionStatus)
+        case never
+
+        /// `succeeded`, `failed`, `cancelled`, `missed` or `never`; `nil` for anything else
+        /// (`queued` and `running` are never a job's last status).
+        public init?(_ text: String) {
+            if text == "never" {
+                self = .never
+            } else if let status = ExecutionStatus(rawValue: text), status.isFinal {
+                self = .status(status)
+            } else {
+                return nil
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .status(let status): status.rawValue
+            case .never: "never"
+            }
+        }
+
+        /// Every outcome, as written in a query.
+        public static var allCases: [LastOutcome] { ExecutionStatus.allCases.filter(\.isFinal).map(LastOutcome.status) + [.never] }
+
+        /// Whether a job whose last status is `status` has this outcome.
+        public func matches(_ status: ExecutionStatus?) -> Bool {
+            switch self {
+            case .status(let wanted): status == wanted
+            case .never: status == nil
+            }
+        }
+    }
+
     /// An order: a field, ascending, or descending when written with a leading `-`
     /// (`-nextRunAt`).
     public struct Sort: Sendable, Hashable, CustomStringConvertible {
@@ -68,6 +105,7 @@ public struct JobQuery: Sendable, Hashable {
     public var search: String?
     public var enabled: Bool?
     public var paused: Bool?
+    public var lastOutcome: LastOutcome?
     public var includeSystem: Bool
     public var sort: Sort
     public var limit: Int
@@ -88,6 +126,7 @@ public struct JobQuery: Sendable, Hashable {
     /// a short page whose cursor continues after the slice (docs/STORE.md, "How a page is read").
     public var isFiltered: Bool {
         keyPrefix?.isEmpty == false || search?.isEmpty == false || task != nil || state != nil || enabled != nil || paused != nil
+            || lastOutcome != nil
     }
 
     /// How many jobs of the order one filtered page reads at most: √((limit + 1) × live jobs),
@@ -99,7 +138,7 @@ public struct JobQuery: Sendable, Hashable {
 
     public init(
         state: State? = nil, task: String? = nil, keyPrefix: String? = nil, search: String? = nil, enabled: Bool? = nil, paused: Bool? = nil,
-        includeSystem: Bool = true, sort: Sort = .key, limit: Int = 100, cursor: String? = nil
+        lastOutcome: LastOutcome? = nil, includeSystem: Bool = true, sort: Sort = .key, limit: Int = 100, cursor: String? = nil
     ) {
         self.state = state
         self.task = task
@@ -107,6 +146,7 @@ public struct JobQuery: Sendable, Hashable {
         self.search = search
         self.enabled = enabled
         self.paused = paused
+        self.lastOutcome = lastOutcome
         self.includeSystem = includeSystem
         self.sort = sort
         self.limit = limit
@@ -118,13 +158,27 @@ public struct JobQuery: Sendable, Hashable {
 public struct HistoryQuery: Sendable, Hashable {
     public var jobId: UUID?
     public var statuses: Set<ExecutionStatus>
+    /// Executions scheduled at or after this time (to the microsecond, as stored).
+    public var scheduledFrom: Date?
+    /// Executions scheduled before this time.
+    public var scheduledBefore: Date?
     public var limit: Int
     public var cursor: String?
 
-    public init(jobId: UUID? = nil, statuses: Set<ExecutionStatus> = [], limit: Int = 100, cursor: String? = nil) {
+    public init(
+        jobId: UUID? = nil, statuses: Set<ExecutionStatus> = [], scheduledFrom: Date? = nil, scheduledBefore: Date? = nil, limit: Int = 100,
+        cursor: String? = nil
+    ) {
         self.jobId = jobId
         self.statuses = statuses
+        self.scheduledFrom = scheduledFrom
+        self.scheduledBefore = scheduledBefore
         self.limit = limit
         self.cursor = cursor
+    }
+
+    /// The time range in stored microseconds: from (inclusive), before (exclusive).
+    public var scheduledRange: (from: Int64?, before: Int64?) {
+        (scheduledFrom.map(HistoryCursor.micros), scheduledBefore.map(HistoryCursor.micros))
     }
 }

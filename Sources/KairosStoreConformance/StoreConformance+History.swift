@@ -44,6 +44,20 @@ extension StoreConformance {
             let manualQueued = try await allHistory(store, jobId: manual.id, statuses: [.queued])
             #expect(manualQueued.isEmpty || manualQueued.allSatisfy { $0.jobId == manual.id && $0.status == .queued })
 
+            // A time range on the scheduled time: from inclusive, before exclusive, to the microsecond.
+            let fiveMinutes = try await allHistory(store, from: at(300), before: at(360), pageSize: 2)
+            #expect(fiveMinutes.map(\.scheduledAt) == [at(301), at(300), at(300), at(300)])
+            #expect(fiveMinutes.map(\.id) == all.filter { $0.scheduledAt >= at(300) && $0.scheduledAt < at(360) }.map(\.id), "history's order")
+            let ofTickingInRange = try await allHistory(store, jobId: ticking.id, from: at(240), before: at(480), pageSize: 3)
+            #expect(ofTickingInRange.map(\.scheduledAt) == [at(420), at(360), at(300), at(240)])
+            let succeededLate = try await allHistory(store, statuses: [.succeeded], from: at(300))
+            #expect(succeededLate.map(\.id) == all.filter { $0.status == .succeeded && $0.scheduledAt >= at(300) }.map(\.id))
+            #expect(succeededLate.count >= 3, "at least the three manual runs")
+            #expect(try await allHistory(store, before: at(60)).isEmpty)
+            #expect(try await allHistory(store, before: at(60.000001)).count == 1)
+            #expect(try await allHistory(store, from: at(720.000001)).isEmpty)
+            #expect(try await allHistory(store, from: at(500), before: at(400)).isEmpty, "an empty range")
+
             let first = try await store.history(HistoryQuery(limit: 4))
             #expect(first.items.count == 4)
             let firstCursor = try #require(first.nextCursor)

@@ -62,6 +62,13 @@ extension StoreConformance {
                 let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", now: at(20), horizon: at(20), limit: 1, leaseUntil: at(50)).first)
                 _ = try await store.complete([completion(claimed, startedAt: at(20), finishedAt: at(21), .succeeded(result: nil))], now: at(21))
             }
+            for key in ["job.07", "job.22"] {
+                let job = try #require(try await store.job(key: key))
+                _ = try await store.trigger(jobId: job.id, now: at(22))
+                let claimed = try #require(try await store.claimExecutions(instanceId: "worker-a", now: at(22), horizon: at(22), limit: 1, leaseUntil: at(50)).first)
+                let failure = ExecutionError(reason: ExecutionError.exception, message: "boom")
+                _ = try await store.complete([completion(claimed, startedAt: at(22), finishedAt: at(23), .failed(failure, result: nil, retryAt: nil))], now: at(23))
+            }
             _ = try await store.claimDueFires(now: at(25), horizon: at(25), limit: 100)
             let deleted = try #require(try await store.job(key: "job.30"))
             _ = try await store.deleteJob(id: deleted.id, expectedVersion: nil, now: at(26))
@@ -79,6 +86,10 @@ extension StoreConformance {
                 ("task", JobQuery(task: "http.request"), { $0.spec.task == "http.request" }),
                 ("enabled false", JobQuery(enabled: false), { !$0.spec.enabled }),
                 ("paused false, enabled", JobQuery(enabled: true, paused: false), { $0.spec.enabled && !$0.spec.paused }),
+                ("last outcome succeeded", JobQuery(lastOutcome: .status(.succeeded)), { $0.lastStatus == .succeeded }),
+                ("last outcome failed (after a success too)", JobQuery(lastOutcome: .status(.failed)), { $0.lastStatus == .failed }),
+                ("never ran, with a task", JobQuery(task: "system.noop", lastOutcome: .never), { $0.lastStatus == nil && $0.spec.task == "system.noop" }),
+                ("last outcome missed", JobQuery(lastOutcome: .status(.missed)), { $0.lastStatus == .missed }),
                 ("prefix", JobQuery(keyPrefix: "job.1"), { $0.key.hasPrefix("job.1") }),
                 ("search, 3+ characters", JobQuery(search: "rEpOrT"), { $0.spec.name.lowercased().contains("report") }),
                 ("search with a NUL and a quote", JobQuery(search: "\u{0}\"REPORT"), { _ in false }),

@@ -46,11 +46,14 @@ func expectStoreError<T>(
 }
 
 /// Every execution in history, newest first, following cursors.
-func allHistory(_ store: any JobStore, jobId: UUID? = nil, statuses: Set<ExecutionStatus> = [], pageSize: Int = 500) async throws -> [Execution] {
+func allHistory(
+    _ store: any JobStore, jobId: UUID? = nil, statuses: Set<ExecutionStatus> = [], from: Date? = nil, before: Date? = nil, pageSize: Int = 500
+) async throws -> [Execution] {
     var items: [Execution] = []
     var cursor: String?
     for _ in 0..<10_000 {
-        let page = try await store.history(HistoryQuery(jobId: jobId, statuses: statuses, limit: pageSize, cursor: cursor))
+        let query = HistoryQuery(jobId: jobId, statuses: statuses, scheduledFrom: from, scheduledBefore: before, limit: pageSize, cursor: cursor)
+        let page = try await store.history(query)
         items += page.items
         guard let next = page.nextCursor else { return items }
         cursor = next

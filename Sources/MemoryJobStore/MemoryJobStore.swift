@@ -187,6 +187,7 @@ public final class MemoryJobStore: JobStore, Sendable {
         if let task = query.task, job.spec.task != task { return false }
         if let enabled = query.enabled, job.spec.enabled != enabled { return false }
         if let paused = query.paused, job.spec.paused != paused { return false }
+        if let outcome = query.lastOutcome, !outcome.matches(job.lastStatus) { return false }
         if !query.includeSystem, job.system { return false }
         if let state = query.state, Self.state(of: job) != state { return false }
         return true
@@ -541,9 +542,12 @@ public final class MemoryJobStore: JobStore, Sendable {
     public func history(_ query: HistoryQuery) async throws -> Page<Execution> {
         let limit = min(max(query.limit, 1), 500)
         let cursor = try query.cursor.map { try HistoryCursor($0) }
+        let range = query.scheduledRange
         let matching = state.withLock { state in
             state.executions.values.map(\.execution).filter { execution in
-                (query.jobId == nil || execution.jobId == query.jobId) && (query.statuses.isEmpty || query.statuses.contains(execution.status))
+                let micros = HistoryCursor.micros(execution.scheduledAt)
+                return (query.jobId == nil || execution.jobId == query.jobId) && (query.statuses.isEmpty || query.statuses.contains(execution.status))
+                    && range.from.map { micros >= $0 } != false && range.before.map { micros < $0 } != false
             }
         }
         var sorted = matching.sorted(by: Self.newerInHistory)

@@ -2,7 +2,10 @@ import Foundation
 import KairosCore
 import KairosEngine
 import KairosStore
+import KairosTestSupport
 import Testing
+
+@testable import KairosDashboard
 
 /// The pages and forms, over loopback against a real server.
 @Suite struct DashboardPagesTests {
@@ -127,6 +130,57 @@ import Testing
             #expect(!after.body.contains("/cancel\""))
             #expect(!after.body.contains("data-live="))
             _ = try await server.engine.jobs.cancel(executionId: b.id)
+        }
+    }
+
+    @Test func lastOutcomeTimeRangeAndFailedFirstFilterTheLists() async throws {
+        try await DashboardServer.with { server in
+            let cron = try CronSchedule(expression: "0 3 * * *")
+            let good = try await server.engine.jobs.create(try JobSpec(key: "good", task: "system.noop", schedule: .cron(cron)))
+            let bad = try await server.engine.jobs.create(
+                try JobSpec(key: "bad", task: "http.request", args: ["url": "http://127.0.0.1:1/"], schedule: .cron(cron)))
+            _ = try await server.engine.jobs.create(try JobSpec(key: "idle", task: "system.noop", schedule: .cron(cron)))
+            let succeeded = try await server.engine.jobs.trigger(id: good.id)
+            let failed = try await server.engine.jobs.trigger(id: bad.id)
+            let later = try await server.engine.jobs.trigger(id: good.id)
+            #expect(try await eventually(within: 10) {
+                var statuses: [ExecutionStatus?] = []
+                for id in [succeeded.id, failed.id, later.id] { statuses.append(try await server.engine.store.execution(id: id)?.status) }
+                return statuses == [.succeeded, .failed, .succeeded]
+            })
+            let session = try await server.signIn(.viewer)
+            func rows(_ path: String) async throws -> [String] {
+                let response = try await server.request(.GET, path, cookies: session.cookies)
+                #expect(response.status == 200, "\(path): \(response.body)")
+                return response.body.components(separatedBy: "data-execution-id=\"").dropFirst().map { String($0.prefix(36)) }
+            }
+            func jobKeys(_ path: String) async throws -> [String] {
+                let response = try await server.request(.GET, path, cookies: session.cookies)
+                #expect(response.status == 200, "\(path): \(response.body)")
+                return ["bad", "good", "idle"].filter { response.body.contains("<code class=\"key\">\($0)</code>") }
+            }
+            #expect(try await jobKeys("/?outcome=failed") == ["bad"])
+            #expect(try await jobKeys("/?outcome=succeeded") == ["good"])
+            #expect(try await jobKeys("/?outcome=never") == ["idle"])
+            #expect(try await rows("/executions") == [later.id, failed.id, succeeded.id].map(\.uuidString), "newest first")
+            #expect(try await rows("/executions?order=failed-first") == [failed.id, later.id, succeeded.id].map(\.uuidString))
+            #expect(try await rows("/executions?order=failed-first&status=succeeded") == [later.id, succeeded.id].map(\.uuidString))
+            var times: [Date] = []
+            for id in [succeeded.id, failed.id, later.id] { times.append(try #require(try await server.engine.store.execution(id: id)).scheduledAt) }
+            let from = KairosDashboard.localInput(times[0].addingTimeInterval(-1))
+            #expect(try await rows("/executions?from=\(from)").count == 3)
+            let afterAll = Timestamp.formatPrecise(times[2].addingTimeInterval(0.000_001)).replacingOccurrences(of: "+", with: "%2B")
+            #expect(try await rows("/executions?from=\(afterAll)").isEmpty, "from is inclusive, to the microsecond: \(afterAll), \(times.map { Timestamp.formatPrecise($0) })")
+            let atLater = Timestamp.formatPrecise(times[2]).replacingOccurrences(of: "+", with: "%2B")
+            #expect(try await rows("/executions?to=\(atLater)") == [failed.id, succeeded.id].map(\.uuidString), "before is exclusive")
+            #expect(try await rows("/executions?from=\(atLater)&order=failed-first") == [later.id.uuidString])
+            let page = try await server.request(.GET, "/executions?from=\(from)&order=failed-first", cookies: session.cookies)
+            #expect(page.body.contains("value=\"\(from)\""), "the range is kept in the form")
+            #expect(page.body.contains("<option value=\"failed-first\" selected>"))
+            for path in ["/?outcome=running", "/executions?from=yesterday", "/executions?to=2026-02-30T00:00", "/executions?order=oldest", "/executions?order=failed-first&cursor=nonsense"] {
+                let response = try await server.request(.GET, path, cookies: session.cookies)
+                #expect(response.status == 400, "\(path): \(response.status)")
+            }
         }
     }
 

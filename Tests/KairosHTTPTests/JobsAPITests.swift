@@ -216,6 +216,8 @@ struct JobsAPITests {
             #expect(try await listed("paused=true") == ["job-3"])
             #expect(try await listed("paused=false&enabled=true").count == 6)
             #expect(try await listed("enabled=false").isEmpty)
+            #expect(try await listed("lastStatus=never").count == 7, "no job ran yet")
+            #expect(try await listed("lastStatus=failed&prefix=job").isEmpty)
             #expect(try await listed("sort=-key&limit=2") == ["job-6", "job-5"])
             // Pages of a descending order follow each other.
             let first = try await server.request(.GET, "/api/v1/scheduler/jobs?sort=-key&limit=4", key: server.viewer)
@@ -226,6 +228,7 @@ struct JobsAPITests {
             for (query, field) in [
                 ("limit=0", "limit"), ("limit=501", "limit"), ("status=sleeping", "status"), ("cursor=%21%21", "cursor"), ("colour=red", "colour"),
                 ("sort=colour", "sort"), ("sort=--key", "sort"), ("enabled=yes", "enabled"), ("paused=1", "paused"),
+                ("lastStatus=running", "lastStatus"), ("lastStatus=Failed", "lastStatus"),
                 ("q=%00%F1%91%AB%AEi", "q"), ("task=http.request%00", "task"), ("prefix=job%00", "prefix"),
             ] {
                 let bad = try await server.request(.GET, "/api/v1/scheduler/jobs?\(query)", key: server.viewer)
@@ -319,6 +322,26 @@ struct JobsAPITests {
             #expect(history.json["items"]?.arrayValue?.first?["id"]?.stringValue == executionId)
             let noFailures = try await server.request(.GET, "/api/v1/scheduler/jobs/sync/history?status=failed,missed", key: server.viewer)
             #expect(noFailures.json["items"]?.arrayValue?.isEmpty == true)
+            let lastSucceeded = try await server.request(.GET, "/api/v1/scheduler/jobs?lastStatus=succeeded", key: server.viewer)
+            #expect(lastSucceeded.json["items"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["sync"])
+            let scheduledText = try #require(triggered.json["scheduledAt"]?.stringValue)
+            let scheduled = try Timestamp.parse(scheduledText)
+            func ranged(_ path: String, _ from: Date, _ before: Date) async throws -> [String] {
+                let query = "scheduledFrom=\(Timestamp.formatPrecise(from))&scheduledBefore=\(Timestamp.formatPrecise(before))"
+                    .replacingOccurrences(of: "+", with: "%2B")
+                let page = try await server.request(.GET, path + "?" + query, key: server.viewer)
+                #expect(page.status == 200, "\(query): \(page.text)")
+                return page.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            }
+            for path in ["/api/v1/scheduler/jobs/sync/history", "/api/v1/scheduler/executions"] {
+                #expect(try await ranged(path, scheduled, scheduled.addingTimeInterval(1)) == [executionId], "\(path): from is inclusive")
+                #expect(try await ranged(path, scheduled.addingTimeInterval(-60), scheduled).isEmpty, "\(path): before is exclusive")
+                for bad in ["scheduledFrom=yesterday", "scheduledBefore=2026-13-01"] {
+                    let refused = try await server.request(.GET, path + "?" + bad, key: server.viewer)
+                    #expect(refused.status == 400, "\(path)?\(bad)")
+                    #expect(refused.problemFields == [String(bad.prefix { $0 != "=" })])
+                }
+            }
             for (action, field, value) in [("pause", "paused", true), ("resume", "paused", false), ("disable", "enabled", false), ("enable", "enabled", true)] {
                 let response = try await server.request(.POST, "/api/v1/scheduler/jobs/sync/action", key: server.operator, json: #"{"action": "\#(action)"}"#)
                 #expect(response.status == 200, "\(action)")

@@ -51,6 +51,8 @@ struct SQLiteJobListTests {
         ("sparse search", JobQuery(search: "job-2999")),
         ("short search", JobQuery(search: "p 7")),
         ("dense filters together", JobQuery(enabled: true, paused: true, includeSystem: false)),
+        ("last outcome, no index of its own", JobQuery(lastOutcome: .never)),
+        ("last outcome after a sparse task", JobQuery(task: "report.build", lastOutcome: .status(.failed))),
     ]
 
     /// The plan SQLite makes for the page `listJobs` would read.
@@ -118,6 +120,7 @@ struct SQLiteJobListTests {
             if let task = query.task, job.spec.task != task { return false }
             if let enabled = query.enabled, job.spec.enabled != enabled { return false }
             if let paused = query.paused, job.spec.paused != paused { return false }
+            if let outcome = query.lastOutcome, !outcome.matches(job.lastStatus) { return false }
             if let prefix = query.keyPrefix, !job.key.hasPrefix(prefix) { return false }
             if let search = query.search?.lowercased(), !job.key.lowercased().contains(search), !job.spec.name.lowercased().contains(search) { return false }
             return query.includeSystem || !job.system

@@ -9,8 +9,9 @@ extension KairosAPI {
         let executions = Self.prefix + "/scheduler/executions"
 
         table.add(.get, executions, .role(.viewer)) { request, _ in
-            try request.checkQuery(allowed: ["limit", "cursor", "status", "jobId"])
+            try request.checkQuery(allowed: ["limit", "cursor", "status", "jobId", "scheduledFrom", "scheduledBefore"])
             var query = HistoryQuery(statuses: try Self.statuses(request), limit: try Self.limit(request), cursor: request.query("cursor"))
+            try Self.scheduledRange(request, into: &query)
             query.jobId = try await jobFilter(request)
             let page = try await store.history(query)
             return try Response.json(ListResource(items: page.items.map(ExecutionResource.init), nextCursor: page.nextCursor))

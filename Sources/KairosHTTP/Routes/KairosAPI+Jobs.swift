@@ -16,7 +16,7 @@ extension KairosAPI {
         }
 
         table.add(.get, jobs, .role(.viewer)) { request, _ in
-            try request.checkQuery(allowed: ["limit", "cursor", "status", "task", "q", "prefix", "enabled", "paused", "sort", "includeSystem"])
+            try request.checkQuery(allowed: ["limit", "cursor", "status", "task", "q", "prefix", "enabled", "paused", "lastStatus", "sort", "includeSystem"])
             var query = JobQuery(limit: try Self.limit(request))
             query.cursor = request.query("cursor")
             if let status = request.query("status") {
@@ -30,6 +30,13 @@ extension KairosAPI {
             query.keyPrefix = request.query("prefix")
             if let enabled = request.query("enabled") { query.enabled = try Self.bool("enabled", enabled) }
             if let paused = request.query("paused") { query.paused = try Self.bool("paused", paused) }
+            if let outcome = request.query("lastStatus") {
+                guard let lastOutcome = JobQuery.LastOutcome(outcome) else {
+                    throw APIError.badParameter(
+                        "lastStatus", "lastStatus must be one of \(JobQuery.LastOutcome.allCases.map(\.description).joined(separator: ", ")), got '\(outcome)'")
+                }
+                query.lastOutcome = lastOutcome
+            }
             if let sort = request.query("sort") {
                 guard let order = JobQuery.Sort(sort) else {
                     throw APIError.badParameter("sort", "sort must be one of \(JobQuery.Sort.allCases.map(\.description).joined(separator: ", ")), got '\(sort)'")
@@ -122,10 +129,11 @@ extension KairosAPI {
         }
 
         table.add(.get, jobs + "/{job}/history", .role(.viewer)) { request, context in
-            try request.checkQuery(allowed: ["limit", "cursor", "status"])
+            try request.checkQuery(allowed: ["limit", "cursor", "status", "scheduledFrom", "scheduledBefore"])
             let reference = context.parameters.get("job") ?? ""
             guard let jobId = try await historyJobId(reference) else { throw APIError(.notFound, "no job with id or key '\(reference)', live or deleted") }
-            let query = HistoryQuery(jobId: jobId, statuses: try Self.statuses(request), limit: try Self.limit(request), cursor: request.query("cursor"))
+            var query = HistoryQuery(jobId: jobId, statuses: try Self.statuses(request), limit: try Self.limit(request), cursor: request.query("cursor"))
+            try Self.scheduledRange(request, into: &query)
             let page = try await store.history(query)
             return try Response.json(ListResource(items: page.items.map(ExecutionResource.init), nextCursor: page.nextCursor))
         }
@@ -209,6 +217,20 @@ extension KairosAPI {
         case "false": return false
         default: throw APIError.badParameter(name, "\(name) must be true or false, got '\(text)'")
         }
+    }
+
+    /// `scheduledFrom` and `scheduledBefore`: ISO 8601 timestamps, UTC without an offset.
+    static func scheduledRange(_ request: Request, into query: inout HistoryQuery) throws {
+        func instant(_ name: String) throws -> Date? {
+            guard let text = request.query(name) else { return nil }
+            do {
+                return try Timestamp.parse(text)
+            } catch {
+                throw APIError.badParameter(name, "\(name) must be an ISO 8601 timestamp such as 2026-12-07T09:00:00Z, got '\(text)': \(error)")
+            }
+        }
+        query.scheduledFrom = try instant("scheduledFrom")
+        query.scheduledBefore = try instant("scheduledBefore")
     }
 
     /// `status=failed,missed` (or repeated `status=`).
