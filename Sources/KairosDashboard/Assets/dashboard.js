@@ -1,5 +1,5 @@
 // Kairos dashboard: the pages work without this script; it adds the viewer's local times,
-// the schedule fields of the chosen type, the live cron preview and live updates.
+// the schedule fields and task arguments of the chosen type, the live cron preview and live updates.
 "use strict";
 (function () {
   document.documentElement.classList.add("js");
@@ -33,14 +33,16 @@
     update();
   }
 
-  function taskHelp() {
+  // Only the chosen task's arguments; the JSON is opened for a task without a schema.
+  function taskArguments() {
     var select = document.getElementById("f-task");
     if (!select) return;
+    var json = document.querySelector("[data-args-json]");
     function update() {
-      document.querySelectorAll("[data-task-help]").forEach(function (help) {
-        var chosen = help.getAttribute("data-task-help") === select.value;
-        help.hidden = !chosen;
-        if (chosen) help.open = true;
+      document.querySelectorAll("[data-task-args]").forEach(function (fieldset) {
+        var chosen = fieldset.getAttribute("data-task-args") === select.value;
+        fieldset.hidden = !chosen;
+        if (chosen && json && fieldset.hasAttribute("data-no-schema")) json.open = true;
       });
     }
     select.addEventListener("change", update);
@@ -258,7 +260,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     scheduleParts();
-    taskHelp();
+    taskArguments();
     cronPreview();
     live();
   });
