@@ -252,6 +252,26 @@ class Run:
         self.check(bool(self.all("svg.chart rect")), "the status page charts the last hour")
         self.audit("status")
 
+        print("the status and upcoming pages update live")
+        self.driver.execute_script("window.kairosNoReload = true")
+        self.wait.until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-state") == "live")
+        counts = self.find("#queue-title").find_element(By.XPATH, "..").text
+        self.api("POST", "/api/v1/scheduler/jobs/added-elsewhere/action", {"action": "trigger"})
+        WebDriverWait(self.driver, 20).until(
+            lambda d: d.find_element(By.ID, "main").get_attribute("data-refreshed")
+            and d.find_element(By.ID, "queue-title").find_element(By.XPATH, "..").text != counts)
+        self.check(self.driver.execute_script("return window.kairosNoReload === true"),
+                   "the status page's numbers change after a run without reloading the page")
+        self.check(self.find("#live-status").get_attribute("data-state") == "live", "the connection indicator still says Live")
+        self.audit("status-refreshed")
+        self.go("/upcoming")
+        self.driver.execute_script("window.kairosNoReload = true")
+        self.api("POST", "/api/v1/scheduler/jobs", {"key": "added-live", "task": "system.noop",
+                                                    "schedule": {"type": "cron", "expression": "0 * * * *"}})
+        WebDriverWait(self.driver, 20).until(lambda d: "added-live" in d.find_element(By.ID, "main").text)
+        self.check(self.driver.execute_script("return window.kairosNoReload === true"),
+                   "a job added elsewhere appears on the upcoming page without reloading it")
+
         print("keys")
         self.go("/keys")
         self.find("#key-name").send_keys("browser viewer")
