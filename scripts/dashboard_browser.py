@@ -19,7 +19,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 WIDTHS = (1280, 390)
 
@@ -152,6 +152,13 @@ class Run:
         self.audit("job-form")
         self.find("#f-key").send_keys("browser-check")
         self.find("#f-name").send_keys("Browser check — فحص المتصفح")
+        seconds = "[name='arg.system.sleep.seconds']"
+        self.check(not self.find(seconds).is_displayed() and self.find("[data-task-args='system.noop']").is_displayed(),
+                   "only the chosen task's arguments are shown")
+        Select(self.find("#f-task")).select_by_value("system.sleep")
+        self.check(self.find(seconds).is_displayed() and not self.find("[data-task-args='system.noop']").is_displayed(),
+                   "choosing another task shows its arguments instead")
+        self.find(seconds).send_keys("a tenth")
         expression = self.find("#f-schedule-expression")
         expression.send_keys("61 * * * *")
         self.wait.until(lambda d: d.find_element(By.ID, "cron-preview").get_attribute("data-valid") == "false")
@@ -159,9 +166,15 @@ class Run:
         self.navigate_by(".job-form button[type=submit]")
         self.wait.until(EC.presence_of_element_located((By.ID, "f-schedule-expression-error")))
         self.check(self.find("#f-schedule-expression-error").is_displayed(), "the server's error is shown next to the expression field")
+        seconds_error = self.find(seconds).get_attribute("id") + "-error"
+        self.check(self.find("#" + seconds_error).is_displayed() and "a tenth" in self.find("#" + seconds_error).text,
+                   "a bad number is shown next to its argument's input")
+        self.check(self.find(seconds).get_attribute("value") == "a tenth", "the argument typed is kept after the failed submit")
         self.check(self.find("#f-key").get_attribute("value") == "browser-check", "the key typed is kept after the failed submit")
         self.check(self.find("#f-name").get_attribute("value") == "Browser check — فحص المتصفح", "the name typed is kept after the failed submit")
         self.audit("job-form-error", expected_statuses=(422,))
+        self.find(seconds).clear()
+        self.find(seconds).send_keys("0.1")
         expression = self.find("#f-schedule-expression")
         expression.clear()
         expression.send_keys("*/3 * * * * *")
@@ -170,6 +183,8 @@ class Run:
         self.navigate_by(".job-form button[type=submit]")
         self.wait.until(EC.presence_of_element_located((By.ID, "history-rows")))
         self.check(self.driver.current_url == self.url + "/jobs/browser-check", "the job is created and its page shown")
+        self.check(self.api("GET", "/api/v1/scheduler/jobs/browser-check")["args"] == {"seconds": 0.1},
+                   "its arguments are typed from the inputs ({\"seconds\": 0.1})")
 
         print("see it fire through a live update")
         self.driver.execute_script("window.kairosNoReload = true")
@@ -236,6 +251,26 @@ class Run:
         self.go("/status")
         self.check(bool(self.all("svg.chart rect")), "the status page charts the last hour")
         self.audit("status")
+
+        print("the status and upcoming pages update live")
+        self.driver.execute_script("window.kairosNoReload = true")
+        self.wait.until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-state") == "live")
+        counts = self.find("#queue-title").find_element(By.XPATH, "..").text
+        self.api("POST", "/api/v1/scheduler/jobs/added-elsewhere/action", {"action": "trigger"})
+        WebDriverWait(self.driver, 20).until(
+            lambda d: d.find_element(By.ID, "main").get_attribute("data-refreshed")
+            and d.find_element(By.ID, "queue-title").find_element(By.XPATH, "..").text != counts)
+        self.check(self.driver.execute_script("return window.kairosNoReload === true"),
+                   "the status page's numbers change after a run without reloading the page")
+        self.check(self.find("#live-status").get_attribute("data-state") == "live", "the connection indicator still says Live")
+        self.audit("status-refreshed")
+        self.go("/upcoming")
+        self.driver.execute_script("window.kairosNoReload = true")
+        self.api("POST", "/api/v1/scheduler/jobs", {"key": "added-live", "task": "system.noop",
+                                                    "schedule": {"type": "cron", "expression": "0 * * * *"}})
+        WebDriverWait(self.driver, 20).until(lambda d: "added-live" in d.find_element(By.ID, "main").text)
+        self.check(self.driver.execute_script("return window.kairosNoReload === true"),
+                   "a job added elsewhere appears on the upcoming page without reloading it")
 
         print("keys")
         self.go("/keys")

@@ -12,6 +12,8 @@ struct Chrome {
     var isAdmin: Bool
     /// `/api/v1/scheduler/events…` when the page updates live.
     var live: String?
+    /// The page re-reads itself on the stream's events (and every 30 s) and replaces its main region.
+    var refreshes = false
     var onJobs: Bool
     var onNew: Bool
     var onExecutions: Bool
@@ -36,6 +38,15 @@ struct Chrome {
     }
 }
 
+extension Chrome {
+    /// This chrome, for a page that refreshes itself live.
+    func refreshing() -> Chrome {
+        var chrome = self
+        chrome.refreshes = true
+        return chrome
+    }
+}
+
 /// Named for Mustache without `Mirror` (see `JobRow`'s conformance): every page reads it.
 extension Chrome: MustacheParent {
     func child(named name: String) -> Any? {
@@ -47,6 +58,7 @@ extension Chrome: MustacheParent {
         case "canOperate": canOperate
         case "isAdmin": isAdmin
         case "live": live
+        case "refreshes": refreshes
         case "onJobs": onJobs
         case "onNew": onNew
         case "onExecutions": onExecutions

@@ -45,9 +45,12 @@ struct JobFormPage {
     var description: FormField
     var task: FormField
     var tasks: [Option]
-    /// Each task's arguments, from its schema (the script shows the chosen task's only).
-    var taskHelp: [TaskHelp]
+    /// Each task's arguments, one input each, from its schema (the script shows the chosen task's only).
+    var taskFieldsets: [TaskFieldset]
+    /// The arguments as JSON: for a task without a schema, and for what no input holds.
     var args: FormField
+    /// Whether the JSON arguments are shown open: they hold something, or the chosen task has no inputs.
+    var argsOpen: Bool
     var scheduleType: FormField
     var scheduleTypes: [Option]
     var expression: FormField
@@ -84,10 +87,18 @@ struct JobFormPage {
         version = job.map { "\($0.version)" } ?? ""
         cancelURL = job?.pagePath ?? "/"
         let known = Set(JobFormValues.textFields + JobFormValues.checkboxes)
+        let chosen = tasks.first { $0.name == values["task"] }
+        let chosenArguments = Set((chosen.flatMap(TaskArgument.arguments(of:)) ?? []).map(\.name))
 
-        /// The form field an issue belongs to: its own, or the nearest enclosing one.
+        /// The form field an issue belongs to: its own, the input of the argument it names
+        /// (when that input holds the value), or the nearest enclosing field.
         func owner(_ field: String) -> String? {
             if known.contains(field) { return field }
+            if field.hasPrefix("args."), let chosen {
+                let argument = String(field.dropFirst(5).prefix { $0 != "." && $0 != "[" })
+                let input = JobFormValues.argumentField(task: chosen.name, argument: argument)
+                if chosenArguments.contains(argument) && !values[input].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return input }
+            }
             if field.hasPrefix("args") { return "args" }
             if field == "schedule" { return "schedule.type" }
             if field == "retry" || field == "retry.backoff" { return "retry.maxRetries" }
@@ -98,9 +109,15 @@ struct JobFormPage {
             guard let name = owner(issue.field) else { continue }
             errors[name] = errors[name].map { $0 + " " + issue.message } ?? issue.message
         }
+        taskFieldsets = tasks.enumerated().map { index, task in
+            TaskFieldset(task, index: index, values: values, errors: errors, selected: task.name == chosen?.name)
+        }
+        var argumentIDs: [String: String] = [:]
+        for fieldset in taskFieldsets { for input in fieldset.inputs { argumentIDs[input.name] = input.id } }
         hasIssues = !issues.isEmpty
         self.issues = issues.map { issue in
-            Issue(field: issue.field.isEmpty ? "form" : issue.field, message: issue.message, anchor: owner(issue.field).map(Self.id))
+            let anchor = owner(issue.field).map { argumentIDs[$0] ?? Self.id($0) }
+            return Issue(field: issue.field.isEmpty ? "form" : issue.field, message: issue.message, anchor: anchor)
         }
 
         func field(_ name: String, _ label: String, hint: String? = nil, inputMode: String? = nil, required: Bool = false) -> FormField {
@@ -113,8 +130,9 @@ struct JobFormPage {
         description = field("description", "Description")
         task = field("task", "Task", required: true)
         self.tasks = tasks.map { Option(value: $0.name, label: $0.name, selected: $0.name == values["task"]) }
-        taskHelp = tasks.map { TaskHelp($0, selected: $0.name == values["task"]) }
-        args = field("args", "Task arguments (JSON object)", hint: "The chosen task's arguments are listed below; for example {\"url\": \"https://example.com\"} for http.request.")
+        args = field("args", "Arguments as JSON (object)", hint: JobFormValues.argumentsRule)
+        argsOpen = !values["args"].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || errors["args"] != nil
+            || chosen.map { TaskArgument.arguments(of: $0) == nil } ?? true
         scheduleType = field("schedule.type", "Schedule type")
         scheduleTypes = [("cron", "Cron expression"), ("interval", "Fixed interval"), ("date", "Once, at a date")].map {
             Option(value: $0.0, label: $0.1, selected: $0.0 == values["schedule.type"])

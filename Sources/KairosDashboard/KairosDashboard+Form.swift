@@ -25,7 +25,7 @@ extension KairosDashboard {
 
         pages.add(.get, "/jobs/{job}/edit", .operator) { page in
             let job = try await findJob(page.parameter("job"))
-            return formPage(page, values: JobFormValues(job.spec), issues: [], job: job, status: .ok)
+            return formPage(page, values: JobFormValues(job.spec, task: engine.registry.task(named: job.spec.task)), issues: [], job: job, status: .ok)
         }
 
         pages.add(.post, "/jobs/{job}/edit", .operator) { page in
@@ -75,6 +75,13 @@ struct JobFormValues: Sendable {
     ]
     static let checkboxes = ["coalesce", "enabled", "paused", "retry.jitter"]
 
+    /// Which wins when an argument is in its input and in the JSON too.
+    static let argumentsRule = "For a task without a schema, and for arguments no input above holds. "
+        + "It is merged with the inputs of the chosen task; an argument set in both is refused."
+
+    /// The form field of a task's argument: `arg.<task>.<argument>`.
+    static func argumentField(task: String, argument: String) -> String { "arg.\(task).\(argument)" }
+
     var values: [String: String] = [:]
 
     subscript(name: String) -> String {
@@ -85,7 +92,6 @@ struct JobFormValues: Sendable {
     static var defaults: JobFormValues {
         var values = JobFormValues()
         values["task"] = "system.noop"
-        values["args"] = "{}"
         values["schedule.type"] = "cron"
         values["schedule.timezone"] = "UTC"
         values["priority"] = "0"
@@ -101,16 +107,23 @@ struct JobFormValues: Sendable {
     init(form: FormBody) {
         for name in Self.textFields { values[name] = form[name] ?? "" }
         for name in Self.checkboxes where form[name] != nil { values[name] = "on" }
+        for field in form.fields where field.name.hasPrefix("arg.") && values[field.name] == nil { values[field.name] = field.value }
     }
 
-    /// The form of an existing job.
-    init(_ spec: JobSpec) {
+    /// The form of an existing job: each argument in its input when it fits one, the rest as JSON.
+    init(_ spec: JobSpec, task: (any KairosTask)?) {
         self = .defaults
         values["key"] = spec.key
         values["name"] = spec.name == spec.key ? "" : spec.name
         values["description"] = spec.description
         values["task"] = spec.task
-        values["args"] = JobDefinition.pretty(spec.args)
+        var rest = spec.args.objectValue ?? [:]
+        for argument in task.flatMap(TaskArgument.arguments(of:)) ?? [] {
+            guard let value = rest[argument.name], let text = argument.text(for: value) else { continue }
+            values[Self.argumentField(task: spec.task, argument: argument.name)] = text
+            rest[argument.name] = nil
+        }
+        values["args"] = spec.args.objectValue == nil ? JobDefinition.pretty(spec.args) : rest.isEmpty ? "" : JobDefinition.pretty(.object(rest))
         values["priority"] = "\(spec.priority)"
         values["maxInstances"] = "\(spec.maxInstances)"
         values["misfireGraceTime"] = "\(spec.misfireGraceTime)"
@@ -180,13 +193,31 @@ struct JobFormValues: Sendable {
 
         for name in ["key", "name", "task"] { body[name] = text(name).map(JSONValue.string) }
         body["description"] = .string(self["description"])
-        if let args = text("args") {
-            if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(args.utf8)), case .object = value {
-                body["args"] = value
+        var args: [String: JSONValue]?
+        if let json = text("args") {
+            if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)), case .object(let object) = value {
+                args = object
             } else {
                 issues.append(FieldIssue(field: "args", code: "invalidJSON", message: "must be a JSON object, like {\"url\": \"https://example.com\"}"))
             }
         }
+        if let task = self["task"].isEmpty ? nil : registry.task(named: self["task"]) {
+            for argument in TaskArgument.arguments(of: task) ?? [] {
+                let value: JSONValue?
+                do { value = try argument.value(from: self[Self.argumentField(task: task.name, argument: argument.name)]) } catch {
+                    issues += error.issues
+                    continue
+                }
+                guard let value else { continue }
+                if args?[argument.name] != nil {
+                    issues.append(FieldIssue(
+                        field: "args." + argument.name, code: "conflict",
+                        message: "\(argument.name) is set both in its input and in the arguments as JSON; keep one"))
+                }
+                args = (args ?? [:]).merging([argument.name: value]) { _, input in input }
+            }
+        }
+        body["args"] = args.map(JSONValue.object)
         switch self["schedule.type"] {
         case "interval":
             for unit in ["weeks", "days", "hours", "minutes", "seconds"] { schedule[unit] = integer("schedule." + unit) }

@@ -26,7 +26,7 @@ extension KairosDashboard {
             let counts = try await jobCounts
             let executions = try await executionCounts
             let view = StatusPage(
-                chrome: chrome(page, title: "Status", section: "status"),
+                chrome: chrome(page, title: "Status", section: "status", live: KairosAPI.prefix + "/scheduler/events").refreshing(),
                 instances: try await instances.map { InstanceRow($0, now: now, deadAfter: deadAfter, current: $0.id == engine.configuration.instanceId) },
                 queueDepth: try await queueDepth,
                 jobCounts: JobQuery.State.allCases.map { Count(label: $0.rawValue, value: counts[$0] ?? 0) },

@@ -28,7 +28,7 @@ extension KairosDashboard {
             for fire in fires { minutes[Int64(fire.at.timeIntervalSince1970) / 60, default: []].insert(fire.job.key) }
             let bursts = minutes.filter { $0.value.count > 1 }.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.prefix(10)
             let view = UpcomingPage(
-                chrome: chrome(page, title: "Upcoming", section: "upcoming"),
+                chrome: chrome(page, title: "Upcoming", section: "upcoming", live: KairosAPI.prefix + "/scheduler/events").refreshing(),
                 total: fires.count,
                 jobCount: Set(fires.map(\.job.id)).count,
                 jobsCapped: jobs.count == Self.upcomingJobLimit,

@@ -18,6 +18,7 @@ struct PageRenderer: Sendable {
             ("time", PackageResources.time_mustache),
             ("input", PackageResources.input_mustache),
             ("checkbox", PackageResources.checkbox_mustache),
+            ("argument", PackageResources.argument_mustache),
             ("execution-row", PackageResources.execution_row_mustache),
             ("sign-in", PackageResources.sign_in_mustache),
             ("error", PackageResources.error_mustache),

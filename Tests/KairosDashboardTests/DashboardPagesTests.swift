@@ -24,7 +24,8 @@ import Testing
             #expect(response.body.contains("value=\"تقرير ليلي\""))
             #expect(response.body.contains("value=\"Europe/London\""))
             #expect(try await server.engine.store.job(key: "report") == nil)
-            #expect(response.body.contains("<code>url</code> (string, required): http or https URL"))
+            #expect(response.body.contains("<code>url</code> <span class=\"required\">(required)</span>"))
+            #expect(response.body.contains(">http or https URL</p>"))
 
             var fixed = form
             fixed[6] = ("schedule.expression", "0 2 * * *")
@@ -67,7 +68,7 @@ import Testing
             let session = try await server.signIn(.operator)
             let form = try await server.request(.GET, "/jobs/nightly/edit", cookies: session.cookies)
             #expect(form.status == 200)
-            for value in ["value=\"0 3 * * *\"", "value=\"Asia/Tokyo\"", "value=\"7\"", "&quot;seconds&quot; : 1", "name=\"version\" value=\"1\""] {
+            for value in ["value=\"0 3 * * *\"", "value=\"Asia/Tokyo\"", "value=\"7\"", "name=\"arg.system.sleep.seconds\" type=\"text\" value=\"1\"", "name=\"version\" value=\"1\""] {
                 #expect(form.body.contains(value), "\(value)")
             }
             let saved = try await server.request(.POST, "/jobs/nightly/edit", cookies: session.cookies, form: [

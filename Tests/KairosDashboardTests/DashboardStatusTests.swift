@@ -8,6 +8,17 @@ import Testing
 
 /// The status page: instances, queue, counts, the last hour's throughput and lag.
 @Suite struct DashboardStatusTests {
+    @Test(arguments: ["/status", "/upcoming"])
+    func theStatusAndUpcomingPagesFollowTheEventStreamAndRefreshThemselves(path: String) async throws {
+        try await DashboardServer.with { server in
+            let session = try await server.signIn(.viewer)
+            let page = try await server.request(.GET, path, cookies: session.cookies)
+            #expect(page.status == 200)
+            #expect(page.body.contains("<body data-live=\"/api/v1/scheduler/events\" data-refresh>"))
+            #expect(page.body.contains("id=\"live-status\""))
+        }
+    }
+
     @Test func theStatusPageShowsThisInstanceAndTheLastHour() async throws {
         try await DashboardServer.with { server in
             let job = try await server.engine.jobs.create(

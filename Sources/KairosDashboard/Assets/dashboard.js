@@ -1,5 +1,6 @@
 // Kairos dashboard: the pages work without this script; it adds the viewer's local times,
-// the schedule fields of the chosen type, the live cron preview and live updates.
+// the schedule fields and task arguments of the chosen type, the live cron preview and live updates
+// (in place on most pages; the status and upcoming pages re-read themselves).
 "use strict";
 (function () {
   document.documentElement.classList.add("js");
@@ -33,14 +34,16 @@
     update();
   }
 
-  function taskHelp() {
+  // Only the chosen task's arguments; the JSON is opened for a task without a schema.
+  function taskArguments() {
     var select = document.getElementById("f-task");
     if (!select) return;
+    var json = document.querySelector("[data-args-json]");
     function update() {
-      document.querySelectorAll("[data-task-help]").forEach(function (help) {
-        var chosen = help.getAttribute("data-task-help") === select.value;
-        help.hidden = !chosen;
-        if (chosen) help.open = true;
+      document.querySelectorAll("[data-task-args]").forEach(function (fieldset) {
+        var chosen = fieldset.getAttribute("data-task-args") === select.value;
+        fieldset.hidden = !chosen;
+        if (chosen && json && fieldset.hasAttribute("data-no-schema")) json.open = true;
       });
     }
     select.addEventListener("change", update);
@@ -217,10 +220,43 @@
     if (notice) notice.hidden = false;
   }
 
+  // The status and upcoming pages are drawn on the server: on events, re-read the page (at most
+  // once every 5 s, and every 30 s when nothing happens) and put its main region in place of ours.
+  function refresher() {
+    var main = document.getElementById("main");
+    if (!main || !document.body.hasAttribute("data-refresh") || !window.fetch || !window.DOMParser) return null;
+    var last = Date.now();
+    var timer = null;
+    function refresh() {
+      timer = null;
+      last = Date.now();
+      fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (response) {
+        // A session that ended answers with the sign-in page: keep what is shown.
+        if (!response.ok || response.redirected) return null;
+        return response.text();
+      }).then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+        if (!fresh) return;
+        main.replaceChildren.apply(main, Array.prototype.slice.call(fresh.childNodes));
+        localTimes(main);
+        main.setAttribute("data-refreshed", String(Date.now()));
+      }).catch(function () {});
+    }
+    function soon() {
+      if (timer === null) timer = setTimeout(refresh, Math.max(0, last + 5000 - Date.now()));
+    }
+    setInterval(function () {
+      if (!document.hidden && Date.now() - last >= 30000) soon();
+    }, 5000);
+    return soon;
+  }
+
   function live() {
     var url = document.body.getAttribute("data-live");
     var status = document.getElementById("live-status");
     if (!url || !window.EventSource) return;
+    var refresh = refresher();
     var delay = 1000;
     var source = null;
     var retry = null;
@@ -233,8 +269,8 @@
       source = new EventSource(url);
       source.addEventListener("open", function () { delay = 1000; setStatus("live", "Live"); });
       ["execution.submitted", "execution.started", "execution.succeeded", "execution.failed", "execution.missed", "execution.cancelled"]
-        .forEach(function (name) { source.addEventListener(name, onExecution); });
-      ["job.added", "job.modified", "job.removed"].forEach(function (name) { source.addEventListener(name, onJobChange); });
+        .forEach(function (name) { source.addEventListener(name, refresh || onExecution); });
+      ["job.added", "job.modified", "job.removed"].forEach(function (name) { source.addEventListener(name, refresh || onJobChange); });
       source.addEventListener("error", function () {
         setStatus("disconnected", "Disconnected, reconnecting…");
         if (source.readyState === EventSource.CLOSED) {
@@ -258,7 +294,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     scheduleParts();
-    taskHelp();
+    taskArguments();
     cronPreview();
     live();
   });

@@ -21,7 +21,8 @@ struct DashboardServer: Sendable {
     /// Does not follow redirects: the tests look at them.
     static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
-    static func with<T: Sendable>(_ body: @Sendable (DashboardServer) async throws -> T) async throws -> T {
+    /// `tasks` are registered beside the built-in ones.
+    static func with<T: Sendable>(tasks: [any KairosTask] = [], _ body: @Sendable (DashboardServer) async throws -> T) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-dashboard-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -34,7 +35,8 @@ struct DashboardServer: Sendable {
         }
         var logger = Logger(label: "kairos-dashboard-test")
         logger.logLevel = .error
-        let registry = TaskRegistry.builtIn(httpClient: HTTPRequestTask.defaultClient, history: store, allowShellTasks: false)
+        var registry = TaskRegistry.builtIn(httpClient: HTTPRequestTask.defaultClient, history: store, allowShellTasks: false)
+        for task in tasks { registry.register(task) }
         let engine = KairosEngine(
             store: store, registry: registry, configuration: EngineConfiguration(roles: [.api, .scheduler, .worker], workers: 2, historyRetentionDays: nil),
             logger: logger)
