@@ -228,6 +228,25 @@ class Run:
         self.go("/executions")
         self.check(len(self.all("#history-rows tr[data-execution-id]")) >= 3, "the executions page lists executions across jobs")
         self.audit("executions")
+        Select(self.find("#order")).select_by_value("failed-first")
+        self.navigate_by(".filters button[type=submit]")
+        rows = self.all("#history-rows tr[data-execution-id]")
+        self.check(bool(rows) and bool(rows[0].find_elements(By.CSS_SELECTOR, ".status-failed")),
+                   "the executions page puts failed executions first on demand")
+        self.check(any(row.find_elements(By.CSS_SELECTOR, ".status-succeeded") for row in rows), "and the others after them")
+        self.audit("executions-failed-first")
+        # Typing into a datetime-local input follows the browser's locale; set its value as a form fill would.
+        self.driver.execute_script("arguments[0].value = arguments[1]", self.find("#from"), "2099-01-01T00:00:00")
+        self.navigate_by(".filters button[type=submit]")
+        self.check(not self.all("#history-rows tr[data-execution-id]") and "No execution matches" in self.driver.page_source,
+                   "a time range with no execution in it lists none")
+        self.navigate_by(".presets a")
+        self.check(len(self.all("#history-rows tr[data-execution-id]")) >= 3, "the last hour's executions, from a preset link")
+        self.go("/")
+        Select(self.find("#outcome")).select_by_value("failed")
+        self.navigate_by(".filters button[type=submit]")
+        keys = [element.text for element in self.all("tr[data-job-id] code.key")]
+        self.check(keys == ["failing"], f"the jobs page filters by last outcome (listed {keys})")
         self.go("/")
         self.check(bool(self.all("tr[data-job-id]")), "the jobs page lists the jobs")
         self.wait.until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-state") == "live")
