@@ -10,7 +10,7 @@ extension KairosDashboard {
 
     func addSessionRoutes(to pages: inout PageTable) {
         pages.router.get("/sign-in") { request, _ -> Response in
-            if sessions.session(for: request) != nil { return Response.redirect(to: Self.localPath(request.uri.queryParameters["next"].map(String.init))) }
+            if (try? await sessions.session(for: request)) != nil { return Response.redirect(to: Self.localPath(request.uri.queryParameters["next"].map(String.init))) }
             return signInPage(request, error: nil, status: .ok)
         }
 
@@ -27,14 +27,15 @@ extension KairosDashboard {
             }
             let secret = (form["key"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             guard !secret.isEmpty else { return signInPage(request, error: "Enter an API key.", status: .badRequest) }
+            let session: DashboardSession
             do {
-                _ = try await authenticator.authenticate("Bearer " + secret)
+                let key = try await authenticator.authenticate("Bearer " + secret)
+                session = try await sessions.create(keyHash: key.hash)
             } catch let error as APIError where error.code == .unauthorized {
                 return signInPage(request, error: "That API key is not valid (unknown or revoked).", status: .unauthorized)
             } catch {
                 return errorPage(DashboardError(error), session: nil, request: request)
             }
-            let session = sessions.create(secret: secret)
             var response = Response.redirect(to: Self.localPath(form["next"]))
             let secure = Cookies.isSecure(request, forced: configuration.secureCookies)
             response.headers.append(HTTPField(name: .setCookie, value: Cookies.header(
@@ -44,7 +45,7 @@ extension KairosDashboard {
         }
 
         pages.add(.post, "/sign-out", .viewer) { page in
-            sessions.end(page.session.id)
+            try await sessions.end(page.session)
             var response = Response.redirect(to: "/sign-in")
             response.headers.append(HTTPField(name: .setCookie, value: Cookies.header(
                 name: DashboardSessions.cookieName, value: "", maxAge: 0, secure: Cookies.isSecure(page.request, forced: configuration.secureCookies))))

@@ -28,7 +28,7 @@ public struct KairosDashboard: APIAddition {
         self.engine = api.engine
         self.authenticator = api.authenticator
         self.configuration = configuration
-        self.sessions = DashboardSessions(configuration: configuration)
+        self.sessions = DashboardSessions(store: api.engine.store, configuration: configuration)
         self.renderer = PageRenderer.shared
     }
 
@@ -49,12 +49,13 @@ public struct KairosDashboard: APIAddition {
     /// The session cookie vouches for API requests from the dashboard's own script (the event
     /// stream, the cron preview); a request that changes anything must also carry the
     /// session's CSRF token in `X-CSRF-Token`.
-    public func authorization(for request: Request) async -> String? {
-        guard let session = sessions.session(for: request) else { return nil }
+    public func credential(for request: Request) async -> APICredential? {
+        // A store that cannot be read vouches for nothing: the API answers 401, the script retries.
+        guard let session = try? await sessions.session(for: request) else { return nil }
         if request.method != .get && request.method != .head {
             guard let token = request.headers[DashboardHeaders.csrfToken], CSRFToken.matches(token, session.csrfToken) else { return nil }
         }
-        return "Bearer " + session.secret
+        return .keyHash(session.keyHash)
     }
 }
 

@@ -33,7 +33,7 @@ struct PageTable {
         let dashboard = self.dashboard
         router.on(RouterPath(path), method: method) { request, context -> Response in
             do {
-                guard let session = dashboard.sessions.session(for: request) else {
+                guard let session = try await dashboard.sessions.session(for: request) else {
                     return Self.signInRedirect(request)
                 }
                 // A NUL would be cut off (SQLite) or refused (PostgreSQL) by the store: say so here.
@@ -53,16 +53,16 @@ struct PageTable {
                 }
                 let key: APIKeyRecord
                 do {
-                    key = try await dashboard.authenticator.authorize("Bearer " + session.secret, for: required)
+                    key = try await dashboard.authenticator.authorize(.keyHash(session.keyHash), for: required)
                 } catch let error as APIError where error.code == .unauthorized {
-                    dashboard.sessions.end(session.id)
+                    try await dashboard.sessions.end(session)
                     return Self.signInRedirect(request)
                 }
                 var response = try await handler(PageRequest(request: request, context: context, session: session, key: key, form: form))
                 response.headers.append(contentsOf: DashboardHeaders.security)
                 return response
             } catch {
-                let session = dashboard.sessions.session(for: request)
+                let session = try? await dashboard.sessions.session(for: request)
                 return dashboard.errorPage(DashboardError(error), session: session, request: request)
             }
         }

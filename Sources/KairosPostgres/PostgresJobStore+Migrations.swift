@@ -217,6 +217,21 @@ extension PostgresJobStore {
                     )
                     """,
             ]),
+        Migration(
+            id: "v2-web-sessions",
+            statements: [
+                // Dashboard sessions (WebSessionStore): hashes only, never a secret.
+                """
+                    CREATE TABLE web_sessions (
+                        hash text PRIMARY KEY,
+                        key_hash text NOT NULL,
+                        created_at bigint NOT NULL,
+                        last_seen_at bigint NOT NULL
+                    )
+                    """,
+                "CREATE INDEX web_sessions_by_created_at ON web_sessions (created_at)",
+                "CREATE INDEX web_sessions_by_last_seen_at ON web_sessions (last_seen_at)",
+            ]),
     ]
 
     /// Applies the pending migrations over one connection of its own, holding the migration

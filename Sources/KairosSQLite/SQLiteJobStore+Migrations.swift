@@ -246,6 +246,21 @@ extension SQLiteJobStore {
             try db.execute(sql: "CREATE INDEX jobs_deleted_by_key ON jobs(key, updated_at, id) WHERE deleted = 1")
         }
 
+        migrator.registerMigration("v11-web-sessions") { db in
+            // Dashboard sessions (WebSessionStore): hashes only, never a secret.
+            try db.execute(
+                sql: """
+                    CREATE TABLE web_sessions (
+                        hash TEXT PRIMARY KEY NOT NULL,
+                        key_hash TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        last_seen_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX web_sessions_by_created_at ON web_sessions(created_at);
+                    CREATE INDEX web_sessions_by_last_seen_at ON web_sessions(last_seen_at);
+                    """)
+        }
+
         return migrator
     }()
 }

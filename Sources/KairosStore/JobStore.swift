@@ -239,7 +239,7 @@ public protocol ExecutionHistory: Sendable {
 /// let store = try SQLiteJobStore(path: "kairos.db")   // migrates at open
 /// let job = try await store.createJob(spec, now: .now)
 /// ```
-public protocol JobStore: JobRepository, FireScheduling, ExecutionQueue, InstanceRegistry, ExecutionHistory, APIKeyStore {
+public protocol JobStore: JobRepository, FireScheduling, ExecutionQueue, InstanceRegistry, ExecutionHistory, APIKeyStore, WebSessionStore {
     /// The schema migrations applied, oldest first.
     func appliedMigrations() async throws -> [String]
     /// Applies the migrations not applied yet (safe when several processes start together);

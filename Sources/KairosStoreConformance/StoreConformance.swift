@@ -50,5 +50,5 @@ public struct StoreConformanceCase: Sendable, CustomTestStringConvertible {
 /// The conformance suite of the store protocols (docs/STORE.md).
 public enum StoreConformance {
     public static let cases: [StoreConformanceCase] =
-        jobCases + batchCases + jobListCases + schedulingCases + queueCases + instanceCases + historyCases + apiKeyCases + waitingCases + raceCases
+        jobCases + batchCases + jobListCases + schedulingCases + queueCases + instanceCases + historyCases + apiKeyCases + webSessionCases + waitingCases + raceCases
 }

@@ -44,6 +44,7 @@ public final class MemoryJobStore: JobStore, Sendable {
         var sequence = 0
         var instances: [String: InstanceInfo] = [:]
         var apiKeys: [UUID: APIKeyRecord] = [:]
+        var webSessions: [String: WebSessionRecord] = [:]
 
         mutating func insert(_ execution: Execution) -> Bool {
             if execution.trigger == .scheduled {
@@ -643,6 +644,40 @@ public final class MemoryJobStore: JobStore, Sendable {
 
     public func apiKeyCount() async throws -> Int {
         state.withLock { $0.apiKeys.count }
+    }
+
+    // MARK: - Dashboard sessions
+
+    public func createWebSession(_ session: WebSessionRecord) async throws {
+        try state.withLock { state in
+            guard state.webSessions[session.hash] == nil else { throw StoreError(.keyConflict, "a dashboard session with the same hash already exists") }
+            state.webSessions[session.hash] = session
+        }
+    }
+
+    public func webSession(hash: String) async throws -> WebSessionRecord? {
+        state.withLock { $0.webSessions[hash] }
+    }
+
+    public func touchWebSession(hash: String, now: Date) async throws {
+        state.withLock { state in
+            guard var session = state.webSessions[hash] else { return }
+            session.lastSeenAt = max(session.lastSeenAt, now)
+            state.webSessions[hash] = session
+        }
+    }
+
+    public func deleteWebSession(hash: String) async throws {
+        state.withLock { _ = $0.webSessions.removeValue(forKey: hash) }
+    }
+
+    public func deleteWebSessions(createdBefore: Date, seenBefore: Date, limit: Int) async throws -> Int {
+        guard limit > 0 else { return 0 }
+        return state.withLock { state in
+            let ended = state.webSessions.values.filter { $0.createdAt < createdBefore || $0.lastSeenAt < seenBefore }.prefix(limit)
+            for session in ended { state.webSessions[session.hash] = nil }
+            return ended.count
+        }
     }
 
     // MARK: - Migrations

@@ -142,6 +142,25 @@ import Testing
         }
     }
 
+    @Test func aSessionSurvivesARestartAndEndsEverywhereOnSignOut() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-dashboard-restart-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try await DashboardServer.with(directory: directory) { server in try await server.signIn(.operator) }
+        try await DashboardServer.with(directory: directory) { server in
+            let page = try await server.request(.GET, "/", cookies: session.cookies)
+            #expect(page.status == 200, "the session signed in before the restart still works")
+            #expect(page.csrfToken == session.csrf, "with the same CSRF token")
+            let list = try await server.request(.GET, "/api/v1/scheduler/jobs?limit=1", cookies: session.cookies)
+            #expect(list.status == 200, "and it vouches for the API routes of the restarted server: \(list.status)")
+            let signedOut = try await server.request(.POST, "/sign-out", cookies: session.cookies, form: [("_csrf", session.csrf)])
+            #expect(signedOut.status == 303)
+        }
+        try await DashboardServer.with(directory: directory) { server in
+            let after = try await server.request(.GET, "/", cookies: session.cookies)
+            #expect(after.status == 303, "signed out for every instance")
+        }
+    }
+
     @Test func theSessionCallsTheAPIOnlyWithItsCSRFTokenForChanges() async throws {
         try await DashboardServer.with { server in
             let session = try await server.signIn(.viewer)

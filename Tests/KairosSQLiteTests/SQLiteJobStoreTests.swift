@@ -184,7 +184,7 @@ struct SQLiteJobStoreTests {
         #expect(applied == [
             "v1-jobs-executions-instances", "v2-executions-queue-order", "v3-executions-fire-by-time", "v4-api-keys", "v5-executions-miss-after",
             "v6-jobs-list-indexes-counts-search", "v7-executions-queued-unbounded", "v8-jobs-not-runnable-no-next-fire",
-            "v9-executions-attempts", "v10-jobs-deleted-by-key",
+            "v9-executions-attempts", "v10-jobs-deleted-by-key", "v11-web-sessions",
         ])
         for identifier in applied {
             #expect(identifier.wholeMatch(of: /v[0-9]+-[a-z0-9-]+/) != nil, "identifier \(identifier) follows v<N>-<what>")

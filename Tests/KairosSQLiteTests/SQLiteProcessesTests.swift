@@ -99,7 +99,7 @@ struct SQLiteProcessesTests {
         let store = try SQLiteJobStore(path: path)
         #expect(store.migrationsApplied == [
             "v5-executions-miss-after", "v6-jobs-list-indexes-counts-search", "v7-executions-queued-unbounded", "v8-jobs-not-runnable-no-next-fire",
-            "v9-executions-attempts", "v10-jobs-deleted-by-key",
+            "v9-executions-attempts", "v10-jobs-deleted-by-key", "v11-web-sessions",
         ])
         let waiting = try #require(try await store.history(HistoryQuery()).items.first)
         #expect(waiting.missAfter == Date(timeIntervalSince1970: 35), "runAfter + 30 s of grace")

@@ -11,6 +11,8 @@ public final class APIKeyAuthenticator: Sendable {
     private let store: any APIKeyStore
     private let cacheTTL: TimeInterval
     private let cache = Locked<[String: (record: APIKeyRecord, checkedAt: ContinuousClock.Instant)]>([:])
+    /// Keys named by their stored hash (a dashboard session's key), cached the same way.
+    private let hashCache = Locked<[String: (record: APIKeyRecord, checkedAt: ContinuousClock.Instant)]>([:])
 
     public init(store: any APIKeyStore, cacheTTL: TimeInterval = 5) {
         self.store = store
@@ -47,10 +49,44 @@ public final class APIKeyAuthenticator: Sendable {
         return record
     }
 
+    /// The valid key whose stored hash (``APIKeyRecord/hash``) is `keyHash`: how a dashboard
+    /// session, which keeps no secret, names its key. `unauthorized` when it is unknown or revoked.
+    public func authenticate(keyHash: String) async throws -> APIKeyRecord {
+        let now = ContinuousClock.now
+        if let cached = hashCache.withLock({ $0[keyHash] }), cached.checkedAt.duration(to: now) < .seconds(cacheTTL) {
+            return cached.record
+        }
+        guard let record = try await store.apiKey(hash: keyHash) else {
+            hashCache.withLock { _ = $0.removeValue(forKey: keyHash) }
+            throw APIError(.unauthorized, "the API key is not valid")
+        }
+        guard !record.isRevoked else {
+            hashCache.withLock { _ = $0.removeValue(forKey: keyHash) }
+            throw APIError(.unauthorized, "the API key '\(record.prefix)…' (\(record.name)) was revoked")
+        }
+        hashCache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[keyHash] = (record, now)
+        }
+        return record
+    }
+
     /// The valid key of a request if it has at least `required`: `unauthorized` without a valid
     /// key, `forbidden` below the role. The one role check of the API and the dashboard.
     public func authorize(_ authorization: String?, for required: APIKeyRole) async throws -> APIKeyRecord {
-        let key = try await authenticate(authorization)
+        try Self.check(try await authenticate(authorization), for: required)
+    }
+
+    /// Like ``authorize(_:for:)`` for a credential an ``APIAddition`` vouches for.
+    public func authorize(_ credential: APICredential?, for required: APIKeyRole) async throws -> APIKeyRecord {
+        switch credential {
+        case .keyHash(let hash): try Self.check(try await authenticate(keyHash: hash), for: required)
+        case .authorization(let header): try await authorize(header, for: required)
+        case nil: try await authorize(nil as String?, for: required)
+        }
+    }
+
+    private static func check(_ key: APIKeyRecord, for required: APIKeyRole) throws -> APIKeyRecord {
         guard key.role >= required else {
             throw APIError(.forbidden, "this route needs the \(required.rawValue) role; the key '\(key.prefix)…' (\(key.name)) has \(key.role.rawValue)")
         }
@@ -60,6 +96,7 @@ public final class APIKeyAuthenticator: Sendable {
     /// Forgets a key at once (after revoking it).
     func forget(keyId: UUID) {
         cache.withLock { cache in cache = cache.filter { $0.value.record.id != keyId } }
+        hashCache.withLock { cache in cache = cache.filter { $0.value.record.id != keyId } }
     }
 }
 

@@ -44,9 +44,9 @@ struct RouteTable {
         router.on(RouterPath(path), method: method) { request, context -> Response in
             var context = context
             if case .role(let required) = access, let authenticator {
-                var authorization = request.headers[.authorization]
-                for addition in credentials where authorization == nil { authorization = await addition.authorization(for: request) }
-                context.apiKey = try await authenticator.authorize(authorization, for: required)
+                var credential = request.headers[.authorization].map(APICredential.authorization)
+                for addition in credentials where credential == nil { credential = await addition.credential(for: request) }
+                context.apiKey = try await authenticator.authorize(credential, for: required)
             }
             var request = request
             return try await handler(&request, context)

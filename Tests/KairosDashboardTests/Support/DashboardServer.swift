@@ -21,11 +21,14 @@ struct DashboardServer: Sendable {
     /// Does not follow redirects: the tests look at them.
     static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
-    /// `tasks` are registered beside the built-in ones.
-    static func with<T: Sendable>(tasks: [any KairosTask] = [], _ body: @Sendable (DashboardServer) async throws -> T) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-dashboard-\(UUID().uuidString)")
+    /// `tasks` are registered beside the built-in ones. With `directory`, the server uses (and
+    /// keeps) the store there, so that a second server can start on it as after a restart.
+    static func with<T: Sendable>(
+        tasks: [any KairosTask] = [], directory given: URL? = nil, _ body: @Sendable (DashboardServer) async throws -> T
+    ) async throws -> T {
+        let directory = given ?? FileManager.default.temporaryDirectory.appendingPathComponent("kairos-dashboard-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { if given == nil { try? FileManager.default.removeItem(at: directory) } }
         let store = try SQLiteJobStore(path: directory.appendingPathComponent("kairos.db").path)
         var keys: [APIKeyRole: String] = [:]
         for role in APIKeyRole.allCases {

@@ -143,6 +143,16 @@ final class WatchedStore: JobStore {
     func revokeAPIKey(id: UUID, now: Date) async throws -> APIKeyRecord { try await written { try await base.revokeAPIKey(id: id, now: now) } }
     func apiKeyCount() async throws -> Int { try await base.apiKeyCount() }
 
+    // MARK: WebSessionStore
+
+    func createWebSession(_ session: WebSessionRecord) async throws { try await written { try await base.createWebSession(session) } }
+    func webSession(hash: String) async throws -> WebSessionRecord? { try await base.webSession(hash: hash) }
+    func touchWebSession(hash: String, now: Date) async throws { try await written { try await base.touchWebSession(hash: hash, now: now) } }
+    func deleteWebSession(hash: String) async throws { try await written { try await base.deleteWebSession(hash: hash) } }
+    func deleteWebSessions(createdBefore: Date, seenBefore: Date, limit: Int) async throws -> Int {
+        try await written { try await base.deleteWebSessions(createdBefore: createdBefore, seenBefore: seenBefore, limit: limit) }
+    }
+
     // MARK: JobStore
 
     func appliedMigrations() async throws -> [String] { try await base.appliedMigrations() }
