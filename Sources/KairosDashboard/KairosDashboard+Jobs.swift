@@ -95,8 +95,14 @@ extension KairosDashboard {
         let returnTo = page.request.uri.path + FormBody.query(filters + [("sort", page.query("sort")), ("cursor", cursor)])
 
         let columns: [(String, JobQuery.SortField)] = [("Name", .name), ("Next run", .nextRunAt), ("Last run", .lastRunAt), ("Priority", .priority)]
+        let rows = result.items.map { job in
+            var row = JobRow(job, now: now, returnTo: returnTo)
+            row.sparkline = Sparkline(outcomes: outcomes[job.id] ?? []).svg
+            return row
+        }
+        let chrome = chrome(page, title: "Jobs", section: "jobs", live: KairosAPI.prefix + "/scheduler/events")
         let view = JobsPage(
-            chrome: chrome(page, title: "Jobs", section: "jobs", live: KairosAPI.prefix + "/scheduler/events"),
+            chrome: chrome,
             q: search ?? "",
             statuses: [Option(value: "", label: "any", selected: state == nil)]
                 + JobQuery.State.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == state) },
@@ -113,11 +119,8 @@ extension KairosDashboard {
                     ariaSort: active ? (sort.descending ? "descending" : "ascending") : "none",
                     arrow: active ? (sort.descending ? "▼" : "▲") : "")
             },
-            rows: result.items.map { job in
-                var row = JobRow(job, now: now, returnTo: returnTo)
-                row.sparkline = Sparkline(outcomes: outcomes[job.id] ?? []).svg
-                return row
-            },
+            rows: rows,
+            rowsHTML: JobRowsHTML(actionsToken: chrome.canOperate ? chrome.csrf : nil).render(rows),
             nextURL: result.nextCursor.map { "/" + FormBody.query(filters + [("sort", page.query("sort")), ("cursor", $0)]) },
             firstURL: cursor == nil ? nil : "/" + FormBody.query(filters + [("sort", page.query("sort"))]),
             filtered: search != nil || state != nil || task != nil || outcome != nil)
@@ -183,6 +186,8 @@ struct JobsPage {
     var sort: String
     var columns: [SortColumn]
     var rows: [JobRow]
+    /// `rows` as HTML (``JobRowsHTML``).
+    var rowsHTML: String
     var nextURL: String?
     var firstURL: String?
     var filtered: Bool
@@ -275,6 +280,7 @@ extension JobsPage: MustacheParent {
         case "sort": sort
         case "columns": columns
         case "rows": rows
+        case "rowsHTML": rowsHTML
         case "nextURL": nextURL
         case "firstURL": firstURL
         case "filtered": filtered
