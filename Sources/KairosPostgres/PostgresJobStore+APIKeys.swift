@@ -49,6 +49,27 @@ extension PostgresJobStore {
         }
     }
 
+    /// The lock that makes "create the first key if there is none" one decision across instances.
+    static let firstKeyLock: Int64 = 0x4B61_6972_6F73_4B31  // "KairosK1"
+
+    /// Under a transaction-level advisory lock: a second instance's insert waits, then sees the
+    /// first one's key (its statement's snapshot is taken after the lock) and stores nothing.
+    public func createFirstAPIKey(_ key: APIKeyRecord) async throws -> Bool {
+        try await write { session in
+            try await session.execute("SELECT pg_advisory_xact_lock($1)", [Bind(Self.firstKeyLock)])
+            return try await !session.rows(
+                """
+                INSERT INTO api_keys (\(Self.apiKeyColumns)) SELECT $1, $2, $3, $4, $5, $6, $7
+                WHERE NOT EXISTS (SELECT 1 FROM api_keys) RETURNING 1
+                """,
+                [
+                    Bind(key.id), Bind(key.name), Bind(key.role.rawValue), Bind(key.prefix), Bind(key.hash), Bind(Micros.from(key.createdAt)),
+                    Bind(Micros.optional(key.revokedAt)),
+                ]
+            ).isEmpty
+        }
+    }
+
     public func apiKeyCount() async throws -> Int {
         try await read { session in try await session.rows("SELECT count(*) FROM api_keys").first?[0].decode(Int.self) ?? 0 }
     }

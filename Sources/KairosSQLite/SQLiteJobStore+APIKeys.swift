@@ -50,6 +50,18 @@ extension SQLiteJobStore {
         }
     }
 
+    /// One statement: SQLite holds the write lock from the start of an `INSERT … SELECT`.
+    public func createFirstAPIKey(_ key: APIKeyRecord) async throws -> Bool {
+        try await write { db in
+            try db.cachedStatement(
+                sql: "INSERT INTO api_keys (\(Self.apiKeyColumns)) SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)"
+            ).execute(arguments: [
+                key.id, key.name, key.role.rawValue, key.prefix, key.hash, Micros.from(key.createdAt), Micros.optional(key.revokedAt),
+            ])
+            return db.changesCount == 1
+        }
+    }
+
     public func apiKeyCount() async throws -> Int {
         try await read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM api_keys")) ?? 0 }
     }

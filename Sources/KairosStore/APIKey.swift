@@ -55,4 +55,8 @@ public protocol APIKeyStore: Sendable {
     func revokeAPIKey(id: UUID, now: Date) async throws -> APIKeyRecord
     /// How many keys were ever created, revoked ones included (0 means a fresh store).
     func apiKeyCount() async throws -> Int
+    /// Stores `key` only if the store never had a key, atomically across handles and processes
+    /// (instances starting together on an empty database create one first key between them);
+    /// returns whether it was stored.
+    func createFirstAPIKey(_ key: APIKeyRecord) async throws -> Bool
 }

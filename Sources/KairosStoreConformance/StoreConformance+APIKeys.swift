@@ -142,5 +142,34 @@ extension StoreConformance {
             #expect(roles.max() == .admin)
             #expect(roles.min() == .viewer)
         },
+
+        StoreConformanceCase("API keys: the first key is created only while the store never had one") { store in
+            let first = apiKey("first", role: .admin, seed: "a", createdAt: t0)
+            #expect(try await store.createFirstAPIKey(first))
+            #expect(try await store.apiKey(hash: first.hash) == first)
+            #expect(try await !store.createFirstAPIKey(apiKey("second", role: .admin, seed: "b", createdAt: at(1))))
+            _ = try await store.revokeAPIKey(id: first.id, now: at(2))
+            #expect(try await !store.createFirstAPIKey(apiKey("third", role: .admin, seed: "c", createdAt: at(3))), "a revoked key still counts")
+            #expect(try await store.apiKeyCount() == 1)
+        },
+
+        StoreConformanceCase("two handles: instances creating the first key at once store exactly one", handles: { handles in
+            let stores = [try await handles.open(), try await handles.open()]
+            for round in 0..<3 {
+                // The first round races on an empty store; the later ones on a store that has a key.
+                #expect(try await stores[0].apiKeyCount() == (round == 0 ? 0 : 1))
+                let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for (index, store) in stores.enumerated() {
+                        let seed: Character = ["a", "b", "c", "d", "e", "f"][round * 2 + index]
+                        group.addTask { try await store.createFirstAPIKey(apiKey("first \(round) \(index)", role: .admin, seed: seed, createdAt: t0)) }
+                    }
+                    var created = 0
+                    for try await stored in group where stored { created += 1 }
+                    return created
+                }
+                #expect(created == (round == 0 ? 1 : 0), "round \(round)")
+            }
+            #expect(try await stores[1].listAPIKeys(includeRevoked: true).count == 1)
+        }),
     ]
 }

@@ -646,6 +646,14 @@ public final class MemoryJobStore: JobStore, Sendable {
         state.withLock { $0.apiKeys.count }
     }
 
+    public func createFirstAPIKey(_ key: APIKeyRecord) async throws -> Bool {
+        state.withLock { state in
+            guard state.apiKeys.isEmpty else { return false }
+            state.apiKeys[key.id] = key
+            return true
+        }
+    }
+
     // MARK: - Dashboard sessions
 
     public func createWebSession(_ session: WebSessionRecord) async throws {

@@ -30,6 +30,38 @@ struct AdminKeyBootstrapTests {
         func listAPIKeys(includeRevoked: Bool) async throws -> [APIKeyRecord] { try await base.listAPIKeys(includeRevoked: includeRevoked) }
         func revokeAPIKey(id: UUID, now: Date) async throws -> APIKeyRecord { try await base.revokeAPIKey(id: id, now: now) }
         func apiKeyCount() async throws -> Int { try await base.apiKeyCount() }
+        func createFirstAPIKey(_ key: APIKeyRecord) async throws -> Bool { try await base.createFirstAPIKey(key) }
+    }
+
+    /// A real store on which another instance creates its first key just after this one counted
+    /// none: two `kairos serve` without `KAIROS_ADMIN_KEY` starting together on an empty database.
+    struct FirstKeyCreatedMeanwhile: APIKeyStore {
+        let base: SQLiteJobStore
+        let other: APIKeyRecord
+
+        func apiKeyCount() async throws -> Int {
+            let count = try await base.apiKeyCount()
+            _ = try await base.createFirstAPIKey(other)
+            return count
+        }
+        func apiKey(hash: String) async throws -> APIKeyRecord? { try await base.apiKey(hash: hash) }
+        func createAPIKey(_ key: APIKeyRecord) async throws { try await base.createAPIKey(key) }
+        func listAPIKeys(includeRevoked: Bool) async throws -> [APIKeyRecord] { try await base.listAPIKeys(includeRevoked: includeRevoked) }
+        func revokeAPIKey(id: UUID, now: Date) async throws -> APIKeyRecord { try await base.revokeAPIKey(id: id, now: now) }
+        func createFirstAPIKey(_ key: APIKeyRecord) async throws -> Bool { try await base.createFirstAPIKey(key) }
+    }
+
+    @Test("without KAIROS_ADMIN_KEY, a first key created by another instance after this one counted none: this one creates and prints none")
+    func firstKeyCreatedMeanwhile() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteJobStore(path: directory.path("keys.db"))
+        let other = APIKeySecret.make(name: "admin (first start)", role: .admin, now: Date()).record
+        let printed = try await AdminKeyBootstrap.run(store: FirstKeyCreatedMeanwhile(base: store, other: other), environmentKey: nil, now: Date())
+        #expect(printed == nil, "the other instance printed its key")
+        #expect(try await store.listAPIKeys(includeRevoked: true).map(\.hash) == [other.hash])
+        let fresh = try SQLiteJobStore(path: directory.path("fresh.db"))
+        let secret = try #require(try await AdminKeyBootstrap.run(store: fresh, environmentKey: nil, now: Date()), "alone on an empty store: one key, printed")
+        #expect(try await fresh.apiKey(hash: APIKeySecret.hash(secret))?.role == .admin)
     }
 
     @Test("KAIROS_ADMIN_KEY created by another instance between the look-up and the insert: this one comes up too, one key stored")

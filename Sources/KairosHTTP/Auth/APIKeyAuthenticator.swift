@@ -122,8 +122,8 @@ public enum AdminKeyBootstrap {
         }
         guard try await store.apiKeyCount() == 0 else { return nil }
         let (secret, record) = APIKeySecret.make(name: "admin (first start)", role: .admin, now: now)
-        try await store.createAPIKey(record)
-        return secret
+        // Instances starting together on an empty database: one of them creates the key.
+        return try await store.createFirstAPIKey(record) ? secret : nil
     }
 
     /// Whether the key with `hash` exists and is an active admin key; throws when it exists

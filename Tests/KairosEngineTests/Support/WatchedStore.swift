@@ -142,6 +142,7 @@ final class WatchedStore: JobStore {
     @discardableResult
     func revokeAPIKey(id: UUID, now: Date) async throws -> APIKeyRecord { try await written { try await base.revokeAPIKey(id: id, now: now) } }
     func apiKeyCount() async throws -> Int { try await base.apiKeyCount() }
+    func createFirstAPIKey(_ key: APIKeyRecord) async throws -> Bool { try await written { try await base.createFirstAPIKey(key) } }
 
     // MARK: WebSessionStore
 
