@@ -30,43 +30,35 @@ public final class APIKeyAuthenticator: Sendable {
         // Cached by the secret itself (only in memory, like the request that carries it), so
         // that a hot path skips the SHA-256 too.
         let secret = String(token)
-        let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[secret] }), cached.checkedAt.duration(to: now) < .seconds(cacheTTL) {
-            return cached.record
-        }
-        guard let record = try await store.apiKey(hash: APIKeySecret.hash(secret)) else {
-            cache.withLock { _ = $0.removeValue(forKey: secret) }
-            throw APIError(.unauthorized, "the API key is not valid")
-        }
-        guard !record.isRevoked else {
-            cache.withLock { _ = $0.removeValue(forKey: secret) }
-            throw APIError(.unauthorized, "the API key '\(record.prefix)…' (\(record.name)) was revoked")
-        }
-        cache.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[secret] = (record, now)
-        }
-        return record
+        return try await validKey(cachedAs: secret, in: cache) { APIKeySecret.hash(secret) }
     }
 
     /// The valid key whose stored hash (``APIKeyRecord/hash``) is `keyHash`: how a dashboard
     /// session, which keeps no secret, names its key. `unauthorized` when it is unknown or revoked.
     public func authenticate(keyHash: String) async throws -> APIKeyRecord {
+        try await validKey(cachedAs: keyHash, in: hashCache) { keyHash }
+    }
+
+    /// The key cached under `name` while younger than `cacheTTL`, else the stored key with the
+    /// hash `hash()` gives, if it exists and is not revoked (then cached).
+    private func validKey(
+        cachedAs name: String, in cache: Locked<[String: (record: APIKeyRecord, checkedAt: ContinuousClock.Instant)]>, hash: () -> String
+    ) async throws -> APIKeyRecord {
         let now = ContinuousClock.now
-        if let cached = hashCache.withLock({ $0[keyHash] }), cached.checkedAt.duration(to: now) < .seconds(cacheTTL) {
+        if let cached = cache.withLock({ $0[name] }), cached.checkedAt.duration(to: now) < .seconds(cacheTTL) {
             return cached.record
         }
-        guard let record = try await store.apiKey(hash: keyHash) else {
-            hashCache.withLock { _ = $0.removeValue(forKey: keyHash) }
+        guard let record = try await store.apiKey(hash: hash()) else {
+            cache.withLock { _ = $0.removeValue(forKey: name) }
             throw APIError(.unauthorized, "the API key is not valid")
         }
         guard !record.isRevoked else {
-            hashCache.withLock { _ = $0.removeValue(forKey: keyHash) }
+            cache.withLock { _ = $0.removeValue(forKey: name) }
             throw APIError(.unauthorized, "the API key '\(record.prefix)…' (\(record.name)) was revoked")
         }
-        hashCache.withLock { cache in
+        cache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[keyHash] = (record, now)
+            cache[name] = (record, now)
         }
         return record
     }
