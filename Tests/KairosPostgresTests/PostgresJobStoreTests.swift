@@ -25,6 +25,33 @@ struct PostgresJobStoreTests {
         }
     }
 
+    @Test("job counts follow bulk inserts and hard deletes, counted once per statement (v3-job-counts-per-statement)")
+    func countsPerStatement() async throws {
+        try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
+            let store = try await handles.open()
+            let now = Date()
+            let specs = try (0..<12_000).map { index in
+                var spec = try JobSpec(
+                    key: "bulk-\(index)", task: "system.noop", schedule: .interval(try IntervalSchedule(minutes: 5)))
+                spec.paused = index % 4 == 0
+                spec.enabled = index % 10 != 0
+                return spec
+            }
+            _ = try await store.createJobs(specs, now: now)
+            let counts = try await store.jobCounts()
+            #expect(counts[.disabled] == 1_200)
+            #expect(counts[.paused] == 2_400, "every fourth job, the disabled ones aside")
+            #expect(counts[.active] == 8_400)
+            try await adminQuery(configuration, "DELETE FROM jobs WHERE key LIKE 'bulk-1%'")
+            let remaining = try await store.listJobs(JobQuery(limit: 500)).items.count
+            #expect(remaining > 0)
+            let after = try await store.jobCounts()
+            var live = 0
+            for state in JobQuery.State.allCases { live += after[state] ?? 0 }
+            #expect(live == 12_000 - 3_111, "the 3,111 keys bulk-1… deleted: \(after)")
+        } }
+    }
+
     @Test("a wrong password fails at open with the server's reason, and no password in the message")
     func wrongPassword() async throws {
         let url = try TestServer.url()
