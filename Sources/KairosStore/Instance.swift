@@ -24,4 +24,15 @@ public struct InstanceInfo: Sendable, Hashable, Identifiable {
         self.heartbeatAt = heartbeatAt
         self.stoppedAt = stoppedAt
     }
+
+    /// Seconds since its last heartbeat at `now` (never negative).
+    public func heartbeatAge(at now: Date) -> TimeInterval {
+        max(0, now.timeIntervalSince(heartbeatAt))
+    }
+
+    /// Not stopped, and heard from within `deadAfter` seconds: the one rule the status API and
+    /// the dashboard show an instance by.
+    public func isAlive(at now: Date, deadAfter: TimeInterval) -> Bool {
+        stoppedAt == nil && heartbeatAge(at: now) < deadAfter
+    }
 }

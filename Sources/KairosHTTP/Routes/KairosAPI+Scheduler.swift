@@ -108,9 +108,9 @@ struct StatusResource: Encodable {
             version = instance.version
             startedAt = instance.startedAt
             heartbeatAt = instance.heartbeatAt
-            heartbeatAgeSeconds = max(0, (now.timeIntervalSince(instance.heartbeatAt) * 1000).rounded() / 1000)
+            heartbeatAgeSeconds = (instance.heartbeatAge(at: now) * 1000).rounded() / 1000
             stoppedAt = instance.stoppedAt
-            alive = instance.stoppedAt == nil && heartbeatAgeSeconds < deadAfter
+            alive = instance.isAlive(at: now, deadAfter: deadAfter)
         }
 
         private enum Keys: String, CodingKey {
