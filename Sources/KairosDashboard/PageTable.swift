@@ -32,10 +32,13 @@ struct PageTable {
     ) {
         let dashboard = self.dashboard
         router.on(RouterPath(path), method: method) { request, context -> Response in
+            // Read once: the error page below shows the navigation of the same session.
+            var found: DashboardSession?
             do {
                 guard let session = try await dashboard.sessions.session(for: request) else {
                     return Self.signInRedirect(request)
                 }
+                found = session
                 // A NUL would be cut off (SQLite) or refused (PostgreSQL) by the store: say so here.
                 if let (name, _) = request.uri.queryParameters.first(where: { $0.value.unicodeScalars.contains("\u{0}") }) {
                     throw DashboardError(.badRequest, "The parameter \(name) must not contain U+0000 (NUL).")
@@ -62,8 +65,7 @@ struct PageTable {
                 response.headers.append(contentsOf: DashboardHeaders.security)
                 return response
             } catch {
-                let session = try? await dashboard.sessions.session(for: request)
-                return dashboard.errorPage(DashboardError(error), session: session, request: request)
+                return dashboard.errorPage(DashboardError(error), session: found, request: request)
             }
         }
     }
