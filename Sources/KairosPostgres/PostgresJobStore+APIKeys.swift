@@ -6,15 +6,19 @@ extension PostgresJobStore {
     /// The columns of `api_keys` in the order ``decodeAPIKey(_:)`` reads them.
     static let apiKeyColumns = "id, name, role, prefix, hash, created_at, revoked_at"
 
+    /// A key's values in the order of ``apiKeyColumns``.
+    static func apiKeyBinds(_ key: APIKeyRecord) -> [Bind] {
+        [
+            Bind(key.id), Bind(key.name), Bind(key.role.rawValue), Bind(key.prefix), Bind(key.hash), Bind(Micros.from(key.createdAt)),
+            Bind(Micros.optional(key.revokedAt)),
+        ]
+    }
+
     public func createAPIKey(_ key: APIKeyRecord) async throws {
         try await write { session in
             do {
                 try await session.execute(
-                    "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    [
-                        Bind(key.id), Bind(key.name), Bind(key.role.rawValue), Bind(key.prefix), Bind(key.hash), Bind(Micros.from(key.createdAt)),
-                        Bind(Micros.optional(key.revokedAt)),
-                    ])
+                    "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7)", Self.apiKeyBinds(key))
             } catch where Self.sqlState(error) == "23505" {
                 if (error as? PSQLError)?.serverInfo?[.constraintName] == "api_keys_pkey" {
                     throw StoreError(.keyConflict, "an API key with id \(key.id.uuidString) already exists")
@@ -61,11 +65,7 @@ extension PostgresJobStore {
                 """
                 INSERT INTO api_keys (\(Self.apiKeyColumns)) SELECT $1, $2, $3, $4, $5, $6, $7
                 WHERE NOT EXISTS (SELECT 1 FROM api_keys) RETURNING 1
-                """,
-                [
-                    Bind(key.id), Bind(key.name), Bind(key.role.rawValue), Bind(key.prefix), Bind(key.hash), Bind(Micros.from(key.createdAt)),
-                    Bind(Micros.optional(key.revokedAt)),
-                ]
+                """, Self.apiKeyBinds(key)
             ).isEmpty
         }
     }

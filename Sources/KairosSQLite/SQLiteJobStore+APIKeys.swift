@@ -6,12 +6,16 @@ extension SQLiteJobStore {
     /// The columns of `api_keys` in the order ``decodeAPIKey(_:)`` uses.
     static let apiKeyColumns = "id, name, role, prefix, hash, created_at, revoked_at"
 
+    /// A key's values in the order of ``apiKeyColumns``.
+    static func apiKeyArguments(_ key: APIKeyRecord) -> StatementArguments {
+        [key.id, key.name, key.role.rawValue, key.prefix, key.hash, Micros.from(key.createdAt), Micros.optional(key.revokedAt)]
+    }
+
     public func createAPIKey(_ key: APIKeyRecord) async throws {
         try await write { db in
             do {
-                try db.cachedStatement(sql: "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
-                    key.id, key.name, key.role.rawValue, key.prefix, key.hash, Micros.from(key.createdAt), Micros.optional(key.revokedAt),
-                ])
+                try db.cachedStatement(sql: "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: Self.apiKeyArguments(key))
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw StoreError(.keyConflict, "an API key with the same hash already exists (prefix '\(key.prefix)')")
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
@@ -55,9 +59,7 @@ extension SQLiteJobStore {
         try await write { db in
             try db.cachedStatement(
                 sql: "INSERT INTO api_keys (\(Self.apiKeyColumns)) SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)"
-            ).execute(arguments: [
-                key.id, key.name, key.role.rawValue, key.prefix, key.hash, Micros.from(key.createdAt), Micros.optional(key.revokedAt),
-            ])
+            ).execute(arguments: Self.apiKeyArguments(key))
             return db.changesCount == 1
         }
     }
