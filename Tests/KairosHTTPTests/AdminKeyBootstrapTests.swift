@@ -9,42 +9,38 @@ import Testing
 /// The first admin key (docs/API.md, "Authentication"), as `kairos serve` sets it up at start.
 @Suite("Admin key at start")
 struct AdminKeyBootstrapTests {
-    /// A real store on which another instance creates `key` just after this one found it missing:
-    /// the interleaving of two `kairos serve` with the same `KAIROS_ADMIN_KEY` starting together
-    /// on one PostgreSQL database, made deterministic.
+    /// A real store on which another instance creates `other` just after this one's first
+    /// look-up of a key (two `kairos serve` with the same `KAIROS_ADMIN_KEY` starting together on
+    /// one PostgreSQL database) or its first count of keys (two without it, on an empty database):
+    /// the interleaving made deterministic.
     struct CreatedMeanwhile: APIKeyStore {
+        enum Moment { case lookUp, count }
+
         let base: SQLiteJobStore
         let other: APIKeyRecord
+        var after = Moment.lookUp
         let raced = Locked(false)
 
-        func apiKey(hash: String) async throws -> APIKeyRecord? {
-            let found = try await base.apiKey(hash: hash)
+        /// Creates `other` the first time this store reaches `moment`.
+        private func race(at moment: Moment) async throws {
+            guard moment == after else { return }
             let first = raced.withLock { done -> Bool in
                 defer { done = true }
                 return !done
             }
             if first { try await base.createAPIKey(other) }
+        }
+
+        func apiKey(hash: String) async throws -> APIKeyRecord? {
+            let found = try await base.apiKey(hash: hash)
+            try await race(at: .lookUp)
             return found
         }
-        func createAPIKey(_ key: APIKeyRecord) async throws { try await base.createAPIKey(key) }
-        func listAPIKeys(includeRevoked: Bool) async throws -> [APIKeyRecord] { try await base.listAPIKeys(includeRevoked: includeRevoked) }
-        func revokeAPIKey(id: UUID, now: Date) async throws -> APIKeyRecord { try await base.revokeAPIKey(id: id, now: now) }
-        func apiKeyCount() async throws -> Int { try await base.apiKeyCount() }
-        func createFirstAPIKey(_ key: APIKeyRecord) async throws -> Bool { try await base.createFirstAPIKey(key) }
-    }
-
-    /// A real store on which another instance creates its first key just after this one counted
-    /// none: two `kairos serve` without `KAIROS_ADMIN_KEY` starting together on an empty database.
-    struct FirstKeyCreatedMeanwhile: APIKeyStore {
-        let base: SQLiteJobStore
-        let other: APIKeyRecord
-
         func apiKeyCount() async throws -> Int {
             let count = try await base.apiKeyCount()
-            _ = try await base.createFirstAPIKey(other)
+            try await race(at: .count)
             return count
         }
-        func apiKey(hash: String) async throws -> APIKeyRecord? { try await base.apiKey(hash: hash) }
         func createAPIKey(_ key: APIKeyRecord) async throws { try await base.createAPIKey(key) }
         func listAPIKeys(includeRevoked: Bool) async throws -> [APIKeyRecord] { try await base.listAPIKeys(includeRevoked: includeRevoked) }
         func revokeAPIKey(id: UUID, now: Date) async throws -> APIKeyRecord { try await base.revokeAPIKey(id: id, now: now) }
@@ -56,7 +52,8 @@ struct AdminKeyBootstrapTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteJobStore(path: directory.path("keys.db"))
         let other = APIKeySecret.make(name: "admin (first start)", role: .admin, now: Date()).record
-        let printed = try await AdminKeyBootstrap.run(store: FirstKeyCreatedMeanwhile(base: store, other: other), environmentKey: nil, now: Date())
+        let printed = try await AdminKeyBootstrap.run(
+            store: CreatedMeanwhile(base: store, other: other, after: .count), environmentKey: nil, now: Date())
         #expect(printed == nil, "the other instance printed its key")
         #expect(try await store.listAPIKeys(includeRevoked: true).map(\.hash) == [other.hash])
         let fresh = try SQLiteJobStore(path: directory.path("fresh.db"))
