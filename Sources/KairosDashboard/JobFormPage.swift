@@ -26,8 +26,13 @@ struct FormField {
         self.checked = checked
         self.inputMode = inputMode
         self.required = required
+        describedBy = Self.describedBy(id: id, hint: hint, error: error)
+    }
+
+    /// The ids of a control's hint and error, as `aria-describedby` names them; `nil` for neither.
+    static func describedBy(id: String, hint: String?, error: String?) -> String? {
         let ids = [hint == nil ? nil : id + "-hint", error == nil ? nil : id + "-error"].compactMap { $0 }
-        describedBy = ids.isEmpty ? nil : ids.joined(separator: " ")
+        return ids.isEmpty ? nil : ids.joined(separator: " ")
     }
 }
 

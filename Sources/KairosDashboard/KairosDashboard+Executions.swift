@@ -29,7 +29,7 @@ extension KairosDashboard {
                 chrome: chrome(page, title: "Execution of \(job?.spec.name ?? execution.jobKey)", section: "jobs",
                     live: execution.status.isFinal ? nil : KairosAPI.prefix + "/scheduler/events?jobId=\(execution.jobId.uuidString)"),
                 execution: ExecutionRow(execution, now: now, zone: zone),
-                jobName: job.map { $0.spec.name.isEmpty ? $0.key : $0.spec.name } ?? execution.jobKey,
+                jobName: job?.displayName ?? execution.jobKey,
                 jobURL: job.flatMap { $0.deleted ? nil : $0.pagePath },
                 attempts: execution.attempts.map { AttemptRow($0, zone: zone, now: now) },
                 trigger: execution.trigger.rawValue,
@@ -145,11 +145,7 @@ extension KairosDashboard {
     func executionsPage(_ page: PageRequest) async throws -> Response {
         let now = engine.clock.now()
         let statusText = page.query("status")
-        var statuses: Set<ExecutionStatus> = []
-        if let statusText {
-            guard let status = ExecutionStatus(rawValue: statusText) else { throw DashboardError(.badRequest, "Unknown status '\(statusText)'.") }
-            statuses = [status]
-        }
+        let statuses = try Self.statusFilter(statusText)
         let jobText = page.query("job")?.trimmingCharacters(in: .whitespaces)
         let fromText = page.query("from")
         let toText = page.query("to")
@@ -184,8 +180,7 @@ extension KairosDashboard {
         }
         let view = ExecutionsPage(
             chrome: chrome(page, title: "Executions", section: "executions", live: live ? KairosAPI.prefix + "/scheduler/events" : nil),
-            statuses: [Option(value: "", label: "any", selected: statusText == nil)]
-                + ExecutionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == statusText) },
+            statuses: Self.statusOptions(selected: statusText),
             job: jobText ?? "",
             from: query.scheduledFrom.map(Self.localInput) ?? "",
             to: query.scheduledBefore.map(Self.localInput) ?? "",
@@ -196,6 +191,19 @@ extension KairosDashboard {
             firstURL: cursor == nil ? nil : "/executions" + FormBody.query(filters),
             filtered: filtered)
         return Response.html(renderer.render(view, template: "executions"))
+    }
+
+    /// A history list's `status` filter: one execution status, or none (every status).
+    static func statusFilter(_ text: String?) throws -> Set<ExecutionStatus> {
+        guard let text else { return [] }
+        guard let status = ExecutionStatus(rawValue: text) else { throw DashboardError(.badRequest, "Unknown status '\(text)'.") }
+        return [status]
+    }
+
+    /// The options of a history list's status filter, "any" first.
+    static func statusOptions(selected: String?) -> [Option] {
+        [Option(value: "", label: "any", selected: selected == nil)]
+            + ExecutionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == selected) }
     }
 
     /// A range end typed in the filter form: ISO 8601, UTC unless it names an offset.

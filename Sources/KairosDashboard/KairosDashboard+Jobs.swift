@@ -100,9 +100,8 @@ extension KairosDashboard {
             row.sparkline = Sparkline(outcomes: outcomes[job.id] ?? []).svg
             return row
         }
-        let chrome = chrome(page, title: "Jobs", section: "jobs", live: KairosAPI.prefix + "/scheduler/events")
         let view = JobsPage(
-            chrome: chrome,
+            chrome: chrome(page, title: "Jobs", section: "jobs", live: KairosAPI.prefix + "/scheduler/events"),
             q: search ?? "",
             statuses: [Option(value: "", label: "any", selected: state == nil)]
                 + JobQuery.State.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == state) },
@@ -120,7 +119,6 @@ extension KairosDashboard {
                     arrow: active ? (sort.descending ? "▼" : "▲") : "")
             },
             rows: rows,
-            rowsHTML: JobRowsHTML(actionsToken: chrome.canOperate ? chrome.csrf : nil).render(rows),
             nextURL: result.nextCursor.map { "/" + FormBody.query(filters + [("sort", page.query("sort")), ("cursor", $0)]) },
             firstURL: cursor == nil ? nil : "/" + FormBody.query(filters + [("sort", page.query("sort"))]),
             filtered: search != nil || state != nil || task != nil || outcome != nil)
@@ -131,11 +129,7 @@ extension KairosDashboard {
         let job = try await findJob(page.parameter("job"))
         let now = engine.clock.now()
         let statusText = page.query("status")
-        var statuses: Set<ExecutionStatus> = []
-        if let statusText {
-            guard let status = ExecutionStatus(rawValue: statusText) else { throw DashboardError(.badRequest, "Unknown status '\(statusText)'.") }
-            statuses = [status]
-        }
+        let statuses = try Self.statusFilter(statusText)
         let cursor = page.query("cursor")
         let history = try await store.history(HistoryQuery(jobId: job.id, statuses: statuses, limit: 25, cursor: cursor))
         let recent = cursor == nil && statuses.isEmpty
@@ -151,8 +145,7 @@ extension KairosDashboard {
             fires: fires,
             hasFires: !fires.isEmpty,
             zone: zone.identifier,
-            statuses: [Option(value: "", label: "any", selected: statusText == nil)]
-                + ExecutionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == statusText) },
+            statuses: Self.statusOptions(selected: statusText),
             executions: history.items.map { ExecutionRow($0, now: now, zone: zone) },
             nextURL: history.nextCursor.map { path + FormBody.query([("status", statusText), ("cursor", $0)]) },
             firstURL: cursor == nil ? nil : path + FormBody.query([("status", statusText)]),
@@ -186,11 +179,12 @@ struct JobsPage {
     var sort: String
     var columns: [SortColumn]
     var rows: [JobRow]
-    /// `rows` as HTML (``JobRowsHTML``).
-    var rowsHTML: String
     var nextURL: String?
     var firstURL: String?
     var filtered: Bool
+
+    /// `rows` as HTML (``JobRowsHTML``), with the actions when the viewer may use them.
+    var rowsHTML: String { JobRowsHTML(actionsToken: chrome.canOperate ? chrome.csrf : nil).render(rows) }
 }
 
 /// A job as a row of the jobs table (and the head of its page), with the actions its state allows.
@@ -220,7 +214,7 @@ struct JobRow {
     init(_ job: Job, now: Date, returnTo: String) {
         id = job.id.uuidString
         key = job.key
-        name = job.spec.name.isEmpty ? job.key : job.spec.name
+        name = job.displayName
         url = job.pagePath
         task = job.spec.task
         schedule = job.spec.schedule.humanDescription

@@ -37,10 +37,7 @@ extension KairosDashboard {
                 lagP50: Self.percentile(lags, 0.50).map { Formatting.duration(milliseconds: $0) },
                 lagP99: Self.percentile(lags, 0.99).map { Formatting.duration(milliseconds: $0) },
                 lagCount: lags.count,
-                upcoming: try await upcoming.compactMap { job in
-                    job.nextRunAt.map { UpcomingRow(key: job.key, name: job.spec.name.isEmpty ? job.key : job.spec.name,
-                        url: job.pagePath, at: TimeView($0, zone: job.spec.schedule.zone, now: now)) }
-                })
+                upcoming: try await upcoming.compactMap { job in job.nextRunAt.map { UpcomingRow(job, at: $0, now: now) } })
             return Response.html(renderer.render(view, template: "status"))
         }
     }
@@ -91,18 +88,25 @@ struct InstanceRow {
         roles = instance.roles.joined(separator: ", ")
         version = instance.version
         started = TimeView(instance.startedAt, now: now)
-        let age = max(0, now.timeIntervalSince(instance.heartbeatAt))
-        heartbeatAge = Formatting.duration(milliseconds: Int(age * 1000))
-        state = instance.stoppedAt != nil ? "stopped" : age < deadAfter ? "alive" : "dead"
+        heartbeatAge = Formatting.duration(milliseconds: Int(instance.heartbeatAge(at: now) * 1000))
+        state = instance.stoppedAt != nil ? "stopped" : instance.isAlive(at: now, deadAfter: deadAfter) ? "alive" : "dead"
         self.current = current
     }
 }
 
+/// A fire of a job, in the job's zone.
 struct UpcomingRow {
     var key: String
     var name: String
     var url: String
     var at: TimeView
+
+    init(_ job: Job, at date: Date, now: Date) {
+        key = job.key
+        name = job.displayName
+        url = job.pagePath
+        at = TimeView(date, zone: job.spec.schedule.zone, now: now)
+    }
 }
 
 struct StatusPage {

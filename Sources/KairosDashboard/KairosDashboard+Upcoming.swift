@@ -38,10 +38,7 @@ extension KairosDashboard {
                     Burst(at: TimeView(Date(timeIntervalSince1970: Double(minute * 60)), now: now), count: keys.count,
                         jobs: keys.sorted().prefix(8).joined(separator: ", ") + (keys.count > 8 ? " …" : ""))
                 },
-                next: fires.prefix(100).map { fire in
-                    UpcomingRow(key: fire.job.key, name: fire.job.spec.name.isEmpty ? fire.job.key : fire.job.spec.name,
-                        url: fire.job.pagePath, at: TimeView(fire.at, zone: fire.job.spec.schedule.zone, now: now))
-                })
+                next: fires.prefix(100).map { UpcomingRow($0.job, at: $0.at, now: now) })
             return Response.html(renderer.render(view, template: "upcoming"))
         }
     }

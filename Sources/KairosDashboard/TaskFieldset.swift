@@ -23,16 +23,15 @@ struct TaskFieldset {
         var rows: Int
         var options: [Option]
 
-        init(_ argument: TaskArgument, task: String, id: String, value: String, error: String?) {
-            name = JobFormValues.argumentField(task: task, argument: argument.name)
+        init(_ argument: TaskArgument, name: String, id: String, value: String, error: String?) {
+            self.name = name
             self.id = id
             label = argument.name
             self.value = value
             self.error = error
             hint = argument.hint
             required = argument.required
-            describedBy = [hint == nil ? nil : id + "-hint", error == nil ? nil : id + "-error"].compactMap { $0 }.joined(separator: " ")
-            if describedBy == "" { describedBy = nil }
+            describedBy = FormField.describedBy(id: id, hint: hint, error: error)
             isText = false
             isTextArea = false
             isSelect = false
@@ -81,7 +80,7 @@ struct TaskFieldset {
         takesNone = arguments?.isEmpty == true
         inputs = (arguments ?? []).enumerated().map { position, argument in
             let field = JobFormValues.argumentField(task: task.name, argument: argument.name)
-            return Input(argument, task: task.name, id: "f-arg-\(index)-\(position)", value: values[field], error: errors[field])
+            return Input(argument, name: field, id: "f-arg-\(index)-\(position)", value: values[field], error: errors[field])
         }
         hasInputs = !inputs.isEmpty
     }

@@ -38,7 +38,7 @@ import Testing
         Self.expectSameAsMirror(option)
         Self.expectSameAsMirror(column)
         Self.expectSameAsMirror(JobsPage(
-            chrome: chrome, q: "", statuses: [option], tasks: [option], outcomes: [option], sort: "key", columns: [column], rows: [row], rowsHTML: "<tr></tr>", nextURL: nil,
+            chrome: chrome, q: "", statuses: [option], tasks: [option], outcomes: [option], sort: "key", columns: [column], rows: [row], nextURL: nil,
             firstURL: "/", filtered: false))
     }
 }
