@@ -268,6 +268,48 @@ extension PostgresJobStore {
                     FOR EACH STATEMENT EXECUTE FUNCTION kairos_jobs_count_statement()
                     """,
             ]),
+        Migration(
+            id: "v4-job-slots",
+            statements: [
+                // `maxInstances` across processes without a lock per job: a running execution holds
+                // one numbered slot of its job, below the job's maxInstances, and the primary key
+                // lets one claim only have a slot (`INSERT … ON CONFLICT DO NOTHING`). It replaces
+                // the claim locks (`pg_advisory_xact_lock` per job), which every scheduling pass and
+                // worker claim took for a whole transaction (docs/PERFORMANCE.md, 2026-12-07).
+                """
+                    CREATE TABLE job_slots (
+                        job_id uuid NOT NULL,
+                        slot integer NOT NULL,
+                        execution_id uuid NOT NULL UNIQUE,
+                        PRIMARY KEY (job_id, slot)
+                    )
+                    """,
+                """
+                    INSERT INTO job_slots (job_id, slot, execution_id)
+                    SELECT job_id, row_number() OVER (PARTITION BY job_id ORDER BY id) - 1, id FROM executions WHERE status = 'running'
+                    """,
+                // An execution that stops running frees its slot, whatever statement moved it
+                // (completion, retry, release, cancel, reaper, job change, retention). A row
+                // trigger whose WHEN is checked before any function runs: claims and lease renewals
+                // pay nothing; a statement trigger that read its transition tables cost 4 ms a
+                // statement, every claim included (5 µs a row here; docs/PERFORMANCE.md).
+                """
+                    CREATE FUNCTION kairos_free_job_slot() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            DELETE FROM job_slots WHERE execution_id = OLD.id;
+                            RETURN NULL;
+                        END
+                        $$
+                    """,
+                """
+                    CREATE TRIGGER executions_free_slot_update AFTER UPDATE OF status ON executions
+                    FOR EACH ROW WHEN (OLD.status = 'running' AND NEW.status <> 'running') EXECUTE FUNCTION kairos_free_job_slot()
+                    """,
+                """
+                    CREATE TRIGGER executions_free_slot_delete AFTER DELETE ON executions
+                    FOR EACH ROW WHEN (OLD.status = 'running') EXECUTE FUNCTION kairos_free_job_slot()
+                    """,
+            ]),
     ]
 
     /// Applies the pending migrations over one connection of its own, holding the migration

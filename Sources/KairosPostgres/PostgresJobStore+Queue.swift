@@ -4,92 +4,113 @@ import KairosStore
 import PostgresNIO
 
 extension PostgresJobStore {
-    /// One transaction: pages of queued executions in priority order; the claim locks of their
-    /// jobs (``lockForClaims(_:tryOnly:session:)``), so that `maxInstances` holds across
-    /// processes; then the rows chosen, locked `FOR UPDATE SKIP LOCKED` and marked running in
-    /// one statement (a row another transaction holds is skipped). Only the rows claimed are
-    /// locked: the rest of the page stays free for other workers.
+    /// One transaction: pages of queued executions in priority order; the running slots of their
+    /// jobs (``JobSlots``), so that `maxInstances` holds across processes; then, in one
+    /// statement, the rows chosen locked `FOR UPDATE SKIP LOCKED` (a row another transaction
+    /// holds is skipped), their slots inserted (a slot another claim holds is left out) and the
+    /// rows that got one marked running. Only the rows claimed are locked: the rest of the page
+    /// stays free for other workers.
     public func claimExecutions(instanceId: String, now: Date, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution] {
         guard limit > 0 else { return [] }
         return try await write { session in
-            var budget = ClaimBudget(running: [:])
-            var locked: Set<UUID> = []
-            var seen: Set<UUID> = []
+            var slots = JobSlots()
             var claimed: [ClaimedExecution] = []
-            // Candidates skipped (their job is at maxInstances or claimed elsewhere, or a waiting
-            // fire past its grace, left to the scheduler's sweep) do not count; scan a bounded
-            // number of them. Claimed rows leave the queued set, so the next page starts after
-            // the skipped ones only.
+            // Pages in claim order, each after the last row of the one before (a candidate
+            // skipped is not read again: its job at maxInstances, a waiting fire past its grace
+            // left to the scheduler's sweep, a row or slot another claim took); a bounded number.
             let pageSize = min(max(limit * 2, 64), 1_000)
             let maximumScanned = limit * 8 + 2_000
-            var skipped = 0
             var scanned = 0
-            var first = true
+            var after: QueuePosition?
             while claimed.count < limit, scanned < maximumScanned {
-                var candidates = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, offset: skipped, session: session)
-                if first {
-                    // The first page's jobs are locked waiting (in one order, so claims never
-                    // wait on each other in a cycle), then the page is read again: what another
-                    // claim took meanwhile is no longer queued.
-                    let jobs = Array(Set(candidates.map(\.job.id)))
-                    seen.formUnion(jobs)
-                    locked.formUnion(try await self.lockForClaims(jobs, session: session))
-                    budget.include(running: try await self.runningCounts(of: jobs, session: session))
-                    candidates = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, offset: skipped, session: session)
-                    first = false
-                }
-                let newJobs = Array(Set(candidates.map(\.job.id)).subtracting(seen))
-                if !newJobs.isEmpty {
-                    seen.formUnion(newJobs)
-                    let newlyLocked = try await self.lockForClaims(newJobs, tryOnly: true, session: session)
-                    locked.formUnion(newlyLocked)
-                    budget.include(running: try await self.runningCounts(of: Array(newlyLocked), session: session))
+                let candidates = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, after: after, session: session)
+                guard let last = candidates.last else { break }
+                let unread = Set(candidates.map(\.job.id)).subtracting(slots.jobs)
+                slots.include(try await self.heldSlots(of: Array(unread), session: session), of: unread)
+                // Rounds over the page: a round that lost a row or slot to another claim reads
+                // those jobs' slots again (what others committed, and what this claim took), and
+                // the rest of the page is judged again against them.
+                var pending = candidates
+                while claimed.count < limit {
+                    var chosen: [(candidate: ClaimedExecution, slot: Int)] = []
+                    var rest: [ClaimedExecution] = []
+                    for candidate in pending {
+                        if claimed.count + chosen.count < limit, candidate.execution.isStartable(at: now),
+                            let slot = slots.take(jobId: candidate.job.id, maxInstances: candidate.job.spec.maxInstances)
+                        {
+                            chosen.append((candidate, slot))
+                        } else {
+                            rest.append(candidate)
+                        }
+                    }
+                    guard !chosen.isEmpty else { break }
+                    let taken = try await self.takeSlots(
+                        chosen.map { SlotClaim(jobId: $0.candidate.job.id, slot: $0.slot, executionId: $0.candidate.execution.id) },
+                        instanceId: instanceId, leaseUntil: leaseUntil, session: session)
+                    for (candidate, _) in chosen where taken.contains(candidate.execution.id) {
+                        claimed.append(ClaimedExecution(execution: candidate.execution.claimed(by: instanceId, leaseUntil: leaseUntil), job: candidate.job))
+                    }
+                    let lostJobs = Set(chosen.filter { !taken.contains($0.candidate.execution.id) }.map(\.candidate.job.id))
+                    guard !lostJobs.isEmpty else { break }
+                    slots.replace(try await self.heldSlots(of: Array(lostJobs), session: session), of: lostJobs)
+                    pending = rest
                 }
                 scanned += candidates.count
-                var trial = budget
-                var chosen: [ClaimedExecution] = []
-                for candidate in candidates where claimed.count + chosen.count < limit {
-                    let execution = candidate.execution
-                    guard execution.isStartable(at: now), locked.contains(execution.jobId),
-                        trial.admits(jobId: execution.jobId, maxInstances: candidate.job.spec.maxInstances)
-                    else { continue }
-                    trial.record(jobId: execution.jobId)
-                    chosen.append(candidate)
-                }
-                var taken: Set<UUID> = []
-                if !chosen.isEmpty {
-                    taken = Set(
-                        try await session.rows(
-                            """
-                            UPDATE executions SET status = 'running', instance_id = $1, lease_expires_at = $2,
-                              started_at = NULL, finished_at = NULL, duration_ms = NULL, error_reason = NULL, error_message = NULL, result = NULL
-                            WHERE id IN (SELECT id FROM executions WHERE id = ANY($3::uuid[]) AND status = 'queued' FOR UPDATE SKIP LOCKED)
-                            RETURNING id
-                            """, [Bind(instanceId), Bind(Micros.from(leaseUntil)), Bind(chosen.map(\.execution.id))]
-                        ).map { try $0[0].decode(UUID.self) })
-                }
-                for candidate in chosen where taken.contains(candidate.execution.id) {
-                    budget.record(jobId: candidate.execution.jobId)
-                    claimed.append(ClaimedExecution(execution: candidate.execution.claimed(by: instanceId, leaseUntil: leaseUntil), job: candidate.job))
-                }
-                skipped += candidates.count - taken.count
+                after = QueuePosition(last.execution)
                 if candidates.count < pageSize { break }
             }
             return claimed
         }
     }
 
-    /// Queued executions runnable by `horizon` of live jobs, in claim order (waiting fires past
-    /// their grace are left out: the scheduler's sweep records them), with their jobs.
-    private func queuedCandidates(now: Date, horizon: Date, limit: Int, offset: Int, session: Session) async throws -> [ClaimedExecution] {
+    /// Claims executions still queued, each with its slot: the rows locked `FOR UPDATE SKIP
+    /// LOCKED`, their slots inserted behind ``slotGate``, those that got one marked running.
+    /// Returns the executions claimed.
+    private func takeSlots(_ claims: [SlotClaim], instanceId: String, leaseUntil: Date, session: Session) async throws -> Set<UUID> {
+        guard !claims.isEmpty else { return [] }
+        return Set(
+            try await session.rows(
+                """
+                WITH chosen AS (
+                  SELECT * FROM unnest($3::uuid[], $4::uuid[], $5::integer[]) AS c(execution_id, job_id, slot)
+                ), locked AS (
+                  SELECT id FROM executions WHERE id = ANY($3::uuid[]) AND status = 'queued' FOR UPDATE SKIP LOCKED
+                ), ready AS MATERIALIZED (
+                  SELECT c.* FROM chosen c JOIN locked l ON l.id = c.execution_id
+                ), slotted AS (
+                  INSERT INTO job_slots (job_id, slot, execution_id)
+                  SELECT job_id, slot, execution_id FROM ready WHERE \(Self.slotGate)
+                  ON CONFLICT DO NOTHING RETURNING execution_id
+                )
+                UPDATE executions SET status = 'running', instance_id = $1, lease_expires_at = $2,
+                  started_at = NULL, finished_at = NULL, duration_ms = NULL, error_reason = NULL, error_message = NULL, result = NULL
+                WHERE id IN (SELECT execution_id FROM slotted)
+                RETURNING id
+                """,
+                [
+                    Bind(instanceId), Bind(Micros.from(leaseUntil)), Bind(claims.map(\.executionId)), Bind(claims.map(\.jobId)),
+                    Bind(claims.map(\.slot)),
+                ]
+            ).map { try $0[0].decode(UUID.self) })
+    }
+
+    /// Queued executions runnable by `horizon` of live jobs, in claim order after `after` (waiting
+    /// fires past their grace are left out: the scheduler's sweep records them), with their jobs.
+    private func queuedCandidates(now: Date, horizon: Date, limit: Int, after: QueuePosition?, session: Session) async throws -> [ClaimedExecution] {
         try await session.rows(
             """
             SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns(alias: "j"))
             FROM executions e JOIN jobs j ON j.id = e.job_id
             WHERE e.status = 'queued' AND e.run_after <= $1 AND NOT j.deleted AND (e.miss_after IS NULL OR e.miss_after >= $2)
-            ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC
-            LIMIT $3 OFFSET $4
-            """, [Bind(Micros.from(horizon)), Bind(Micros.from(now)), Bind(limit), Bind(offset)]
+              AND ($4::integer IS NULL OR e.priority < $4::integer
+                OR (e.priority = $4::integer AND (e.run_after, e.scheduled_at, e.id) > ($5::bigint, $6::bigint, $7::uuid)))
+            ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC, e.id ASC
+            LIMIT $3
+            """,
+            [
+                Bind(Micros.from(horizon)), Bind(Micros.from(now)), Bind(limit), Bind(after?.priority), Bind(after?.runAfter),
+                Bind(after?.scheduledAt), Bind(after?.id),
+            ]
         ).map { row in
             ClaimedExecution(execution: try self.decodeExecution(row), job: try self.decodeJob(row, offset: Self.executionColumnCount))
         }
@@ -255,6 +276,21 @@ extension PostgresJobStore {
                 [Bind(execution.error?.reason), Bind(execution.error?.message), Bind(Micros.from(now)), Bind(execution.durationMs), Bind(executionId)])
             return execution
         }
+    }
+}
+
+/// A queued execution's place in claim order (priority first, then due time, fire, id).
+struct QueuePosition {
+    var priority: Int
+    var runAfter: Int64
+    var scheduledAt: Int64
+    var id: UUID
+
+    init(_ execution: Execution) {
+        priority = execution.priority
+        runAfter = Micros.from(execution.runAfter)
+        scheduledAt = Micros.from(execution.scheduledAt)
+        id = execution.id
     }
 }
 

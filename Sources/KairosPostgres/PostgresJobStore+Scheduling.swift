@@ -34,16 +34,28 @@ extension PostgresJobStore {
             ).map { try self.decodeJob($0) }
             batch.jobsClaimed = jobs.count
             guard !jobs.isEmpty else { return batch }
-            var budget: ClaimBudget?
+            var slots: JobSlots?
             var localRoom = 0
             if let localClaim, localClaim.limit > 0, try await !self.hasRunnableQueued(now: now, session: session) {
                 localRoom = localClaim.limit
                 let ids = jobs.map(\.id)
-                try await self.lockForClaims(ids, session: session)
-                budget = ClaimBudget(running: try await self.runningCounts(of: ids, session: session))
+                var held = JobSlots()
+                held.include(try await self.heldSlots(of: ids, session: session), of: ids)
+                slots = held
             }
             let plans = jobs.compactMap { job in job.nextRunAt.map { (job: job, plan: DueJobPlan(job: job, nextRunAt: $0, now: now, horizon: horizon)) } }
             let existing = try await self.existingFires(plans.flatMap { $0.plan.missed + $0.plan.runs }, session: session)
+            var local: [SlotClaim] = []
+            for (job, plan) in plans {
+                for run in plan.runs where !existing.contains(FireKey(run)) && localRoom > 0 {
+                    guard let slot = slots?.take(jobId: job.id, maxInstances: job.spec.maxInstances) else { continue }
+                    localRoom -= 1
+                    local.append(SlotClaim(jobId: job.id, slot: slot, executionId: run.id))
+                }
+            }
+            // The local claims' slots first: a run whose slot another claim took meanwhile (a
+            // worker claiming an older fire of the job) goes through the queue instead.
+            let claimedRuns = try await self.insertSlots(local, session: session)
             var inserts: [Execution] = []
             var steps: [Step] = []
             var finished = 0
@@ -54,10 +66,8 @@ extension PostgresJobStore {
                     steps.append(.missed(execution))
                 }
                 for run in plan.runs where !existing.contains(FireKey(run)) {
-                    if let localClaim, localRoom > 0, budget?.admits(jobId: job.id, maxInstances: job.spec.maxInstances) == true {
+                    if let localClaim, claimedRuns.contains(run.id) {
                         let execution = run.claimed(by: localClaim.instanceId, leaseUntil: localClaim.leaseUntil)
-                        localRoom -= 1
-                        budget?.record(jobId: job.id)
                         inserts.append(execution)
                         batch.claimed.append(ClaimedExecution(execution: execution, job: job))
                     } else {
@@ -75,6 +85,7 @@ extension PostgresJobStore {
             // Inserted rather than skipped: the unique (job, fire) index is the guarantee even
             // if a fire appeared since the check (the job rows are locked, so none should).
             let inserted = try await self.insertExecutions(inserts, session: session)
+            try await self.freeSlots(of: Array(claimedRuns.subtracting(inserted)), session: session)
             batch.queued.removeAll { !inserted.contains($0.id) }
             batch.claimed.removeAll { !inserted.contains($0.execution.id) }
             try await self.applyCoalescing(steps.filter { step in
@@ -201,40 +212,6 @@ extension PostgresJobStore {
             RETURNING e.id
             """, [Bind(try JSONText.records(records))])
         return Set(try rows.map { try $0[0].decode(UUID.self) })
-    }
-
-    /// Serializes claims per job until commit (`pg_advisory_xact_lock` on each job, in one
-    /// order): two processes counting a job's running executions for `maxInstances` then see
-    /// each other's claims. Locks of the first batch wait; `tryOnly` (later pages of a claim,
-    /// which already hold locks) takes only the free ones, never waiting, and returns them.
-    @discardableResult
-    func lockForClaims(_ jobIds: [UUID], tryOnly: Bool = false, session: Session) async throws -> Set<UUID> {
-        let keys = Array(Set(jobIds.map(Self.claimLockKey))).sorted()
-        guard !keys.isEmpty else { return [] }
-        if !tryOnly {
-            try await session.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k", [Bind(keys)])
-            return Set(jobIds)
-        }
-        let rows = try await session.rows("SELECT k FROM unnest($1::bigint[]) AS k WHERE pg_try_advisory_xact_lock(k)", [Bind(keys)])
-        let locked = Set(try rows.map { try $0[0].decode(Int64.self) })
-        return Set(jobIds.filter { locked.contains(Self.claimLockKey($0)) })
-    }
-
-    /// A job's claim lock: the first 8 bytes of its id (a collision only serializes two jobs).
-    static func claimLockKey(_ id: UUID) -> Int64 {
-        withUnsafeBytes(of: id.uuid) { bytes in bytes.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) } }
-    }
-
-    /// Running executions of these jobs, for `maxInstances`.
-    func runningCounts(of jobIds: [UUID], session: Session) async throws -> [UUID: Int] {
-        guard !jobIds.isEmpty else { return [:] }
-        var running: [UUID: Int] = [:]
-        for row in try await session.rows(
-            "SELECT job_id, count(*) FROM executions WHERE status = 'running' AND job_id = ANY($1::uuid[]) GROUP BY job_id", [Bind(jobIds)])
-        {
-            running[try row[0].decode(UUID.self)] = try row[1].decode(Int.self)
-        }
-        return running
     }
 
     public func trigger(jobId: UUID, now: Date) async throws -> Execution {

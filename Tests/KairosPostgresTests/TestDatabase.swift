@@ -77,6 +77,13 @@ func withFreshDatabase(_ body: (PostgresStoreConfiguration) async throws -> Void
 
 /// Runs one statement on its own connection to the server's administrative database.
 func adminQuery(_ configuration: PostgresStoreConfiguration, _ sql: String) async throws {
+    _ = try await adminInteger(configuration, sql)
+}
+
+/// Runs one statement on its own connection to `configuration`'s database and returns the first
+/// column of its first row as an integer (nil without rows).
+@discardableResult
+func adminInteger(_ configuration: PostgresStoreConfiguration, _ sql: String) async throws -> Int? {
     let connection = try await PostgresConnection.connect(
         on: PostgresClient.defaultEventLoopGroup.next(),
         configuration: PostgresConnection.Configuration(
@@ -85,8 +92,12 @@ func adminQuery(_ configuration: PostgresStoreConfiguration, _ sql: String) asyn
         id: 1, logger: TestServer.logger
     ).get()
     do {
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestServer.logger)
+        var value: Int?
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestServer.logger) where value == nil {
+            value = try row.decode(Int.self)
+        }
         try await connection.close()
+        return value
     } catch {
         try? await connection.close()
         throw error

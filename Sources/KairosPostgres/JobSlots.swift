@@ -1,0 +1,38 @@
+import Foundation
+import KairosStore
+
+/// The running slots of the jobs a claim considers, as it read them from `job_slots`, and the
+/// slots it takes: a running execution holds one numbered slot of its job below the job's
+/// `maxInstances`, and the table's primary key (job, slot) gives each slot to one claim only, so
+/// that two processes claiming at once cannot run more than `maxInstances` executions of a job.
+///
+/// Admission is ``ClaimBudget``'s rule (fewer running than `maxInstances`); the slot number is
+/// the lowest one free. Two claims that read the same slots pick the same number: one inserts it,
+/// the other's insert waits for that transaction and then does nothing, and it reads the job's
+/// slots again (``replace(_:)``).
+struct JobSlots {
+    private var held: [UUID: Set<Int>] = [:]
+
+    /// The jobs whose slots were read.
+    var jobs: Set<UUID> { Set(held.keys) }
+
+    /// Adds the slots of jobs not read before; a job already read keeps what this claim knows.
+    mutating func include(_ slots: [UUID: Set<Int>], of jobIds: some Sequence<UUID>) {
+        for id in jobIds where held[id] == nil { held[id] = slots[id] ?? [] }
+    }
+
+    /// Replaces what this claim knows of these jobs' slots with a new read.
+    mutating func replace(_ slots: [UUID: Set<Int>], of jobIds: some Sequence<UUID>) {
+        for id in jobIds { held[id] = slots[id] ?? [] }
+    }
+
+    /// Takes the lowest free slot of the job when one more execution of it may run, or nil.
+    mutating func take(jobId: UUID, maxInstances: Int) -> Int? {
+        let taken = held[jobId, default: []]
+        guard ClaimBudget(running: [jobId: taken.count]).admits(jobId: jobId, maxInstances: maxInstances),
+            let slot = (0..<maxInstances).first(where: { !taken.contains($0) })
+        else { return nil }
+        held[jobId, default: []].insert(slot)
+        return slot
+    }
+}

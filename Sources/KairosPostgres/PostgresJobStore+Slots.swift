@@ -1,0 +1,51 @@
+import Foundation
+import KairosStore
+import PostgresNIO
+
+/// A slot a claim asks for: execution `executionId` runs as slot `slot` of job `jobId`.
+struct SlotClaim {
+    var jobId: UUID
+    var slot: Int
+    var executionId: UUID
+}
+
+extension PostgresJobStore {
+    /// The slots held by running executions of these jobs (``JobSlots``).
+    func heldSlots(of jobIds: [UUID], session: Session) async throws -> [UUID: Set<Int>] {
+        guard !jobIds.isEmpty else { return [:] }
+        var held: [UUID: Set<Int>] = [:]
+        for row in try await session.rows("SELECT job_id, slot FROM job_slots WHERE job_id = ANY($1::uuid[])", [Bind(jobIds)]) {
+            held[try row[0].decode(UUID.self), default: []].insert(try row[1].decode(Int.self))
+        }
+        return held
+    }
+
+    /// What a claim must hold before it inserts a slot: the slot's advisory lock, taken only when
+    /// free (`pg_try_advisory_xact_lock(hashtext(job), slot)`, the two-key space that no other
+    /// lock of Kairos uses), until commit. Two open claims then never insert the same slot, so an
+    /// insert never waits for another claim (which waited in a cycle across the statements of a
+    /// claim, and in convoys behind whole scheduling passes): a slot whose lock is taken is left
+    /// out as if it were held. An insert still waits for a completion that is freeing the slot
+    /// (a short transaction that waits for no claim).
+    static let slotGate = "pg_try_advisory_xact_lock(hashtext(job_id::text), slot)"
+
+    /// Inserts the slots that are free, behind ``slotGate``; a slot held or being taken is left
+    /// out. Returns the executions whose slots were inserted.
+    func insertSlots(_ claims: [SlotClaim], session: Session) async throws -> Set<UUID> {
+        guard !claims.isEmpty else { return [] }
+        let rows = try await session.rows(
+            """
+            INSERT INTO job_slots (job_id, slot, execution_id)
+            SELECT job_id, slot, execution_id FROM unnest($1::uuid[], $2::integer[], $3::uuid[]) AS s(job_id, slot, execution_id)
+            WHERE \(Self.slotGate)
+            ON CONFLICT DO NOTHING RETURNING execution_id
+            """, [Bind(claims.map(\.jobId)), Bind(claims.map(\.slot)), Bind(claims.map(\.executionId))])
+        return Set(try rows.map { try $0[0].decode(UUID.self) })
+    }
+
+    /// Frees the slots of executions that were not inserted after all.
+    func freeSlots(of executionIds: [UUID], session: Session) async throws {
+        guard !executionIds.isEmpty else { return }
+        try await session.execute("DELETE FROM job_slots WHERE execution_id = ANY($1::uuid[])", [Bind(executionIds)])
+    }
+}

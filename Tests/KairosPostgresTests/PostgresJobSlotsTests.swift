@@ -1,0 +1,129 @@
+import Foundation
+import KairosCore
+import KairosPostgres
+import KairosStore
+import Testing
+
+/// `maxInstances` across processes through numbered running slots (`job_slots`,
+/// migration `v4-job-slots`), not a lock per job.
+@Suite("PostgreSQL running slots")
+struct PostgresJobSlotsTests {
+    private static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    private static func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+
+    private static func manualSpec(_ key: String, maxInstances: Int) throws -> JobSpec {
+        try JobSpec(
+            key: key, task: "system.noop", schedule: .cron(try CronSchedule(expression: "0 0 1 1 *")), maxInstances: maxInstances,
+            retry: try RetryPolicy(maxRetries: 1))
+    }
+
+    private static func succeeded(_ claimed: ClaimedExecution, instance: String, at date: Date) -> Completion {
+        Completion(
+            executionId: claimed.execution.id, instanceId: instance, attempt: claimed.execution.attempt, startedAt: date, finishedAt: date,
+            outcome: .succeeded(result: nil))
+    }
+
+    /// The slots held and the executions running, which must always be the same number.
+    private static func slotsAndRunning(_ configuration: PostgresStoreConfiguration) async throws -> (slots: Int, running: Int) {
+        let slots = try await adminInteger(configuration, "SELECT count(*) FROM job_slots") ?? -1
+        let running = try await adminInteger(configuration, "SELECT count(*) FROM executions WHERE status = 'running'") ?? -1
+        let orphans = try await adminInteger(
+            configuration,
+            "SELECT count(*) FROM job_slots s LEFT JOIN executions e ON e.id = s.execution_id AND e.status = 'running' WHERE e.id IS NULL")
+        #expect(orphans == 0, "every slot belongs to a running execution")
+        return (slots, running)
+    }
+
+    @Test("four handles claiming one job's queue at once, round after round: exactly maxInstances run, never more, never fewer")
+    func racingClaims() async throws {
+        try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
+            let stores = [try await handles.open(), try await handles.open(), try await handles.open(), try await handles.open()]
+            let job = try await stores[0].createJob(try Self.manualSpec("racing", maxInstances: 3), now: Self.t0)
+            for index in 0..<200 { _ = try await stores[0].trigger(jobId: job.id, now: Self.at(Double(index) / 1_000)) }
+            for round in 1...12 {
+                let now = Self.at(Double(round))
+                let claims = try await withThrowingTaskGroup(of: [ClaimedExecution].self) { group in
+                    for (index, store) in stores.enumerated() {
+                        group.addTask {
+                            try await store.claimExecutions(instanceId: "w\(index)", now: now, horizon: now, limit: 2, leaseUntil: now + 30)
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0 += $1 }
+                }
+                #expect(claims.count == 3, "round \(round): the four claims together take exactly maxInstances")
+                #expect(Set(claims.map(\.execution.id)).count == claims.count)
+                let (slots, running) = try await Self.slotsAndRunning(configuration)
+                #expect(slots == 3 && running == 3, "round \(round): \(slots) slots, \(running) running")
+                _ = try await stores[1].complete(claims.map { Self.succeeded($0, instance: $0.execution.instanceId ?? "", at: now) }, now: now)
+                let after = try await Self.slotsAndRunning(configuration)
+                #expect(after.slots == 0 && after.running == 0, "round \(round): completions free every slot")
+            }
+        } }
+    }
+
+    @Test("every way out of running frees the slot: completion, retry, cancel, reaped lease, deletion")
+    func everyExitFreesTheSlot() async throws {
+        try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
+            let store = try await handles.open()
+            let job = try await store.createJob(try Self.manualSpec("exits", maxInstances: 10), now: Self.t0)
+            for index in 0..<6 { _ = try await store.trigger(jobId: job.id, now: Self.at(Double(index) / 100)) }
+            let claimed = try await store.claimExecutions(instanceId: "w", now: Self.at(1), horizon: Self.at(1), limit: 6, leaseUntil: Self.at(31))
+            #expect(claimed.count == 6)
+            #expect(try await Self.slotsAndRunning(configuration) == (6, 6))
+
+            _ = try await store.complete([Self.succeeded(claimed[0], instance: "w", at: Self.at(2))], now: Self.at(2))
+            #expect(try await Self.slotsAndRunning(configuration) == (5, 5), "succeeded")
+
+            let retried = Completion(
+                executionId: claimed[1].execution.id, instanceId: "w", attempt: 1, startedAt: Self.at(2), finishedAt: Self.at(3),
+                outcome: .failed(ExecutionError(reason: "boom", message: "failed"), result: nil, retryAt: Self.at(60)))
+            _ = try await store.complete([retried], now: Self.at(3))
+            #expect(try await Self.slotsAndRunning(configuration) == (4, 4), "queued again for a retry")
+
+            _ = try await store.cancel(executionId: claimed[2].execution.id, now: Self.at(4))
+            #expect(try await Self.slotsAndRunning(configuration) == (3, 3), "cancelled")
+
+            let reaped = try await store.reapExpiredLeases(now: Self.at(40), deadAfter: 60, limit: 2)
+            #expect(reaped.count == 2)
+            #expect(try await Self.slotsAndRunning(configuration) == (1, 1), "reaped")
+
+            try await adminQuery(configuration, "DELETE FROM executions WHERE status = 'running'")
+            #expect(try await Self.slotsAndRunning(configuration) == (0, 0), "deleted")
+
+            let again = try await store.claimExecutions(instanceId: "w", now: Self.at(61), horizon: Self.at(61), limit: 10, leaseUntil: Self.at(91))
+            #expect(again.count == 3, "the freed slots are claimed again: the retry and the two reaped attempts")
+            #expect(try await Self.slotsAndRunning(configuration) == (3, 3))
+        } }
+    }
+
+    @Test("v4-job-slots gives the executions already running a slot each, numbered per job from 0")
+    func migrationBackfill() async throws {
+        try await withFreshDatabase { configuration in
+            try await withHandles(configuration) { handles in
+                let store = try await handles.open()
+                let first = try await store.createJob(try Self.manualSpec("first", maxInstances: 3), now: Self.t0)
+                let second = try await store.createJob(try Self.manualSpec("second", maxInstances: 1), now: Self.t0)
+                for index in 0..<3 { _ = try await store.trigger(jobId: first.id, now: Self.at(Double(index) / 100)) }
+                for index in 0..<2 { _ = try await store.trigger(jobId: second.id, now: Self.at(Double(index) / 100)) }
+                let claimed = try await store.claimExecutions(instanceId: "w", now: Self.at(1), horizon: Self.at(1), limit: 10, leaseUntil: Self.at(31))
+                #expect(claimed.count == 4, "3 of the first job, 1 of the second")
+            }
+            // The database as a version before v4 left it: running executions, no slots.
+            for statement in [
+                "DROP TRIGGER executions_free_slot_update ON executions", "DROP TRIGGER executions_free_slot_delete ON executions",
+                "DROP FUNCTION kairos_free_job_slot()", "DROP TABLE job_slots", "DELETE FROM kairos_migrations WHERE id = 'v4-job-slots'",
+            ] {
+                try await adminQuery(configuration, statement)
+            }
+            try await withHandles(configuration) { handles in
+                let store = try await handles.open()
+                #expect(try await store.appliedMigrations().last == "v4-job-slots")
+                #expect(try await Self.slotsAndRunning(configuration) == (4, 4))
+                #expect(try await adminInteger(configuration, "SELECT max(slot) FROM job_slots") == 2, "slots 0, 1, 2 of the first job and 0 of the second")
+                let more = try await store.claimExecutions(instanceId: "w", now: Self.at(2), horizon: Self.at(2), limit: 10, leaseUntil: Self.at(32))
+                #expect(more.isEmpty, "both jobs are at maxInstances after the migration")
+            }
+        }
+    }
+}
