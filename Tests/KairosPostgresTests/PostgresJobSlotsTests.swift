@@ -112,7 +112,9 @@ struct PostgresJobSlotsTests {
             // The database as a version before v4 left it: running executions, no slots.
             for statement in [
                 "DROP TRIGGER executions_free_slot_update ON executions", "DROP TRIGGER executions_free_slot_delete ON executions",
-                "DROP FUNCTION kairos_free_job_slot()", "DROP TABLE job_slots", "DELETE FROM kairos_migrations WHERE id = 'v4-job-slots'",
+                "DROP FUNCTION kairos_free_job_slot()", "DROP TABLE job_slots", "DROP INDEX executions_claim_order",
+                "CREATE INDEX executions_queue_order ON executions (priority DESC, run_after, scheduled_at) WHERE status = 'queued'",
+                "DELETE FROM kairos_migrations WHERE id = 'v4-job-slots'",
             ] {
                 try await adminQuery(configuration, statement)
             }
