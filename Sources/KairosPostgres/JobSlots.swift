@@ -7,9 +7,9 @@ import KairosStore
 /// that two processes claiming at once cannot run more than `maxInstances` executions of a job.
 ///
 /// Admission is ``ClaimBudget``'s rule (fewer running than `maxInstances`); the slot number is
-/// the lowest one free. Two claims that read the same slots pick the same number: one inserts it,
-/// the other's insert waits for that transaction and then does nothing, and it reads the job's
-/// slots again (``replace(_:)``).
+/// the lowest one free. Two claims that read the same slots pick the same number: one takes the
+/// slot's lock and inserts it (``PostgresJobStore/slotGate``), the other leaves it out, and
+/// reads the job's slots again (``replace(_:of:)``).
 struct JobSlots {
     private var held: [UUID: Set<Int>] = [:]
 

@@ -17,8 +17,9 @@ extension PostgresJobStore {
 
     /// One transaction, a constant number of statements per batch: the sweep of waiting fires,
     /// the due jobs locked `FOR NO KEY UPDATE SKIP LOCKED` (a job another scheduler holds is
-    /// skipped: it is that scheduler's), the fires they already have, one insert of every new
-    /// execution, the coalesced fires, one update of every job.
+    /// skipped: it is that scheduler's), the fires they already have, the running slots of the
+    /// runs it hands to its own workers (``JobSlots``), one insert of every new execution, the
+    /// coalesced fires, one update of every job.
     public func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch {
         let limit = max(limit, 0)
         return try await write { session in
