@@ -285,6 +285,8 @@ class Run:
         self.audit("status-refreshed")
         self.go("/upcoming")
         self.driver.execute_script("window.kairosNoReload = true")
+        # The page hears of the new job only once its event stream is open.
+        self.wait.until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-state") == "live")
         self.api("POST", "/api/v1/scheduler/jobs", {"key": "added-live", "task": "system.noop",
                                                     "schedule": {"type": "cron", "expression": "0 * * * *"}})
         WebDriverWait(self.driver, 20).until(lambda d: "added-live" in d.find_element(By.ID, "main").text)
