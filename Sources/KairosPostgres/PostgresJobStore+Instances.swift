@@ -83,8 +83,8 @@ extension PostgresJobStore {
             guard limit > 0 else { return [] }
             let rows = try await session.rows(
                 """
-                SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns(alias: "j"))
-                FROM executions e JOIN jobs j ON j.id = e.job_id
+                SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns)
+                FROM executions e JOIN \(Self.jobSource) ON j.id = e.job_id
                 WHERE e.lease_expires_at IS NOT NULL AND e.lease_expires_at < $1 AND e.status = 'running'
                   AND ($2::text IS NULL OR e.instance_id IS NULL OR e.instance_id <> $2::text)
                 ORDER BY e.lease_expires_at
@@ -120,8 +120,8 @@ extension PostgresJobStore {
             if !lastRuns.isEmpty {
                 try await session.execute(
                     """
-                    UPDATE jobs j SET last_run_at = x.last_run_at, last_status = x.last_status
-                    FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE j.id = x.id
+                    UPDATE job_runs r SET last_run_at = x.last_run_at, last_status = x.last_status
+                    FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE r.job_id = x.id
                     """, [Bind(try JSONText.records(Array(lastRuns.values)))])
             }
             if reaped.contains(where: { $0.status == .queued }) { try await session.notify(.work) }

@@ -4,32 +4,43 @@ import KairosStore
 import PostgresNIO
 
 /// How a job list sort reads in SQL: the value ordered by (missing run times mapped to the end
-/// or the start, as ``JobQuery/SortField`` says; the expressions of the `jobs_by_*` indexes),
-/// the direction, and whether the cursor's value is text or an integer.
+/// or the start, as ``JobQuery/SortField`` says; the expressions of the `jobs_by_*` and
+/// `job_runs_by_*` indexes), the direction, and whether the cursor's value is text or an integer.
+/// The run-time orders walk an index of `job_runs r`, the others one of `jobs j`: the key that
+/// breaks ties and the live-job condition are that table's, so the planner sees the index.
 struct PostgresJobOrder {
     let expression: String
+    /// `j` or `r`: the table whose index the order walks.
+    let table: String
     let direction: String
     /// The comparison that means "after" in this direction.
     let after: String
     let field: JobQuery.SortField
     var isKey: Bool { field == .key }
     var isText: Bool { field == .key || field == .name }
+    /// The job's key in the order's table.
+    var key: String { table == "r" ? "r.job_key" : "j.key" }
+    /// Live (not deleted) jobs, as the order's index is partial.
+    var live: String { "NOT \(table).deleted" }
+    /// The order's table alone, for a walk that needs no other column.
+    var from: String { table == "r" ? "job_runs r" : "jobs j" }
 
     init(_ sort: JobQuery.Sort) {
         switch sort.field {
-        case .key: expression = "key"
-        case .name: expression = "name"
-        case .priority: expression = "priority"
-        case .createdAt: expression = "created_at"
-        case .nextRunAt: expression = "COALESCE(next_run_at, 9223372036854775807)"
-        case .lastRunAt: expression = "COALESCE(last_run_at, -9223372036854775808)"
+        case .key: expression = "j.key"
+        case .name: expression = "j.name"
+        case .priority: expression = "j.priority"
+        case .createdAt: expression = "j.created_at"
+        case .nextRunAt: expression = "COALESCE(r.next_run_at, 9223372036854775807)"
+        case .lastRunAt: expression = "COALESCE(r.last_run_at, -9223372036854775808)"
         }
+        table = sort.field == .nextRunAt || sort.field == .lastRunAt ? "r" : "j"
         field = sort.field
         direction = sort.descending ? "DESC" : "ASC"
         after = sort.descending ? "<" : ">"
     }
 
-    var orderBy: String { isKey ? "key \(direction)" : "\(expression) \(direction), key \(direction)" }
+    var orderBy: String { isKey ? "\(key) \(direction)" : "\(expression) \(direction), \(key) \(direction)" }
 
     /// A cursor value read from the sort column.
     func value(_ cell: PostgresCell) throws -> JobCursor.Value {
@@ -50,10 +61,11 @@ struct Statement {
 
     /// Rows before or after a position of the order (`comparison`: `>`, `<`, `<=`, `>=`).
     mutating func position(_ order: PostgresJobOrder, _ comparison: String, _ value: JobCursor.Value, _ key: String) -> String {
-        if order.isKey { return "key \(comparison) \(parameter(Bind(key)))" }
+        if order.isKey { return "\(order.key) \(comparison) \(parameter(Bind(key)))" }
         switch value {
-        case .text(let text): return "(\(order.expression), key) \(comparison) (\(parameter(Bind(text))), \(parameter(Bind(key))))"
-        case .integer(let integer): return "(\(order.expression), key) \(comparison) (\(parameter(Bind(integer)))::bigint, \(parameter(Bind(key))))"
+        case .text(let text): return "(\(order.expression), \(order.key)) \(comparison) (\(parameter(Bind(text))), \(parameter(Bind(key))))"
+        case .integer(let integer):
+            return "(\(order.expression), \(order.key)) \(comparison) (\(parameter(Bind(integer)))::bigint, \(parameter(Bind(key))))"
         }
     }
 }
@@ -75,25 +87,25 @@ extension PostgresJobStore {
         }
         if query.matchesNothing { return Page(items: [], nextCursor: nil) }
         var filters = Statement()
-        filters.conditions.append("NOT deleted")
+        filters.conditions.append(order.live)
         if let prefix = query.keyPrefix, !prefix.isEmpty {
-            filters.conditions.append("starts_with(key, \(filters.parameter(Bind(prefix))))")
+            filters.conditions.append("starts_with(\(order.key), \(filters.parameter(Bind(prefix))))")
         }
         if let search = query.search, !search.isEmpty {
             // ASCII letters in either case, as the other drivers compare (not the locale's lower()).
             let needle = filters.parameter(Bind(Self.asciiLowercased(search)))
-            filters.conditions.append("(strpos(\(Self.asciiLower("key")), \(needle)) > 0 OR strpos(\(Self.asciiLower("name")), \(needle)) > 0)")
+            filters.conditions.append("(strpos(\(Self.asciiLower("j.key")), \(needle)) > 0 OR strpos(\(Self.asciiLower("j.name")), \(needle)) > 0)")
         }
-        if let task = query.task { filters.conditions.append("task = \(filters.parameter(Bind(task)))") }
+        if let task = query.task { filters.conditions.append("j.task = \(filters.parameter(Bind(task)))") }
         if let state = query.state { filters.conditions.append(Self.stateCondition(state)) }
-        if let enabled = query.enabled { filters.conditions.append("enabled = \(filters.parameter(Bind(enabled)))") }
-        if let paused = query.paused { filters.conditions.append("paused = \(filters.parameter(Bind(paused)))") }
+        if let enabled = query.enabled { filters.conditions.append("j.enabled = \(filters.parameter(Bind(enabled)))") }
+        if let paused = query.paused { filters.conditions.append("j.paused = \(filters.parameter(Bind(paused)))") }
         switch query.lastOutcome {
-        case .status(let status): filters.conditions.append("last_status = \(filters.parameter(Bind(status.rawValue)))")
-        case .never: filters.conditions.append("last_status IS NULL")
+        case .status(let status): filters.conditions.append("r.last_status = \(filters.parameter(Bind(status.rawValue)))")
+        case .never: filters.conditions.append("r.last_status IS NULL")
         case nil: break
         }
-        if !query.includeSystem { filters.conditions.append("NOT system") }
+        if !query.includeSystem { filters.conditions.append("NOT j.system") }
         let base = filters
         return try await read { session in
             var page = base
@@ -104,7 +116,7 @@ extension PostgresJobStore {
                 if let boundary { page.conditions.append(page.position(order, order.after == ">" ? "<=" : ">=", boundary.value, boundary.key)) }
             }
             let sql = """
-                SELECT \(Self.jobColumns), \(order.expression) FROM jobs WHERE \(page.conditions.joined(separator: " AND "))
+                SELECT \(Self.jobColumns), \(order.expression) FROM \(Self.jobSource) WHERE \(page.conditions.joined(separator: " AND "))
                 ORDER BY \(order.orderBy) LIMIT \(page.parameter(Bind(limit + 1)))
                 """
             let rows = try await session.rows(sql, page.values)
@@ -127,11 +139,14 @@ extension PostgresJobStore {
     ) async throws -> (value: JobCursor.Value, key: String)? {
         let live = try await session.rows("SELECT COALESCE(SUM(jobs), 0)::bigint FROM job_counts").first?[0].decode(Int.self) ?? 0
         var slice = Statement()
-        slice.conditions.append("NOT deleted")
+        slice.conditions.append(order.live)
         if let cursor { slice.conditions.append(slice.position(order, order.after, cursor.value, cursor.key)) }
         let offset = slice.parameter(Bind(JobQuery.walkBound(limit: limit, liveJobs: live) - 1))
         let rows = try await session.rows(
-            "SELECT \(order.expression), key FROM jobs WHERE \(slice.conditions.joined(separator: " AND ")) ORDER BY \(order.orderBy) LIMIT 1 OFFSET \(offset)",
+            """
+            SELECT \(order.expression), \(order.key) FROM \(order.from) WHERE \(slice.conditions.joined(separator: " AND "))
+            ORDER BY \(order.orderBy) LIMIT 1 OFFSET \(offset)
+            """,
             slice.values)
         guard let row = rows.first else { return nil }
         return (try order.value(row[0]), try row[1].decode(String.self))

@@ -50,21 +50,21 @@ extension PostgresJobStore {
         try await read { session in
             if let live = try await self.liveJob(key: key, session: session) { return live }
             return try await session.rows(
-                "SELECT \(Self.jobColumns) FROM jobs WHERE key = $1 AND deleted ORDER BY updated_at DESC, id DESC LIMIT 1", [Bind(key)]
+                "SELECT \(Self.jobColumns) FROM \(Self.jobSource) WHERE j.key = $1 AND j.deleted ORDER BY j.updated_at DESC, j.id DESC LIMIT 1", [Bind(key)]
             ).first.map { try self.decodeJob($0) }
         }
     }
 
     func liveJob(key: String, session: Session) async throws -> Job? {
-        try await session.rows("SELECT \(Self.jobColumns) FROM jobs WHERE key = $1 AND NOT deleted", [Bind(key)]).first.map { try decodeJob($0) }
+        try await session.rows("SELECT \(Self.jobColumns) FROM \(Self.jobSource) WHERE j.key = $1 AND NOT j.deleted", [Bind(key)]).first.map { try decodeJob($0) }
     }
 
     static func stateCondition(_ state: JobQuery.State) -> String {
         switch state {
-        case .active: "(enabled AND NOT paused AND next_run_at IS NOT NULL)"
-        case .paused: "(enabled AND paused)"
-        case .disabled: "(NOT enabled)"
-        case .finished: "(enabled AND NOT paused AND next_run_at IS NULL)"
+        case .active: "(r.enabled AND NOT r.paused AND r.next_run_at IS NOT NULL)"
+        case .paused: "(r.enabled AND r.paused)"
+        case .disabled: "(NOT r.enabled)"
+        case .finished: "(r.enabled AND NOT r.paused AND r.next_run_at IS NULL)"
         }
     }
 
@@ -84,9 +84,12 @@ extension PostgresJobStore {
         }
     }
 
-    /// Loads a live job for a change, locking its row, and checks `expectedVersion`.
+    /// Loads a live job for a change, locking both its rows (a scheduling pass holding the
+    /// `job_runs` row is waited for), and checks `expectedVersion`.
     func jobForChange(id: UUID, expectedVersion: Int?, session: Session) async throws -> Job {
-        let stored = try await session.rows("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1 FOR UPDATE", [Bind(id)]).first.map { try decodeJob($0) }
+        let stored = try await session.rows("SELECT \(Self.jobColumns) FROM \(Self.jobSource) WHERE j.id = $1 FOR UPDATE", [Bind(id)]).first.map {
+            try decodeJob($0)
+        }
         return try Job.forChange(stored, id: id, expectedVersion: expectedVersion)
     }
 
@@ -149,7 +152,7 @@ extension PostgresJobStore {
     public func earliestNextRun() async throws -> Date? {
         try await read { session in
             let rows = try await session.rows(
-                "SELECT next_run_at FROM jobs WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1")
+                "SELECT next_run_at FROM job_runs WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1")
             return try rows.first.map { Micros.date(try $0[0].decode(Int64.self)) }
         }
     }
@@ -158,15 +161,16 @@ extension PostgresJobStore {
         try await read { session in
             try await session.rows(
                 """
-                SELECT \(Self.jobColumns) FROM jobs WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL
-                ORDER BY next_run_at, key LIMIT $1
+                SELECT \(Self.jobColumns) FROM \(Self.jobSource)
+                WHERE r.enabled AND NOT r.paused AND NOT r.deleted AND r.next_run_at IS NOT NULL
+                ORDER BY r.next_run_at, r.job_key LIMIT $1
                 """, [Bind(max(0, limit))]
             ).map { try self.decodeJob($0) }
         }
     }
 
-    /// Read from `job_counts`, which triggers and `claimDueFires` keep in the transaction of
-    /// every write to `jobs`: exact, never stale.
+    /// Read from `job_counts`, which triggers on `job_runs` and `claimDueFires` keep in the
+    /// transaction of every write: exact, never stale.
     public func jobCounts() async throws -> [JobQuery.State: Int] {
         try await read { session in
             var counts: [JobQuery.State: Int] = [:]

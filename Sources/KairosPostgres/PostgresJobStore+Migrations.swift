@@ -317,6 +317,62 @@ extension PostgresJobStore {
                     """,
                 "DROP INDEX executions_queue_order",
             ]),
+        Migration(
+            id: "v5-job-runs",
+            statements: [
+                // The scheduler's state of a job moves to a narrow table of its own. Every fire
+                // wrote `next_run_at` and every completion `last_run_at` of the wide `jobs` row,
+                // whose ten indexes (the list orders) all took a new entry each time, as an
+                // indexed column changed (no HOT update): the top cost of a fire at 3,000–5,000
+                // fires/s (docs/PERFORMANCE.md, 2026-12-07). `job_runs` has four indexes;
+                // `job_key`, `enabled`, `paused` and `deleted` are copies of the spec's, written
+                // with it, for its due and list-order indexes and the job counts.
+                """
+                    CREATE TABLE job_runs (
+                        job_id uuid PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+                        job_key text COLLATE "C" NOT NULL,
+                        enabled boolean NOT NULL,
+                        paused boolean NOT NULL,
+                        deleted boolean NOT NULL,
+                        next_run_at bigint,
+                        last_run_at bigint,
+                        last_status text
+                    )
+                    """,
+                """
+                    INSERT INTO job_runs (job_id, job_key, enabled, paused, deleted, next_run_at, last_run_at, last_status)
+                    SELECT id, key, enabled, paused, deleted, next_run_at, last_run_at, last_status FROM jobs
+                    """,
+                // The job counts follow the state, which is now `job_runs`' (same functions: the
+                // columns they read have the same names). The rows copied above are counted already.
+                "DROP TRIGGER jobs_count_insert ON jobs",
+                "DROP TRIGGER jobs_count_update ON jobs",
+                "DROP TRIGGER jobs_count_delete ON jobs",
+                """
+                    CREATE TRIGGER job_runs_count_insert AFTER INSERT ON job_runs REFERENCING NEW TABLE AS inserted_jobs
+                    FOR EACH STATEMENT EXECUTE FUNCTION kairos_jobs_count_statement()
+                    """,
+                """
+                    CREATE TRIGGER job_runs_count_update AFTER UPDATE OF enabled, paused, deleted ON job_runs
+                    FOR EACH ROW EXECUTE FUNCTION kairos_jobs_count()
+                    """,
+                """
+                    CREATE TRIGGER job_runs_count_delete AFTER DELETE ON job_runs REFERENCING OLD TABLE AS deleted_jobs
+                    FOR EACH STATEMENT EXECUTE FUNCTION kairos_jobs_count_statement()
+                    """,
+                // Drops jobs_due, jobs_by_next_run and jobs_by_last_run with the columns.
+                "ALTER TABLE jobs DROP COLUMN next_run_at, DROP COLUMN last_run_at, DROP COLUMN last_status",
+                """
+                    CREATE INDEX job_runs_due ON job_runs (next_run_at, job_key)
+                        WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL
+                    """,
+                """
+                    CREATE INDEX job_runs_by_next_run ON job_runs ((COALESCE(next_run_at, 9223372036854775807)), job_key) WHERE NOT deleted
+                    """,
+                """
+                    CREATE INDEX job_runs_by_last_run ON job_runs ((COALESCE(last_run_at, -9223372036854775808)), job_key) WHERE NOT deleted
+                    """,
+            ]),
     ]
 
     /// Applies the pending migrations over one connection of its own, holding the migration

@@ -106,8 +106,8 @@ extension PostgresJobStore {
     private func queuedCandidates(now: Date, horizon: Date, limit: Int, after: QueuePosition?, session: Session) async throws -> [ClaimedExecution] {
         try await session.rows(
             """
-            SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns(alias: "j"))
-            FROM executions e JOIN jobs j ON j.id = e.job_id
+            SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns)
+            FROM executions e JOIN \(Self.jobSource) ON j.id = e.job_id
             WHERE e.status = 'queued' AND e.run_after <= $1 AND NOT j.deleted AND (e.miss_after IS NULL OR e.miss_after >= $2)
               AND ($4::integer IS NULL OR e.priority < $4::integer
                 OR (e.priority = $4::integer AND (e.run_after, e.scheduled_at, e.id) > ($5::bigint, $6::bigint, $7::uuid)))
@@ -243,15 +243,15 @@ extension PostgresJobStore {
         guard !runs.isEmpty else { return [] }
         let locked = Set(
             try await session.rows(
-                "SELECT id FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED", [Bind(Array(runs.keys))]
+                "SELECT job_id FROM job_runs WHERE job_id = ANY($1::uuid[]) ORDER BY job_id FOR NO KEY UPDATE SKIP LOCKED", [Bind(Array(runs.keys))]
             ).map { try $0[0].decode(UUID.self) })
         let writable = runs.values.filter { locked.contains($0.id) }
         if !writable.isEmpty {
             try await session.execute(
                 """
-                UPDATE jobs j SET last_run_at = x.last_run_at, last_status = x.last_status
+                UPDATE job_runs r SET last_run_at = x.last_run_at, last_status = x.last_status
                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text)
-                WHERE j.id = x.id AND (j.last_run_at IS NULL OR j.last_run_at <= x.last_run_at)
+                WHERE r.job_id = x.id AND (r.last_run_at IS NULL OR r.last_run_at <= x.last_run_at)
                 """, [Bind(try JSONText.records(writable))])
         }
         return Set(runs.keys).subtracting(locked)

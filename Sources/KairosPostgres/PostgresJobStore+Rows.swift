@@ -18,35 +18,41 @@ extension JSONText {
 }
 
 extension PostgresJobStore {
-    /// The columns of `jobs` in the order ``decodeJob(_:)`` reads them.
-    static let jobColumnNames = [
+    /// The columns of `jobs`, a job's spec: written when the job is created or changed.
+    static let jobSpecColumnNames = [
         "id", "key", "name", "description", "task", "args", "schedule", "priority", "max_instances", "misfire_grace_time",
-        "coalesce_fires", "retry", "timeout", "enabled", "paused", "deleted", "system", "next_run_at", "last_run_at", "last_status",
-        "created_at", "updated_at", "version",
+        "coalesce_fires", "retry", "timeout", "enabled", "paused", "deleted", "system", "created_at", "updated_at", "version",
     ]
-    static let jobColumns = jobColumnNames.joined(separator: ", ")
-    static let jobColumnCount = jobColumnNames.count
-
-    static func jobColumns(alias: String) -> String {
-        jobColumnNames.map { "\(alias).\($0)" }.joined(separator: ", ")
-    }
+    /// The columns of `job_runs` (v5), a job's scheduler state, written by every fire and
+    /// completion: a narrow row with four indexes, where the same writes to `jobs` rewrote ten
+    /// index entries of a wide row (docs/POSTGRES.md). `job_key`, `enabled`, `paused` and
+    /// `deleted` are copies of the spec's, written with it, for the due and list-order indexes
+    /// and the job counts' triggers.
+    static let jobRunColumnNames = ["job_id", "job_key", "enabled", "paused", "deleted", "next_run_at", "last_run_at", "last_status"]
+    /// A job as ``decodeJob(_:offset:)`` reads it: `jobs j` joined with `job_runs r`.
+    static let jobSource = "jobs j JOIN job_runs r ON r.job_id = j.id"
+    /// The columns of ``jobSource`` in the order ``decodeJob(_:offset:)`` reads them.
+    static let jobColumns = (jobSpecColumnNames.map { "j.\($0)" } + ["r.next_run_at", "r.last_run_at", "r.last_status"]).joined(separator: ", ")
+    static let jobColumnCount = jobSpecColumnNames.count + 3
 
     static func placeholders(_ count: Int, from first: Int = 1) -> String {
         (first..<first + count).map { "$\($0)" }.joined(separator: ", ")
     }
 
-    /// Writes every column of `job` (insert, or full update by id) and notifies the other
-    /// handles' schedulers on commit. A key another live job holds throws `keyConflict`.
+    /// Writes every column of `job` to both its rows (insert, or full update by id) and
+    /// notifies the other handles' schedulers on commit. A key another live job holds throws
+    /// `keyConflict`.
     func saveJob(_ job: Job, insert: Bool, session: Session) async throws {
         let spec = job.spec
         let values = Self.jobBinds(
             job, args: try JSONText.encode(spec.args), schedule: try JSONText.encode(spec.schedule), retry: try JSONText.encode(spec.retry))
         do {
             if insert {
-                try await session.execute("INSERT INTO jobs (\(Self.jobColumns)) VALUES (\(Self.placeholders(Self.jobColumnCount)))", values)
+                try await session.execute(Self.insertRows(into: "jobs", Self.jobSpecColumnNames, count: 1), values)
+                try await session.execute(Self.insertRows(into: "job_runs", Self.jobRunColumnNames, count: 1), Self.jobRunBinds(job))
             } else {
-                let assignments = Self.jobColumnNames.enumerated().dropFirst().map { "\($0.element) = $\($0.offset + 1)" }.joined(separator: ", ")
-                try await session.execute("UPDATE jobs SET \(assignments) WHERE id = $1", values)
+                try await session.execute("UPDATE jobs SET \(Self.assignments(Self.jobSpecColumnNames)) WHERE id = $1", values)
+                try await session.execute("UPDATE job_runs SET \(Self.assignments(Self.jobRunColumnNames)) WHERE job_id = $1", Self.jobRunBinds(job))
             }
         } catch where Self.sqlState(error) == "23505" {
             // Another process took the key between the check and the write.
@@ -55,15 +61,28 @@ extension PostgresJobStore {
         try await session.notify(.jobs)
     }
 
-    /// The values of ``jobColumns`` for `job`, its JSON columns already encoded.
+    /// `column = $n` for every column but the first (the row's id, `$1`).
+    static func assignments(_ columns: [String]) -> String {
+        columns.enumerated().dropFirst().map { "\($0.element) = $\($0.offset + 1)" }.joined(separator: ", ")
+    }
+
+    /// The values of ``jobSpecColumnNames`` for `job`, its JSON columns already encoded.
     static func jobBinds(_ job: Job, args: String, schedule: String, retry: String) -> [Bind] {
         let spec = job.spec
         return [
             Bind(job.id), Bind(spec.key), Bind(spec.name), Bind(spec.description), Bind(spec.task),
             Bind(args), Bind(schedule), Bind(spec.priority), Bind(spec.maxInstances),
             Bind(spec.misfireGraceTime), Bind(spec.coalesce), Bind(retry), Bind(spec.timeout), Bind(spec.enabled),
-            Bind(spec.paused), Bind(job.deleted), Bind(job.system), Bind(Micros.optional(job.nextRunAt)), Bind(Micros.optional(job.lastRunAt)),
-            Bind(job.lastStatus?.rawValue), Bind(Micros.from(job.createdAt)), Bind(Micros.from(job.updatedAt)), Bind(job.version),
+            Bind(spec.paused), Bind(job.deleted), Bind(job.system), Bind(Micros.from(job.createdAt)), Bind(Micros.from(job.updatedAt)),
+            Bind(job.version),
+        ]
+    }
+
+    /// The values of ``jobRunColumnNames`` for `job`.
+    static func jobRunBinds(_ job: Job) -> [Bind] {
+        [
+            Bind(job.id), Bind(job.key), Bind(job.spec.enabled), Bind(job.spec.paused), Bind(job.deleted), Bind(Micros.optional(job.nextRunAt)),
+            Bind(Micros.optional(job.lastRunAt)), Bind(job.lastStatus?.rawValue),
         ]
     }
 
@@ -87,12 +106,12 @@ extension PostgresJobStore {
         let paused: Bool = try cells.next()
         let deleted: Bool = try cells.next()
         let system: Bool = try cells.next()
-        let nextRunAt: Int64? = try cells.next()
-        let lastRunAt: Int64? = try cells.next()
-        let lastStatus: String? = try cells.next()
         let createdAt: Int64 = try cells.next()
         let updatedAt: Int64 = try cells.next()
         let version: Int = try cells.next()
+        let nextRunAt: Int64? = try cells.next()
+        let lastRunAt: Int64? = try cells.next()
+        let lastStatus: String? = try cells.next()
         let spec = try specs.spec(id: id, version: version, in: "PostgreSQL database \(configuration)") {
             StoredSpec(
                 key: key, name: name, description: description, task: task, args: args, schedule: schedule, priority: priority,
@@ -106,7 +125,7 @@ extension PostgresJobStore {
     }
 
     func fetchJob(id: UUID, session: Session) async throws -> Job? {
-        try await session.rows("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [Bind(id)]).first.map { try decodeJob($0) }
+        try await session.rows("SELECT \(Self.jobColumns) FROM \(Self.jobSource) WHERE j.id = $1", [Bind(id)]).first.map { try decodeJob($0) }
     }
 
     /// The columns of `executions` in the order ``decodeExecution(_:offset:)`` reads them.

@@ -28,9 +28,9 @@ extension PostgresJobStore {
             guard limit > 0 else { return batch }
             let jobs = try await session.rows(
                 """
-                SELECT \(Self.jobColumns) FROM jobs
-                WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL AND next_run_at <= $1
-                ORDER BY next_run_at LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED
+                SELECT \(Self.jobColumns) FROM \(Self.jobSource)
+                WHERE r.enabled AND NOT r.paused AND NOT r.deleted AND r.next_run_at IS NOT NULL AND r.next_run_at <= $1
+                ORDER BY r.next_run_at LIMIT $2 FOR NO KEY UPDATE OF r SKIP LOCKED
                 """, [Bind(Micros.from(horizon)), Bind(limit)]
             ).map { try self.decodeJob($0) }
             batch.jobsClaimed = jobs.count
@@ -96,11 +96,11 @@ extension PostgresJobStore {
             }, now: now, into: &batch, session: session)
             try await session.execute(
                 """
-                UPDATE jobs j SET next_run_at = x.next_run_at,
-                  last_run_at = CASE WHEN x.missed THEN x.last_run_at ELSE j.last_run_at END,
-                  last_status = CASE WHEN x.missed THEN 'missed' ELSE j.last_status END
+                UPDATE job_runs r SET next_run_at = x.next_run_at,
+                  last_run_at = CASE WHEN x.missed THEN x.last_run_at ELSE r.last_run_at END,
+                  last_status = CASE WHEN x.missed THEN 'missed' ELSE r.last_status END
                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, next_run_at bigint, last_run_at bigint, missed boolean)
-                WHERE j.id = x.id
+                WHERE r.job_id = x.id
                 """, [Bind(try JSONText.records(advances))])
             // Due jobs are active; those left without a next fire are now finished (no trigger
             // watches next_run_at, which every fire moves).

@@ -120,7 +120,7 @@ struct PostgresJobSlotsTests {
             }
             try await withHandles(configuration) { handles in
                 let store = try await handles.open()
-                #expect(try await store.appliedMigrations().last == "v4-job-slots")
+                #expect(try await store.appliedMigrations().contains("v4-job-slots"), "v4 applied again")
                 #expect(try await Self.slotsAndRunning(configuration) == (4, 4))
                 #expect(try await adminInteger(configuration, "SELECT max(slot) FROM job_slots") == 2, "slots 0, 1, 2 of the first job and 0 of the second")
                 let more = try await store.claimExecutions(instanceId: "w", now: Self.at(2), horizon: Self.at(2), limit: 10, leaseUntil: Self.at(32))
