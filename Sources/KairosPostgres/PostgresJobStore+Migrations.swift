@@ -372,6 +372,9 @@ extension PostgresJobStore {
                 """
                     CREATE INDEX job_runs_by_last_run ON job_runs ((COALESCE(last_run_at, -9223372036854775808)), job_key) WHERE NOT deleted
                     """,
+                // Read by the running counts of v1–v3's claims, which the slots replaced (v4); every
+                // claimed execution still wrote an entry.
+                "DROP INDEX executions_running_by_job",
             ]),
     ]
 

@@ -83,6 +83,7 @@ struct PostgresJobRunsTests {
                 CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs REFERENCING OLD TABLE AS deleted_jobs
                 FOR EACH STATEMENT EXECUTE FUNCTION kairos_jobs_count_statement()
                 """,
+                "CREATE INDEX executions_running_by_job ON executions (job_id) WHERE status = 'running'",
                 "DELETE FROM kairos_migrations WHERE id = 'v5-job-runs'",
             ] {
                 try await adminQuery(configuration, statement)
