@@ -113,7 +113,7 @@ extension PostgresJobStore {
                   id uuid, status text, run_after bigint, attempt integer, finished_at bigint, error_reason text, error_message text,
                   instance_id text, miss_after bigint, attempts text)
                 WHERE e.id = x.id
-                """, [Bind(try JSONText.records(records))])
+                """, [Bind(try RecordsEncoder.encode(records))])
             // The last failure of each job (in reaping order, as applied one by one).
             var lastRuns: [UUID: LastRunRecord] = [:]
             for record in failedJobs { lastRuns[record.id] = record }
@@ -122,7 +122,7 @@ extension PostgresJobStore {
                     """
                     UPDATE job_runs r SET last_run_at = x.last_run_at, last_status = x.last_status
                     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text) WHERE r.job_id = x.id
-                    """, [Bind(try JSONText.records(Array(lastRuns.values)))])
+                    """, [Bind(try RecordsEncoder.encode(Array(lastRuns.values)))])
             }
             if reaped.contains(where: { $0.status == .queued }) { try await session.notify(.work) }
             return reaped

@@ -134,7 +134,7 @@ extension PostgresJobStore {
                 UPDATE executions e SET started_at = x.started_at
                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, instance_id text, attempt integer, started_at bigint)
                 WHERE e.id = x.id AND e.status = 'running' AND e.instance_id = x.instance_id AND e.attempt = x.attempt
-                """, [Bind(try JSONText.records(records))])
+                """, [Bind(try RecordsEncoder.encode(records))])
         }
     }
 
@@ -172,7 +172,7 @@ extension PostgresJobStore {
         let batch = records
         let ignoredDuplicates = duplicates
         let result = try await write { session -> (ignored: [UUID], runs: [UUID: LastRunRecord], deferred: Set<UUID>) in
-            let json = try JSONText.records(batch)
+            let json = try RecordsEncoder.encode(batch)
             let applied = try await session.rows(
                 """
                 UPDATE executions e SET
@@ -213,7 +213,7 @@ extension PostgresJobStore {
                     FROM jsonb_to_recordset($1::jsonb) AS x(
                       id uuid, instance_id text, attempt integer, kind text, started_at bigint, finished_at bigint, duration_ms bigint, result text)
                     WHERE e.id = x.id AND e.status = 'cancelled' AND e.instance_id = x.instance_id AND e.attempt = x.attempt
-                    """, [Bind(try JSONText.records(ignored))])
+                    """, [Bind(try RecordsEncoder.encode(ignored))])
             }
             // The job's last run: the last final outcome of the batch for each job.
             var lastRuns = self.pendingLastRuns.withLock { $0 }
@@ -252,7 +252,7 @@ extension PostgresJobStore {
                 UPDATE job_runs r SET last_run_at = x.last_run_at, last_status = x.last_status
                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, last_run_at bigint, last_status text)
                 WHERE r.job_id = x.id AND (r.last_run_at IS NULL OR r.last_run_at <= x.last_run_at)
-                """, [Bind(try JSONText.records(writable))])
+                """, [Bind(try RecordsEncoder.encode(writable))])
         }
         return Set(runs.keys).subtracting(locked)
     }

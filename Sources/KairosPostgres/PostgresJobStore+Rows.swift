@@ -3,20 +3,6 @@ import KairosCore
 import KairosStore
 import PostgresNIO
 
-extension JSONText {
-    /// Rows for `jsonb_to_recordset`: a JSON array of objects whose keys are the columns'
-    /// names (`jobId` → `job_id`).
-    static let recordEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }()
-
-    static func records<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try recordEncoder.encode(value), as: UTF8.self)
-    }
-}
-
 extension PostgresJobStore {
     /// The columns of `jobs`, a job's spec: written when the job is created or changed.
     static let jobSpecColumnNames = [
@@ -153,7 +139,7 @@ extension PostgresJobStore {
     @discardableResult
     func insertExecutions(_ executions: [Execution], session: Session) async throws -> Set<UUID> {
         guard !executions.isEmpty else { return [] }
-        let records = try JSONText.records(try executions.map(ExecutionRecord.init))
+        let records = try RecordsEncoder.encode(try executions.map(ExecutionRecord.init))
         let rows = try await session.rows(
             """
             INSERT INTO executions (\(Self.executionColumns))

@@ -101,7 +101,7 @@ extension PostgresJobStore {
                   last_status = CASE WHEN x.missed THEN 'missed' ELSE r.last_status END
                 FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, next_run_at bigint, last_run_at bigint, missed boolean)
                 WHERE r.job_id = x.id
-                """, [Bind(try JSONText.records(advances))])
+                """, [Bind(try RecordsEncoder.encode(advances))])
             // Due jobs are active; those left without a next fire are now finished (no trigger
             // watches next_run_at, which every fire moves).
             if finished > 0 {
@@ -211,7 +211,7 @@ extension PostgresJobStore {
             FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, finished_at bigint, error_reason text, error_message text)
             WHERE e.id = x.id AND e.status = 'queued'
             RETURNING e.id
-            """, [Bind(try JSONText.records(records))])
+            """, [Bind(try RecordsEncoder.encode(records))])
         return Set(try rows.map { try $0[0].decode(UUID.self) })
     }
 
