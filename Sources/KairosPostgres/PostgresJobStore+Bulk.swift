@@ -34,7 +34,7 @@ extension PostgresJobStore {
         }
     }
 
-    /// Jobs per insert statement in ``createJobs(_:now:)``: 20 parameters each in `jobs`, 8 in
+    /// Jobs per insert statement in ``createJobs(_:now:)``: 20 parameters each in `jobs`, 9 in
     /// `job_runs`, under PostgreSQL's limit of 65,535 per statement.
     static let bulkRows = 1_000
 

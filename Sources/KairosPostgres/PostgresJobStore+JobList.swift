@@ -20,7 +20,9 @@ struct PostgresJobOrder {
     var isText: Bool { field == .key || field == .name }
     /// The job's key in the order's table.
     var key: String { table == "r" ? "r.job_key" : "j.key" }
-    /// Live (not deleted) jobs, as the order's index is partial.
+    /// The job's name in the order's table.
+    var name: String { table == "r" ? "r.job_name" : "j.name" }
+    /// Live (not deleted) jobs in the order's table, as its index is partial.
     var live: String { "NOT \(table).deleted" }
     /// The order's table alone, for a walk that needs no other column.
     var from: String { table == "r" ? "job_runs r" : "jobs j" }
@@ -87,19 +89,22 @@ extension PostgresJobStore {
         }
         if query.matchesNothing { return Page(items: [], nextCursor: nil) }
         var filters = Statement()
-        filters.conditions.append(order.live)
+        // Both tables' "not deleted" (the same value): the order's index and a filter's index
+        // of `jobs` (`jobs_by_task`) are partial on it.
+        filters.conditions.append("NOT j.deleted")
+        if order.table == "r" { filters.conditions.append(order.live) }
         if let prefix = query.keyPrefix, !prefix.isEmpty {
             filters.conditions.append("starts_with(\(order.key), \(filters.parameter(Bind(prefix))))")
         }
         if let search = query.search, !search.isEmpty {
             // ASCII letters in either case, as the other drivers compare (not the locale's lower()).
             let needle = filters.parameter(Bind(Self.asciiLowercased(search)))
-            filters.conditions.append("(strpos(\(Self.asciiLower("j.key")), \(needle)) > 0 OR strpos(\(Self.asciiLower("j.name")), \(needle)) > 0)")
+            filters.conditions.append("(strpos(\(Self.asciiLower(order.key)), \(needle)) > 0 OR strpos(\(Self.asciiLower(order.name)), \(needle)) > 0)")
         }
         if let task = query.task { filters.conditions.append("j.task = \(filters.parameter(Bind(task)))") }
-        if let state = query.state { filters.conditions.append(Self.stateCondition(state)) }
-        if let enabled = query.enabled { filters.conditions.append("j.enabled = \(filters.parameter(Bind(enabled)))") }
-        if let paused = query.paused { filters.conditions.append("j.paused = \(filters.parameter(Bind(paused)))") }
+        if let state = query.state { filters.conditions.append(Self.stateCondition(state, switchesOf: order.table)) }
+        if let enabled = query.enabled { filters.conditions.append("\(order.table).enabled = \(filters.parameter(Bind(enabled)))") }
+        if let paused = query.paused { filters.conditions.append("\(order.table).paused = \(filters.parameter(Bind(paused)))") }
         switch query.lastOutcome {
         case .status(let status): filters.conditions.append("r.last_status = \(filters.parameter(Bind(status.rawValue)))")
         case .never: filters.conditions.append("r.last_status IS NULL")

@@ -59,12 +59,14 @@ extension PostgresJobStore {
         try await session.rows("SELECT \(Self.jobColumns) FROM \(Self.jobSource) WHERE j.key = $1 AND NOT j.deleted", [Bind(key)]).first.map { try decodeJob($0) }
     }
 
-    static func stateCondition(_ state: JobQuery.State) -> String {
+    /// Jobs in `state`, their switches read from `table` (`j` or `r`, which holds copies): the
+    /// table whose index the list walks, so that a paused or disabled job is told without a join.
+    static func stateCondition(_ state: JobQuery.State, switchesOf table: String) -> String {
         switch state {
-        case .active: "(r.enabled AND NOT r.paused AND r.next_run_at IS NOT NULL)"
-        case .paused: "(r.enabled AND r.paused)"
-        case .disabled: "(NOT r.enabled)"
-        case .finished: "(r.enabled AND NOT r.paused AND r.next_run_at IS NULL)"
+        case .active: "(\(table).enabled AND NOT \(table).paused AND r.next_run_at IS NOT NULL)"
+        case .paused: "(\(table).enabled AND \(table).paused)"
+        case .disabled: "(NOT \(table).enabled)"
+        case .finished: "(\(table).enabled AND NOT \(table).paused AND r.next_run_at IS NULL)"
         }
     }
 

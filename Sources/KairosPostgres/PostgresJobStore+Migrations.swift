@@ -325,12 +325,14 @@ extension PostgresJobStore {
                 // whose ten indexes (the list orders) all took a new entry each time, as an
                 // indexed column changed (no HOT update): the top cost of a fire at 3,000–5,000
                 // fires/s (docs/PERFORMANCE.md, 2026-12-07). `job_runs` has four indexes;
-                // `job_key`, `enabled`, `paused` and `deleted` are copies of the spec's, written
-                // with it, for its due and list-order indexes and the job counts.
+                // `job_key`, `job_name`, `enabled`, `paused` and `deleted` are copies of the spec's,
+                // written with it, for its due and list-order indexes, the searches and filters of
+                // the lists in those orders, and the job counts.
                 """
                     CREATE TABLE job_runs (
                         job_id uuid PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
                         job_key text COLLATE "C" NOT NULL,
+                        job_name text COLLATE "C" NOT NULL,
                         enabled boolean NOT NULL,
                         paused boolean NOT NULL,
                         deleted boolean NOT NULL,
@@ -340,8 +342,8 @@ extension PostgresJobStore {
                     )
                     """,
                 """
-                    INSERT INTO job_runs (job_id, job_key, enabled, paused, deleted, next_run_at, last_run_at, last_status)
-                    SELECT id, key, enabled, paused, deleted, next_run_at, last_run_at, last_status FROM jobs
+                    INSERT INTO job_runs (job_id, job_key, job_name, enabled, paused, deleted, next_run_at, last_run_at, last_status)
+                    SELECT id, key, name, enabled, paused, deleted, next_run_at, last_run_at, last_status FROM jobs
                     """,
                 // The job counts follow the state, which is now `job_runs`' (same functions: the
                 // columns they read have the same names). The rows copied above are counted already.

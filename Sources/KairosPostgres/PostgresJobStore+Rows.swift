@@ -11,10 +11,12 @@ extension PostgresJobStore {
     ]
     /// The columns of `job_runs` (v5), a job's scheduler state, written by every fire and
     /// completion: a narrow row with four indexes, where the same writes to `jobs` rewrote ten
-    /// index entries of a wide row (docs/POSTGRES.md). `job_key`, `enabled`, `paused` and
-    /// `deleted` are copies of the spec's, written with it, for the due and list-order indexes
-    /// and the job counts' triggers.
-    static let jobRunColumnNames = ["job_id", "job_key", "enabled", "paused", "deleted", "next_run_at", "last_run_at", "last_status"]
+    /// index entries of a wide row (docs/POSTGRES.md). `job_key`, `job_name`, `enabled`,
+    /// `paused` and `deleted` are copies of the spec's, written with it, for the due and
+    /// list-order indexes, the filters of a list walking them, and the job counts' triggers.
+    static let jobRunColumnNames = [
+        "job_id", "job_key", "job_name", "enabled", "paused", "deleted", "next_run_at", "last_run_at", "last_status",
+    ]
     /// A job as ``decodeJob(_:offset:)`` reads it: `jobs j` joined with `job_runs r`.
     static let jobSource = "jobs j JOIN job_runs r ON r.job_id = j.id"
     /// The columns of ``jobSource`` in the order ``decodeJob(_:offset:)`` reads them.
@@ -67,7 +69,8 @@ extension PostgresJobStore {
     /// The values of ``jobRunColumnNames`` for `job`.
     static func jobRunBinds(_ job: Job) -> [Bind] {
         [
-            Bind(job.id), Bind(job.key), Bind(job.spec.enabled), Bind(job.spec.paused), Bind(job.deleted), Bind(Micros.optional(job.nextRunAt)),
+            Bind(job.id), Bind(job.key), Bind(job.spec.name), Bind(job.spec.enabled), Bind(job.spec.paused), Bind(job.deleted),
+            Bind(Micros.optional(job.nextRunAt)),
             Bind(Micros.optional(job.lastRunAt)), Bind(job.lastStatus?.rawValue),
         ]
     }

@@ -106,6 +106,29 @@ struct PostgresJobRunsTests {
         }
     }
 
+    @Test("the copies in job_runs follow every change: a list in next-run order finds a job by its new key, name and switches")
+    func copiesFollowChanges() async throws {
+        try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
+            let store = try await handles.open()
+            let job = try await store.createJob(try Self.every("alpha", seconds: 10), now: Self.t0)
+            _ = try await store.createJob(try Self.every("beta", seconds: 10), now: Self.t0)
+            var renamed = try Self.every("gamma", seconds: 10)
+            renamed.name = "Nightly Report"
+            let replaced = try await store.replaceJob(id: job.id, with: renamed, expectedVersion: nil, now: Self.at(1))
+            _ = try await store.setPaused(id: job.id, true, expectedVersion: replaced.version, now: Self.at(2))
+            let byRun = JobQuery.Sort(field: .nextRunAt)
+            func keys(_ query: JobQuery) async throws -> [String] { try await store.listJobs(query).items.map(\.key) }
+            #expect(try await keys(JobQuery(search: "nightly", sort: byRun)) == ["gamma"])
+            #expect(try await keys(JobQuery(search: "alpha", sort: byRun)).isEmpty, "the old key is gone")
+            #expect(try await keys(JobQuery(keyPrefix: "gam", sort: byRun)) == ["gamma"])
+            #expect(try await keys(JobQuery(state: .paused, sort: byRun)) == ["gamma"])
+            #expect(try await keys(JobQuery(paused: false, sort: byRun)) == ["beta"])
+            _ = try await store.deleteJob(id: job.id, expectedVersion: nil, now: Self.at(3))
+            #expect(try await keys(JobQuery(sort: byRun)) == ["beta"], "a deleted job leaves the list")
+            #expect(try await keys(JobQuery(sort: JobQuery.Sort(field: .lastRunAt, descending: true))) == ["beta"])
+        } }
+    }
+
     @Test("a job paused and resumed while a scheduling pass runs on another handle, twenty times: each waits for the other, no fire twice")
     func changeWaitsForPass() async throws {
         try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
