@@ -59,6 +59,10 @@ extension PostgresJobStore {
         try await session.rows("SELECT \(Self.jobColumns) FROM \(Self.jobSource) WHERE j.key = $1 AND NOT j.deleted", [Bind(key)]).first.map { try decodeJob($0) }
     }
 
+    /// Jobs the scheduler fires, as the partial index `job_runs_due` says (the claims,
+    /// `earliestNextRun`, `upcomingJobs`).
+    static let dueCondition = "r.enabled AND NOT r.paused AND NOT r.deleted AND r.next_run_at IS NOT NULL"
+
     /// Jobs in `state`, their switches read from `table` (`j` or `r`, which holds copies): the
     /// table whose index the list walks, so that a paused or disabled job is told without a join.
     static func stateCondition(_ state: JobQuery.State, switchesOf table: String) -> String {
@@ -154,7 +158,7 @@ extension PostgresJobStore {
     public func earliestNextRun() async throws -> Date? {
         try await read { session in
             let rows = try await session.rows(
-                "SELECT next_run_at FROM job_runs WHERE enabled AND NOT paused AND NOT deleted AND next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1")
+                "SELECT r.next_run_at FROM job_runs r WHERE \(Self.dueCondition) ORDER BY r.next_run_at LIMIT 1")
             return try rows.first.map { Micros.date(try $0[0].decode(Int64.self)) }
         }
     }
@@ -164,7 +168,7 @@ extension PostgresJobStore {
             try await session.rows(
                 """
                 SELECT \(Self.jobColumns) FROM \(Self.jobSource)
-                WHERE r.enabled AND NOT r.paused AND NOT r.deleted AND r.next_run_at IS NOT NULL
+                WHERE \(Self.dueCondition)
                 ORDER BY r.next_run_at, r.job_key LIMIT $1
                 """, [Bind(max(0, limit))]
             ).map { try self.decodeJob($0) }

@@ -29,7 +29,7 @@ extension PostgresJobStore {
             let jobs = try await session.rows(
                 """
                 SELECT \(Self.jobColumns) FROM \(Self.jobSource)
-                WHERE r.enabled AND NOT r.paused AND NOT r.deleted AND r.next_run_at IS NOT NULL AND r.next_run_at <= $1
+                WHERE \(Self.dueCondition) AND r.next_run_at <= $1
                 ORDER BY r.next_run_at LIMIT $2 FOR NO KEY UPDATE OF r SKIP LOCKED
                 """, [Bind(Micros.from(horizon)), Bind(limit)]
             ).map { try self.decodeJob($0) }
