@@ -17,9 +17,9 @@ extension PostgresJobStore {
 
     /// One transaction, a constant number of statements per batch: the sweep of waiting fires,
     /// the due jobs locked `FOR NO KEY UPDATE SKIP LOCKED` (a job another scheduler holds is
-    /// skipped: it is that scheduler's), the fires they already have, the running slots of the
-    /// runs it hands to its own workers (``JobSlots``), one insert of every new execution, the
-    /// coalesced fires, one update of every job.
+    /// skipped: it is that scheduler's), the running slots of the runs it hands to its own
+    /// workers (``JobSlots``), one insert of every new execution (a fire that has one already is
+    /// left out by the unique (job, fire) index), the coalesced fires, one update of every job.
     public func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch {
         let limit = max(limit, 0)
         return try await write { session in
@@ -45,10 +45,9 @@ extension PostgresJobStore {
                 slots = held
             }
             let plans = jobs.compactMap { job in job.nextRunAt.map { (job: job, plan: DueJobPlan(job: job, nextRunAt: $0, now: now, horizon: horizon)) } }
-            let existing = try await self.existingFires(plans.flatMap { $0.plan.missed + $0.plan.runs }, session: session)
             var local: [SlotClaim] = []
             for (job, plan) in plans {
-                for run in plan.runs where !existing.contains(FireKey(run)) && localRoom > 0 {
+                for run in plan.runs where localRoom > 0 {
                     guard let slot = slots?.take(jobId: job.id, maxInstances: job.spec.maxInstances) else { continue }
                     localRoom -= 1
                     local.append(SlotClaim(jobId: job.id, slot: slot, executionId: run.id))
@@ -62,11 +61,11 @@ extension PostgresJobStore {
             var finished = 0
             var advances: [JobAdvance] = []
             for (job, plan) in plans {
-                for execution in plan.missed where !existing.contains(FireKey(execution)) {
+                for execution in plan.missed {
                     inserts.append(execution)
                     steps.append(.missed(execution))
                 }
-                for run in plan.runs where !existing.contains(FireKey(run)) {
+                for run in plan.runs {
                     if let localClaim, claimedRuns.contains(run.id) {
                         let execution = run.claimed(by: localClaim.instanceId, leaseUntil: localClaim.leaseUntil)
                         inserts.append(execution)
@@ -83,8 +82,9 @@ extension PostgresJobStore {
                         id: job.id, nextRunAt: Micros.optional(plan.nextRunAt), lastRunAt: Micros.optional(plan.lastMissed),
                         missed: plan.lastMissed != nil))
             }
-            // Inserted rather than skipped: the unique (job, fire) index is the guarantee even
-            // if a fire appeared since the check (the job rows are locked, so none should).
+            // No read of the fires that exist already (the job rows are locked, so none should
+            // appear): the unique (job, fire) index leaves them out, and a local slot taken for
+            // one is freed. That read cost more than any other statement of an overloaded pass.
             let inserted = try await self.insertExecutions(inserts, session: session)
             try await self.freeSlots(of: Array(claimedRuns.subtracting(inserted)), session: session)
             batch.queued.removeAll { !inserted.contains($0.id) }
@@ -121,18 +121,6 @@ extension PostgresJobStore {
         try await !session.rows(
             "SELECT 1 FROM executions WHERE status = 'queued' AND miss_after IS NULL AND run_after <= $1 LIMIT 1", [Bind(Micros.from(now))]
         ).isEmpty
-    }
-
-    /// The (job, fire) pairs among `executions` that already have an execution.
-    private func existingFires(_ executions: [Execution], session: Session) async throws -> Set<FireKey> {
-        guard !executions.isEmpty else { return [] }
-        let rows = try await session.rows(
-            """
-            SELECT e.job_id, e.scheduled_at FROM executions e
-            JOIN unnest($1::uuid[], $2::bigint[]) AS f(job_id, scheduled_at) ON e.job_id = f.job_id AND e.scheduled_at = f.scheduled_at
-            WHERE e.trigger = 'scheduled'
-            """, [Bind(executions.map(\.jobId)), Bind(executions.map { Micros.from($0.scheduledAt) })])
-        return Set(try rows.map { FireKey(jobId: try $0[0].decode(UUID.self), scheduledAt: try $0[1].decode(Int64.self)) })
     }
 
     /// The waiting fires past their grace, oldest deadline first; a fire a worker is claiming
@@ -222,21 +210,6 @@ extension PostgresJobStore {
             try await session.notify(.work)
             return execution
         }
-    }
-}
-
-/// A scheduled fire's identity: job and nominal time in microseconds.
-struct FireKey: Hashable {
-    var jobId: UUID
-    var scheduledAt: Int64
-
-    init(jobId: UUID, scheduledAt: Int64) {
-        self.jobId = jobId
-        self.scheduledAt = scheduledAt
-    }
-
-    init(_ execution: Execution) {
-        self.init(jobId: execution.jobId, scheduledAt: Micros.from(execution.scheduledAt))
     }
 }
 
