@@ -4,12 +4,12 @@ import KairosStore
 import PostgresNIO
 
 extension PostgresJobStore {
-    /// One transaction: pages of queued executions in priority order; the running slots of their
-    /// jobs (``JobSlots``), so that `maxInstances` holds across processes; then, in one
-    /// statement, the rows chosen locked `FOR UPDATE SKIP LOCKED` (a row another transaction
-    /// holds is skipped), their slots inserted (a slot another claim holds is left out) and the
-    /// rows that got one marked running. Only the rows claimed are locked: the rest of the page
-    /// stays free for other workers.
+    /// One transaction: pages of queued executions in priority order, each row locked as it is
+    /// read (`FOR UPDATE SKIP LOCKED`: a row another claim holds is skipped), with the running
+    /// slots of their jobs (``JobSlots``), so that `maxInstances` holds across processes; then,
+    /// in one statement, the slots of the rows chosen inserted (a slot another claim holds is left
+    /// out) and the rows that got one marked running. The rows of a page not taken (their job at
+    /// `maxInstances`, past their grace) are free again when the claim commits.
     public func claimExecutions(instanceId: String, now: Date, horizon: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedExecution] {
         guard limit > 0 else { return [] }
         return try await write { session in
@@ -18,19 +18,19 @@ extension PostgresJobStore {
             var claimed: [ClaimedExecution] = []
             // Pages in claim order, each after the last row of the one before (a candidate
             // skipped is not read again: its job at maxInstances, a waiting fire past its grace
-            // left to the scheduler's sweep, a row or slot another claim took); a bounded number.
-            let pageSize = min(max(limit * 2, 64), 1_000)
+            // left to the scheduler's sweep, a slot another claim took); a bounded number.
+            let pageSize = min(max(limit, 16), 1_000)
             let maximumScanned = limit * 8 + 2_000
             var scanned = 0
             var after: QueuePosition?
             while claimed.count < limit, scanned < maximumScanned {
-                let candidates = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, after: after, session: session)
-                guard let last = candidates.last else { break }
-                let unread = Set(candidates.map(\.job.id)).subtracting(slots.jobs)
-                slots.include(try await self.heldSlots(of: Array(unread), session: session), of: unread)
-                // Rounds over the page: a round that lost a row or slot to another claim reads
-                // those jobs' slots again (what others committed, and what this claim took), and
-                // the rest of the page is judged again against them.
+                let page = try await self.queuedCandidates(now: now, horizon: horizon, limit: pageSize, after: after, session: session)
+                guard let last = page.last?.claimed else { break }
+                slots.include(Dictionary(page.map { ($0.claimed.job.id, $0.heldSlots) }, uniquingKeysWith: { first, _ in first }), of: page.map(\.claimed.job.id))
+                let candidates = page.map(\.claimed)
+                // Rounds over the page: a round that lost a slot to another claim reads those
+                // jobs' slots again (what others committed, and what this claim took), and the
+                // rest of the page is judged again against them.
                 var pending = candidates
                 while claimed.count < limit {
                     var chosen: [(candidate: ClaimedExecution, slot: Int)] = []
@@ -64,23 +64,19 @@ extension PostgresJobStore {
         }
     }
 
-    /// Claims executions still queued, each with its slot: the rows locked `FOR UPDATE SKIP
-    /// LOCKED`, their slots inserted behind ``slotGate``, those that got one marked running.
+    /// Claims executions this claim read and locked, each with its slot: the slots inserted
+    /// behind ``slotGate``, the rows that got one marked running (still queued: the lock taken
+    /// in the read re-checked the status, and nothing else can change them until commit).
     /// Returns the executions claimed.
     private func takeSlots(_ claims: [SlotClaim], instanceId: String, leaseUntil: Date, session: Session) async throws -> Set<UUID> {
         guard !claims.isEmpty else { return [] }
         return Set(
             try await session.rows(
                 """
-                WITH chosen AS (
-                  SELECT * FROM unnest($3::uuid[], $4::uuid[], $5::integer[]) AS c(execution_id, job_id, slot)
-                ), locked AS (
-                  SELECT id FROM executions WHERE id = ANY($3::uuid[]) AND status = 'queued' FOR UPDATE SKIP LOCKED
-                ), ready AS MATERIALIZED (
-                  SELECT c.* FROM chosen c JOIN locked l ON l.id = c.execution_id
-                ), slotted AS (
+                WITH slotted AS (
                   INSERT INTO job_slots (job_id, slot, execution_id)
-                  SELECT job_id, slot, execution_id FROM ready WHERE \(Self.slotGate)
+                  SELECT job_id, slot, execution_id FROM unnest($3::uuid[], $4::uuid[], $5::integer[]) AS c(execution_id, job_id, slot)
+                  WHERE \(Self.slotGate)
                   ON CONFLICT DO NOTHING RETURNING execution_id
                 )
                 UPDATE executions SET status = 'running', instance_id = $1, lease_expires_at = $2,
@@ -96,30 +92,37 @@ extension PostgresJobStore {
     }
 
     /// Queued executions runnable by `horizon` of live jobs, in claim order after `after` (waiting
-    /// fires past their grace are left out: the scheduler's sweep records them), with their jobs.
+    /// fires past their grace are left out: the scheduler's sweep records them), with their jobs
+    /// and the slots their jobs hold, each row locked `FOR UPDATE SKIP LOCKED`: claims running at
+    /// once take disjoint pages instead of reading the same head of the queue and losing its rows
+    /// to each other at the final lock (as River and Oban claim). The page is small (about the
+    /// claim's limit) and held only until the claim commits.
     ///
     /// Read in the order of `executions_claim_order`, stopping after `limit` rows, whatever the
     /// planner believes: the claim's transaction turns sorts off (`SET LOCAL enable_sort`), as
     /// with statistics that lagged a growing queue (one queued row estimated) PostgreSQL read
     /// the whole backlog through a smaller index and sorted it for every page (85–105 ms a page
     /// at 15,000 queued, docs/PERFORMANCE.md).
-    private func queuedCandidates(now: Date, horizon: Date, limit: Int, after: QueuePosition?, session: Session) async throws -> [ClaimedExecution] {
+    private func queuedCandidates(now: Date, horizon: Date, limit: Int, after: QueuePosition?, session: Session) async throws -> [QueuedCandidate] {
         try await session.rows(
             """
-            SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns)
+            SELECT \(Self.executionColumns(alias: "e")), \(Self.jobColumns),
+              ARRAY(SELECT s.slot::bigint FROM job_slots s WHERE s.job_id = e.job_id) AS held_slots
             FROM executions e JOIN \(Self.jobSource) ON j.id = e.job_id
             WHERE e.status = 'queued' AND e.run_after <= $1 AND NOT j.deleted AND (e.miss_after IS NULL OR e.miss_after >= $2)
               AND ($4::integer IS NULL OR e.priority < $4::integer
                 OR (e.priority = $4::integer AND (e.run_after, e.scheduled_at, e.id) > ($5::bigint, $6::bigint, $7::uuid)))
             ORDER BY e.priority DESC, e.run_after ASC, e.scheduled_at ASC, e.id ASC
-            LIMIT $3
+            LIMIT $3 FOR UPDATE OF e SKIP LOCKED
             """,
             [
                 Bind(Micros.from(horizon)), Bind(Micros.from(now)), Bind(limit), Bind(after?.priority), Bind(after?.runAfter),
                 Bind(after?.scheduledAt), Bind(after?.id),
             ]
         ).map { row in
-            ClaimedExecution(execution: try self.decodeExecution(row), job: try self.decodeJob(row, offset: Self.executionColumnCount))
+            QueuedCandidate(
+                claimed: ClaimedExecution(execution: try self.decodeExecution(row), job: try self.decodeJob(row, offset: Self.executionColumnCount)),
+                heldSlots: Set(try row[Self.executionColumnCount + Self.jobColumnCount].decode([Int].self)))
         }
     }
 
@@ -284,6 +287,12 @@ extension PostgresJobStore {
             return execution
         }
     }
+}
+
+/// A queued execution a claim may take, with the slots its job held when the page was read.
+struct QueuedCandidate {
+    var claimed: ClaimedExecution
+    var heldSlots: Set<Int>
 }
 
 /// A queued execution's place in claim order (priority first, then due time, fire, id).
