@@ -26,12 +26,18 @@ extension PostgresJobStore {
             var batch = FireBatch()
             try await self.recordMissed(try await self.expiredWaitingFires(now: now, session: session), now: now, into: &batch, session: session)
             guard limit > 0 else { return batch }
+            // With a local claim, a job whose every slot is held is left until its fire is due
+            // instead of planned ahead: planned now, its run could not be taken for the local
+            // workers and would be queued, a second write; a few passes later (its previous
+            // run written) it can (docs/POSTGRES.md, "Scheduling").
             let jobs = try await session.rows(
                 """
                 SELECT \(Self.jobColumns) FROM \(Self.jobSource)
                 WHERE \(Self.dueCondition) AND r.next_run_at <= $1
+                  AND ($3::bigint IS NULL OR r.next_run_at <= $3::bigint
+                    OR (SELECT count(*) FROM job_slots s WHERE s.job_id = r.job_id) < j.max_instances)
                 ORDER BY r.next_run_at LIMIT $2 FOR NO KEY UPDATE OF r SKIP LOCKED
-                """, [Bind(Micros.from(horizon)), Bind(limit)]
+                """, [Bind(Micros.from(horizon)), Bind(limit), Bind(localClaim.map { _ in Micros.from(now) })]
             ).map { try self.decodeJob($0) }
             batch.jobsClaimed = jobs.count
             guard !jobs.isEmpty else { return batch }

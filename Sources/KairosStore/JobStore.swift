@@ -99,7 +99,10 @@ public protocol FireScheduling: Sendable {
     /// the queue, in priority order. Waiting scheduled fires do not stop local claims: their
     /// grace bounds how long they wait, and under overload taking new fires for the local
     /// workers in the scheduler's own write (one write per fire instead of two) is what
-    /// throughput depends on (docs/PERFORMANCE.md, past capacity).
+    /// throughput depends on (docs/PERFORMANCE.md, past capacity). With `localClaim`, a driver
+    /// may also leave a job whose every slot is held until its fire is due rather than plan it
+    /// ahead within the look-ahead (PostgreSQL does: its previous run is usually about to be
+    /// written, and then the next fire is taken locally instead of queued; docs/POSTGRES.md).
     func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch
     /// Queues a manual run of the job now. Throws `invalidState` for a disabled job.
     func trigger(jobId: UUID, now: Date) async throws -> Execution

@@ -33,6 +33,14 @@ struct SchedulerStateMachineTests {
         }
     }
 
+    @Test("a pass that took nothing though a fire is within the look-ahead looks again shortly, not at once (the store left it: held elsewhere, or its job's slots are full)")
+    func heldFire() {
+        #expect(machine.passFinished(jobsClaimed: 0, earliestNextRun: t0 + 0.3, now: t0) == .sleep(until: t0 + 0.05))
+        #expect(machine.passFinished(jobsClaimed: 0, earliestNextRun: t0 + 0.01, now: t0) == .sleep(until: t0 + 0.01), "never past the fire")
+        #expect(machine.passFinished(jobsClaimed: 0, earliestNextRun: t0 - 1, now: t0) == .claim(now: t0, horizon: t0 + 0.5, limit: 100), "a fire already due: at once")
+        #expect(machine.passFinished(jobsClaimed: 1, earliestNextRun: t0 + 0.3, now: t0) == .claim(now: t0, horizon: t0 + 0.5, limit: 100))
+    }
+
     @Test("with no scheduled job it sleeps for the idle poll interval")
     func nothingScheduled() {
         #expect(machine.passFinished(jobsClaimed: 0, earliestNextRun: nil, now: t0) == .sleep(until: t0 + 5))

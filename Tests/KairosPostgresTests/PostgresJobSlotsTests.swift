@@ -97,6 +97,37 @@ struct PostgresJobSlotsTests {
         } }
     }
 
+    @Test("with a local claim, a job whose every slot is held is not planned ahead: its next fire waits for the slot (then runs locally) or for its time (then is queued)")
+    func heldSlotLeavesTheFireUntilDue() async throws {
+        try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
+            let store = try await handles.open()
+            let spec = try JobSpec(key: "every-second", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1, startDate: Self.at(1))))
+            _ = try await store.createJob(spec, now: Self.t0)
+            func pass(at seconds: Double) async throws -> FireBatch {
+                try await store.claimDueFires(
+                    now: Self.at(seconds), horizon: Self.at(seconds + 0.8), limit: 10,
+                    localClaim: LocalClaim(instanceId: "a", leaseUntil: Self.at(seconds + 30), limit: 10))
+            }
+
+            let first = try await pass(at: 0.5)
+            #expect(first.claimed.map(\.execution.scheduledAt) == [Self.at(1)] && first.queued.isEmpty, "planned ahead, taken locally")
+
+            let held = try await pass(at: 1.5)
+            #expect(held.jobsClaimed == 0 && held.claimed.isEmpty && held.queued.isEmpty, "the next fire is not planned while the first holds the slot")
+
+            _ = try await store.complete([Self.succeeded(first.claimed[0], instance: "a", at: Self.at(1.6))], now: Self.at(1.6))
+            let next = try await pass(at: 1.6)
+            #expect(next.claimed.map(\.execution.scheduledAt) == [Self.at(2)] && next.queued.isEmpty, "the slot free: planned ahead, taken locally")
+
+            let due = try await pass(at: 3)
+            #expect(due.jobsClaimed == 1 && due.claimed.isEmpty, "due, the slot still held: planned all the same")
+            #expect(due.queued.map(\.scheduledAt) == [Self.at(3)], "and queued behind the running one")
+
+            let unbounded = try await store.claimDueFires(now: Self.at(3.5), horizon: Self.at(4.3), limit: 10)
+            #expect(unbounded.queued.map(\.scheduledAt) == [Self.at(4)], "without a local claim, planned ahead as before")
+        } }
+    }
+
     @Test("v4-job-slots gives the executions already running a slot each, numbered per job from 0")
     func migrationBackfill() async throws {
         try await withFreshDatabase { configuration in

@@ -24,6 +24,11 @@ public struct SchedulerStateMachine: Sendable, Hashable {
         case stop
     }
 
+    /// How long to wait when a pass took nothing although a fire is within the look-ahead: the
+    /// store left it (another scheduler holds the job, or the job's every slot is held and its
+    /// fire is not due yet); claiming again at once would spin until that changes.
+    public static let heldRecheck: TimeInterval = 0.05
+
     public let batchSize: Int
     public let lookahead: TimeInterval
     public let idlePollInterval: TimeInterval
@@ -52,7 +57,10 @@ public struct SchedulerStateMachine: Sendable, Hashable {
         let idleDeadline = now.addingTimeInterval(idlePollInterval)
         guard let next = earliestNextRun else { return .sleep(until: idleDeadline) }
         let wake = next.addingTimeInterval(-lookahead)
-        if wake <= now { return start(now: now, room: room) }
+        if wake <= now {
+            if jobsClaimed > 0 || next <= now { return start(now: now, room: room) }
+            return .sleep(until: min(next, now.addingTimeInterval(Self.heldRecheck)))
+        }
         return .sleep(until: min(wake, idleDeadline))
     }
 
