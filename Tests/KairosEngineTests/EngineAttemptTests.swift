@@ -172,9 +172,12 @@ struct EngineAttemptTests {
             }
             #expect(willRetry)
             let retryAt = try #require(failed.finishedAt) + 0.2
+            // Queued for the backoff's end — or already claimed ahead by the pool's prefetch
+            // (the look-ahead covers 0.2 s), which may come before this check reads the store.
             try await run.store.until("the retry queued after the 0.2 s backoff") {
                 let stored = try await $0.execution(id: execution.id)
-                return stored?.status == .queued && stored?.attempt == 2 && stored?.runAfter == retryAt
+                return (stored?.status == .queued || stored?.status == .running) && stored?.startedAt == nil && stored?.attempt == 2
+                    && stored?.runAfter == retryAt
             }
             #expect(attempts.all == [1], "nothing runs before the backoff")
             run.clock.advance(to: retryAt)
