@@ -24,11 +24,18 @@ extension PostgresJobStore {
     public func heartbeat(instanceId: String, now: Date, leaseUntil: Date) async throws -> [UUID] {
         try await write { session in
             try await session.execute("UPDATE instances SET heartbeat_at = $1 WHERE id = $2", [Bind(Micros.from(now)), Bind(instanceId)])
-            // Renews the leases of its running attempts, and of cancelled ones it has not reported back yet.
+            // Renews the leases of its running attempts, and of cancelled ones it has not reported
+            // back yet. A row another transaction holds (an outcome batch writing it, most often)
+            // is skipped, not waited for: the two lock the same rows in different orders, and
+            // waiting deadlocked them under load (PostgreSQL breaks it after deadlock_timeout,
+            // 1 s, and one of them is retried). The next heartbeat renews it, well within a lease.
             try await session.execute(
                 """
                 UPDATE executions SET lease_expires_at = $1
-                WHERE instance_id = $2 AND lease_expires_at IS NOT NULL AND status IN ('running', 'cancelled')
+                WHERE id IN (
+                  SELECT id FROM executions
+                  WHERE instance_id = $2 AND lease_expires_at IS NOT NULL AND status IN ('running', 'cancelled')
+                  FOR UPDATE SKIP LOCKED)
                 """, [Bind(Micros.from(leaseUntil)), Bind(instanceId)])
             return try await session.rows(
                 "SELECT id FROM executions WHERE instance_id = $1 AND lease_expires_at IS NOT NULL AND status = 'cancelled'", [Bind(instanceId)]

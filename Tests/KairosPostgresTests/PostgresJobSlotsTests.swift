@@ -128,6 +128,27 @@ struct PostgresJobSlotsTests {
         } }
     }
 
+    @Test("a heartbeat skips a running execution another transaction holds (an outcome being written) instead of waiting: it renews the others now, that one at the next heartbeat")
+    func heartbeatSkipsHeldRows() async throws {
+        try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
+            let store = try await handles.open()
+            let job = try await store.createJob(try Self.manualSpec("leased", maxInstances: 5), now: Self.t0)
+            for index in 0..<3 { _ = try await store.trigger(jobId: job.id, now: Self.at(Double(index) / 100)) }
+            let claimed = try await store.claimExecutions(instanceId: "w", now: Self.at(1), horizon: Self.at(1), limit: 3, leaseUntil: Self.at(31))
+            #expect(claimed.count == 3)
+            let held = claimed[0].execution.id
+            let renewed = "SELECT count(*) FROM executions WHERE lease_expires_at = \(Int64(Self.at(60).timeIntervalSince1970 * 1_000_000))"
+            try await withRowsLocked(configuration, "SELECT 1 FROM executions WHERE id = '\(held.uuidString)' FOR UPDATE") {
+                let started = ContinuousClock.now
+                _ = try await store.heartbeat(instanceId: "w", now: Self.at(5), leaseUntil: Self.at(60))
+                #expect(ContinuousClock.now - started < .seconds(5), "did not wait for the held row")
+                #expect(try await adminInteger(configuration, renewed) == 2, "the two rows nobody holds are renewed")
+            }
+            _ = try await store.heartbeat(instanceId: "w", now: Self.at(10), leaseUntil: Self.at(60))
+            #expect(try await adminInteger(configuration, renewed) == 3, "the next heartbeat renews the one that was held")
+        } }
+    }
+
     @Test("v4-job-slots gives the executions already running a slot each, numbered per job from 0")
     func migrationBackfill() async throws {
         try await withFreshDatabase { configuration in

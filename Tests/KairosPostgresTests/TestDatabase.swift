@@ -133,3 +133,32 @@ func withHandles(_ configuration: PostgresStoreConfiguration, _ body: (StoreHand
         group.cancelAll()
     }
 }
+
+/// Runs `body` while another connection holds the rows `lockSQL` selects (`… FOR UPDATE` in an
+/// open transaction), as a transaction of another instance would; the lock is released after
+/// `body`, or after `releaseAfter` seconds at most so that a statement waiting for it ends.
+func withRowsLocked(
+    _ configuration: PostgresStoreConfiguration, _ lockSQL: String, releaseAfter: Double = 10, _ body: () async throws -> Void
+) async throws {
+    let connection = try await PostgresConnection.connect(
+        on: PostgresClient.defaultEventLoopGroup.next(),
+        configuration: PostgresConnection.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable),
+        id: 2, logger: TestServer.logger
+    ).get()
+    _ = try await connection.query("BEGIN", logger: TestServer.logger)
+    _ = try await connection.query(PostgresQuery(unsafeSQL: lockSQL), logger: TestServer.logger)
+    let release = Task {
+        try? await Task.sleep(for: .seconds(releaseAfter))
+        try? await connection.close()
+    }
+    defer { release.cancel() }
+    do {
+        try await body()
+        try await connection.close()
+    } catch {
+        try? await connection.close()
+        throw error
+    }
+}
