@@ -12,6 +12,9 @@ import KairosStore
 /// reads the job's slots again (``replace(_:of:)``).
 struct JobSlots {
     private var held: [UUID: Set<Int>] = [:]
+    /// How many of a job's held slots belong to executions that finished (their outcome not
+    /// written yet, ``LocalClaim/finishing``): they do not count against `maxInstances`.
+    private var finishing: [UUID: Int] = [:]
 
     /// The jobs whose slots were read.
     var jobs: Set<UUID> { Set(held.keys) }
@@ -26,11 +29,19 @@ struct JobSlots {
         for id in jobIds { held[id] = slots[id] ?? [] }
     }
 
-    /// Takes the lowest free slot of the job when one more execution of it may run, or nil.
+    /// Counts `count` of the job's held slots as finishing (see ``finishing``).
+    mutating func markFinishing(_ count: Int, of jobId: UUID) {
+        finishing[jobId] = count
+    }
+
+    /// Takes the lowest free slot of the job when one more execution of it may run, or nil. A
+    /// slot freed only in memory (finishing) is not reused: the number taken is past every
+    /// held one, so the job counts as full for everyone until the old slot is written free.
     mutating func take(jobId: UUID, maxInstances: Int) -> Int? {
         let taken = held[jobId, default: []]
-        guard ClaimBudget(running: [jobId: taken.count]).admits(jobId: jobId, maxInstances: maxInstances),
-            let slot = (0..<maxInstances).first(where: { !taken.contains($0) })
+        let running = taken.count - finishing[jobId, default: 0]
+        guard ClaimBudget(running: [jobId: running]).admits(jobId: jobId, maxInstances: maxInstances),
+            let slot = (0..<(maxInstances + taken.count)).first(where: { !taken.contains($0) })
         else { return nil }
         held[jobId, default: []].insert(slot)
         return slot

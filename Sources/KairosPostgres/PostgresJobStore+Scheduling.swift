@@ -26,18 +26,23 @@ extension PostgresJobStore {
             var batch = FireBatch()
             try await self.recordMissed(try await self.expiredWaitingFires(now: now, session: session), now: now, into: &batch, session: session)
             guard limit > 0 else { return batch }
-            // With a local claim, a job whose every slot is held is left until its fire is due
-            // instead of planned ahead: planned now, its run could not be taken for the local
-            // workers and would be queued, a second write; a few passes later (its previous
-            // run written) it can (docs/POSTGRES.md, "Scheduling").
+            // With a local claim, a job whose every slot is held (and none by a run of this
+            // instance that returned: its slot is free but for the write) is left until its fire
+            // is due instead of planned ahead: planned now, its run could not be taken for the
+            // local workers and would be queued, a second write; a few passes later (its
+            // previous run written) it can (docs/POSTGRES.md, "Scheduling").
             let jobs = try await session.rows(
                 """
                 SELECT \(Self.jobColumns) FROM \(Self.jobSource)
                 WHERE \(Self.dueCondition) AND r.next_run_at <= $1
-                  AND ($3::bigint IS NULL OR r.next_run_at <= $3::bigint
+                  AND ($3::bigint IS NULL OR r.next_run_at <= $3::bigint OR r.job_id = ANY($4::uuid[])
                     OR (SELECT count(*) FROM job_slots s WHERE s.job_id = r.job_id) < j.max_instances)
                 ORDER BY r.next_run_at LIMIT $2 FOR NO KEY UPDATE OF r SKIP LOCKED
-                """, [Bind(Micros.from(horizon)), Bind(limit), Bind(localClaim.map { _ in Micros.from(now) })]
+                """,
+                [
+                    Bind(Micros.from(horizon)), Bind(limit), Bind(localClaim.map { _ in Micros.from(now) }),
+                    Bind(Array(Set((localClaim?.finishing ?? [:]).values))),
+                ]
             ).map { try self.decodeJob($0) }
             batch.jobsClaimed = jobs.count
             guard !jobs.isEmpty else { return batch }
@@ -46,8 +51,10 @@ extension PostgresJobStore {
             if let localClaim, localClaim.limit > 0, try await !self.hasRunnableQueued(now: now, session: session) {
                 localRoom = localClaim.limit
                 let ids = jobs.map(\.id)
+                let read = try await self.heldSlots(of: ids, finishing: localClaim.finishing, session: session)
                 var held = JobSlots()
-                held.include(try await self.heldSlots(of: ids, session: session), of: ids)
+                held.include(read.held, of: ids)
+                for (jobId, count) in read.finishing { held.markFinishing(count, of: jobId) }
                 slots = held
             }
             let plans = jobs.compactMap { job in job.nextRunAt.map { (job: job, plan: DueJobPlan(job: job, nextRunAt: $0, now: now, horizon: horizon)) } }

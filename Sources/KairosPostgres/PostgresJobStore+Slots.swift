@@ -20,6 +20,20 @@ extension PostgresJobStore {
         return held
     }
 
+    /// The slots held by running executions of these jobs, and how many of each job's belong to
+    /// executions in `finishing` (``LocalClaim/finishing``: returned, outcome not written yet).
+    func heldSlots(of jobIds: [UUID], finishing: [UUID: UUID], session: Session) async throws -> (held: [UUID: Set<Int>], finishing: [UUID: Int]) {
+        guard !jobIds.isEmpty else { return ([:], [:]) }
+        var held: [UUID: Set<Int>] = [:]
+        var finishingSlots: [UUID: Int] = [:]
+        for row in try await session.rows("SELECT job_id, slot, execution_id FROM job_slots WHERE job_id = ANY($1::uuid[])", [Bind(jobIds)]) {
+            let jobId = try row[0].decode(UUID.self)
+            held[jobId, default: []].insert(try row[1].decode(Int.self))
+            if finishing[try row[2].decode(UUID.self)] != nil { finishingSlots[jobId, default: 0] += 1 }
+        }
+        return (held, finishingSlots)
+    }
+
     /// What a claim must hold before it inserts a slot: the slot's advisory lock, taken only when
     /// free (`pg_try_advisory_xact_lock(hashtext(job), slot)`, the two-key space that no other
     /// lock of Kairos uses), until commit. Two open claims then never insert the same slot, so an

@@ -58,11 +58,19 @@ public struct LocalClaim: Sendable, Hashable {
     public var leaseUntil: Date
     /// At most this many fires are taken; `maxInstances` is respected as in `claimExecutions`.
     public var limit: Int
+    /// Executions of this instance whose attempt returned and whose outcome is not written yet
+    /// (execution id to job id): they still hold their jobs' slots in the store but run no
+    /// more, so a driver may take another slot for the job's next fire (numbered past the ones
+    /// held, so that other instances still find the job full until the outcome frees the old
+    /// one). Without it, a 1-second job's next fire waits for the previous outcome's write, or
+    /// goes through the queue (docs/POSTGRES.md, "Scheduling").
+    public var finishing: [UUID: UUID]
 
-    public init(instanceId: String, leaseUntil: Date, limit: Int) {
+    public init(instanceId: String, leaseUntil: Date, limit: Int, finishing: [UUID: UUID] = [:]) {
         self.instanceId = instanceId
         self.leaseUntil = leaseUntil
         self.limit = limit
+        self.finishing = finishing
     }
 }
 

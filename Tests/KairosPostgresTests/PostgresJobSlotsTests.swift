@@ -128,6 +128,39 @@ struct PostgresJobSlotsTests {
         } }
     }
 
+    @Test("a run of this instance that returned, its outcome not written yet, does not hold back the job's next fire: taken locally in the next slot, the job still full for other instances")
+    func returnedRunLeavesTheNextFireLocal() async throws {
+        try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
+            let store = try await handles.open()
+            let other = try await handles.open()
+            let spec = try JobSpec(key: "every-second", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1, startDate: Self.at(1))))
+            let job = try await store.createJob(spec, now: Self.t0)
+            func pass(at seconds: Double, finishing: [UUID: UUID]) async throws -> FireBatch {
+                try await store.claimDueFires(
+                    now: Self.at(seconds), horizon: Self.at(seconds + 0.8), limit: 10,
+                    localClaim: LocalClaim(instanceId: "a", leaseUntil: Self.at(seconds + 30), limit: 10, finishing: finishing))
+            }
+
+            let first = try await pass(at: 0.5, finishing: [:])
+            #expect(first.claimed.count == 1)
+            let next = try await pass(at: 1.5, finishing: [first.claimed[0].execution.id: job.id])
+            #expect(next.claimed.map(\.execution.scheduledAt) == [Self.at(2)] && next.queued.isEmpty, "planned ahead and taken locally")
+            #expect(try await Self.slotsAndRunning(configuration) == (2, 2))
+            #expect(try await adminInteger(configuration, "SELECT max(slot) FROM job_slots") == 1, "in the slot past the held one")
+
+            _ = try await other.trigger(jobId: job.id, now: Self.at(1.6))
+            let claim = { (seconds: Double) in
+                try await other.claimExecutions(instanceId: "b", now: Self.at(seconds), horizon: Self.at(seconds), limit: 5, leaseUntil: Self.at(seconds + 30))
+            }
+            #expect(try await claim(1.7).isEmpty, "another instance finds the job full")
+            _ = try await store.complete([Self.succeeded(first.claimed[0], instance: "a", at: Self.at(1.01))], now: Self.at(1.8))
+            #expect(try await Self.slotsAndRunning(configuration) == (1, 1))
+            #expect(try await claim(1.9).isEmpty, "still full: the next fire holds its slot")
+            _ = try await store.complete([Self.succeeded(next.claimed[0], instance: "a", at: Self.at(2.01))], now: Self.at(2.1))
+            #expect(try await claim(2.2).count == 1, "free again: the manual run is claimed")
+        } }
+    }
+
     @Test("a heartbeat skips a running execution another transaction holds (an outcome being written) instead of waiting: it renews the others now, that one at the next heartbeat")
     func heartbeatSkipsHeldRows() async throws {
         try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in

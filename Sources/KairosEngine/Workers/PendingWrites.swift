@@ -10,6 +10,10 @@ struct PendingWrites: Sendable {
     /// it never will be (the pool was cancelled or is stopping while the store fails).
     var startWaiters: [(executionId: UUID, continuation: CheckedContinuation<Bool, Never>)] = []
     var done = false
+    /// Executions whose attempt returned and whose outcome is not written yet (execution id to
+    /// job id): they still hold their jobs' slots in the store (``LocalClaim/finishing``). Kept
+    /// across ``take()`` until the batch that holds the outcome is written.
+    var finishing: [UUID: UUID] = [:]
 
     var count: Int { starts.count + completions.count }
     var isEmpty: Bool { starts.isEmpty && completions.isEmpty }
@@ -24,6 +28,11 @@ struct PendingWrites: Sendable {
         }
         let finished = Set(completions.lazy.filter { if case .released = $0.outcome { false } else { true } }.map(\.executionId))
         return PendingWrites(starts: starts.filter { !finished.contains($0.executionId) }, completions: completions, startWaiters: startWaiters)
+    }
+
+    /// The outcomes of `batch` are written: their executions hold no slot any more.
+    mutating func written(_ batch: PendingWrites) {
+        for completion in batch.completions { finishing[completion.executionId] = nil }
     }
 
     /// A batch that could not be written goes back in front of what came since.

@@ -52,7 +52,9 @@ public final class WorkerPool: Service, Sendable {
     func localClaim(now: Date) -> LocalClaim? {
         let room = state.withLock { $0.localClaimRoom(now: now) }
         guard room > 0 else { return nil }
-        return LocalClaim(instanceId: configuration.instanceId, leaseUntil: now.addingTimeInterval(configuration.leaseDuration), limit: room)
+        return LocalClaim(
+            instanceId: configuration.instanceId, leaseUntil: now.addingTimeInterval(configuration.leaseDuration), limit: room,
+            finishing: pending.withLock { $0.finishing })
     }
 
     /// Signals `wakeup` once, as soon as ``localClaim(now:)`` has room again: the scheduler
@@ -211,7 +213,9 @@ public final class WorkerPool: Service, Sendable {
         while true {
             // Abandoned: the slot's group child recorded the attempt and gave the slot back.
             guard let completion = await execute(current, in: slot) else { return }
-            record(completion)
+            // Returned (not abandoned: an abandoned task may still run), so its slot is free in
+            // all but the store: the scheduler may take the job's next fire meanwhile.
+            record(completion, finishedRunOf: current.job.id)
             let duration = completion.finishedAt.timeIntervalSince(completion.startedAt)
             if Task.isCancelled {
                 // The attempt was stopped; a new slot takes what is due next.
@@ -227,9 +231,10 @@ public final class WorkerPool: Service, Sendable {
         slot.end.set(.drained)
     }
 
-    private func record(_ completion: Completion) {
+    private func record(_ completion: Completion, finishedRunOf jobId: UUID? = nil) {
         let count = pending.withLock { pending -> Int in
             pending.completions.append(completion)
+            if let jobId { pending.finishing[completion.executionId] = jobId }
             return pending.count
         }
         if count == 1 { flushWakeup.signal() }
@@ -381,6 +386,7 @@ public final class WorkerPool: Service, Sendable {
                     try await store.recordStarts(batch.starts)
                     batch.resumeStartWaiters(recorded: true)
                     try await store.complete(batch.completions, now: clock.now())
+                    pending.withLock { $0.written(batch) }
                     failures = 0
                     failingSince = nil
                     // A job that was at maxInstances may have queued work to start now.
@@ -399,6 +405,7 @@ public final class WorkerPool: Service, Sendable {
                     if pending.withLock({ $0.done }) && ContinuousClock.now - since > .seconds(10) {
                         logger.critical("giving up on recording outcomes", metadata: ["count": "\(batch.completions.count)"])
                         batch.resumeStartWaiters(recorded: false)
+                        pending.withLock { $0.written(batch) }
                         failures = 0
                         failingSince = nil
                     } else {
