@@ -158,13 +158,7 @@ func scalar(_ configuration: PostgresStoreConfiguration, _ sql: String) async th
 
 /// The first column (a bigint) of every row of `sql`, on a connection of its own.
 func rows(_ configuration: PostgresStoreConfiguration, _ sql: String) async throws -> [Int64] {
-    let connection = try await PostgresConnection.connect(
-        on: PostgresClient.defaultEventLoopGroup.next(),
-        configuration: PostgresConnection.Configuration(
-            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
-            database: configuration.database, tls: .disable),
-        id: 2, logger: TestServer.logger
-    ).get()
+    let connection = try await connect(configuration)
     do {
         var values: [Int64] = []
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestServer.logger) {

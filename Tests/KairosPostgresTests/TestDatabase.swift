@@ -75,6 +75,17 @@ func withFreshDatabase(_ body: (PostgresStoreConfiguration) async throws -> Void
     await TestServer.slots.release()
 }
 
+/// A connection of its own to `configuration`'s database, outside any store's pool.
+func connect(_ configuration: PostgresStoreConfiguration) async throws -> PostgresConnection {
+    try await PostgresConnection.connect(
+        on: PostgresClient.defaultEventLoopGroup.next(),
+        configuration: PostgresConnection.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable),
+        id: 1, logger: TestServer.logger
+    ).get()
+}
+
 /// Runs one statement on its own connection to the server's administrative database.
 func adminQuery(_ configuration: PostgresStoreConfiguration, _ sql: String) async throws {
     _ = try await adminInteger(configuration, sql)
@@ -84,13 +95,7 @@ func adminQuery(_ configuration: PostgresStoreConfiguration, _ sql: String) asyn
 /// column of its first row as an integer (nil without rows).
 @discardableResult
 func adminInteger(_ configuration: PostgresStoreConfiguration, _ sql: String) async throws -> Int? {
-    let connection = try await PostgresConnection.connect(
-        on: PostgresClient.defaultEventLoopGroup.next(),
-        configuration: PostgresConnection.Configuration(
-            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
-            database: configuration.database, tls: .disable),
-        id: 1, logger: TestServer.logger
-    ).get()
+    let connection = try await connect(configuration)
     do {
         var value: Int?
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestServer.logger) where value == nil {
@@ -140,13 +145,7 @@ func withHandles(_ configuration: PostgresStoreConfiguration, _ body: (StoreHand
 func withRowsLocked(
     _ configuration: PostgresStoreConfiguration, _ lockSQL: String, releaseAfter: Double = 10, _ body: () async throws -> Void
 ) async throws {
-    let connection = try await PostgresConnection.connect(
-        on: PostgresClient.defaultEventLoopGroup.next(),
-        configuration: PostgresConnection.Configuration(
-            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
-            database: configuration.database, tls: .disable),
-        id: 2, logger: TestServer.logger
-    ).get()
+    let connection = try await connect(configuration)
     _ = try await connection.query("BEGIN", logger: TestServer.logger)
     _ = try await connection.query(PostgresQuery(unsafeSQL: lockSQL), logger: TestServer.logger)
     let release = Task {
