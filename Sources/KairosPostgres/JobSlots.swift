@@ -19,19 +19,18 @@ struct JobSlots {
     /// The jobs whose slots were read.
     var jobs: Set<UUID> { Set(held.keys) }
 
-    /// Adds the slots of jobs not read before; a job already read keeps what this claim knows.
-    mutating func include(_ slots: [UUID: Set<Int>], of jobIds: some Sequence<UUID>) {
-        for id in jobIds where held[id] == nil { held[id] = slots[id] ?? [] }
+    /// Adds the slots of jobs not read before, with how many of each job's are finishing; a job
+    /// already read keeps what this claim knows.
+    mutating func include(_ slots: [UUID: Set<Int>], finishing counts: [UUID: Int] = [:], of jobIds: some Sequence<UUID>) {
+        for id in jobIds where held[id] == nil {
+            held[id] = slots[id] ?? []
+            finishing[id] = counts[id]
+        }
     }
 
     /// Replaces what this claim knows of these jobs' slots with a new read.
     mutating func replace(_ slots: [UUID: Set<Int>], of jobIds: some Sequence<UUID>) {
         for id in jobIds { held[id] = slots[id] ?? [] }
-    }
-
-    /// Counts `count` of the job's held slots as finishing (see ``finishing``).
-    mutating func markFinishing(_ count: Int, of jobId: UUID) {
-        finishing[jobId] = count
     }
 
     /// Takes the lowest free slot of the job when one more execution of it may run, or nil. A

@@ -53,7 +53,7 @@ extension PostgresJobStore {
                     }
                     let lostJobs = Set(chosen.filter { !taken.contains($0.candidate.execution.id) }.map(\.candidate.job.id))
                     guard !lostJobs.isEmpty else { break }
-                    slots.replace(try await self.heldSlots(of: Array(lostJobs), session: session), of: lostJobs)
+                    slots.replace(try await self.heldSlots(of: Array(lostJobs), session: session).held, of: lostJobs)
                     pending = rest
                 }
                 scanned += candidates.count

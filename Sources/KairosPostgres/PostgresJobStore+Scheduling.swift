@@ -53,8 +53,7 @@ extension PostgresJobStore {
                 let ids = jobs.map(\.id)
                 let read = try await self.heldSlots(of: ids, finishing: localClaim.finishing, session: session)
                 var held = JobSlots()
-                held.include(read.held, of: ids)
-                for (jobId, count) in read.finishing { held.markFinishing(count, of: jobId) }
+                held.include(read.held, finishing: read.finishing, of: ids)
                 slots = held
             }
             let plans = jobs.compactMap { job in job.nextRunAt.map { (job: job, plan: DueJobPlan(job: job, nextRunAt: $0, now: now, horizon: horizon)) } }

@@ -10,19 +10,10 @@ struct SlotClaim {
 }
 
 extension PostgresJobStore {
-    /// The slots held by running executions of these jobs (``JobSlots``).
-    func heldSlots(of jobIds: [UUID], session: Session) async throws -> [UUID: Set<Int>] {
-        guard !jobIds.isEmpty else { return [:] }
-        var held: [UUID: Set<Int>] = [:]
-        for row in try await session.rows("SELECT job_id, slot FROM job_slots WHERE job_id = ANY($1::uuid[])", [Bind(jobIds)]) {
-            held[try row[0].decode(UUID.self), default: []].insert(try row[1].decode(Int.self))
-        }
-        return held
-    }
-
-    /// The slots held by running executions of these jobs, and how many of each job's belong to
-    /// executions in `finishing` (``LocalClaim/finishing``: returned, outcome not written yet).
-    func heldSlots(of jobIds: [UUID], finishing: [UUID: UUID], session: Session) async throws -> (held: [UUID: Set<Int>], finishing: [UUID: Int]) {
+    /// The slots held by running executions of these jobs (``JobSlots``), and how many of each
+    /// job's belong to executions in `finishing` (``LocalClaim/finishing``: returned, outcome not
+    /// written yet).
+    func heldSlots(of jobIds: [UUID], finishing: [UUID: UUID] = [:], session: Session) async throws -> (held: [UUID: Set<Int>], finishing: [UUID: Int]) {
         guard !jobIds.isEmpty else { return ([:], [:]) }
         var held: [UUID: Set<Int>] = [:]
         var finishingSlots: [UUID: Int] = [:]

@@ -20,8 +20,7 @@ struct JobSlotsTests {
     ] as [(Set<Int>, Int, Int, Int?)])
     func take(held: Set<Int>, finishing: Int, maxInstances: Int, expected: Int?) {
         var slots = JobSlots()
-        slots.include([Self.job: held], of: [Self.job])
-        slots.markFinishing(finishing, of: Self.job)
+        slots.include([Self.job: held], finishing: [Self.job: finishing], of: [Self.job])
         #expect(slots.take(jobId: Self.job, maxInstances: maxInstances) == expected)
     }
 }

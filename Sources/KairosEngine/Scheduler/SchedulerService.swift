@@ -43,7 +43,7 @@ public final class SchedulerService: Service, Sendable {
     /// How many fires the workers can take at `now`, when they bound the passes.
     private func room(now: Date) -> Int? {
         guard boundedByWorkers, let workers else { return nil }
-        return workers.localClaim(now: now)?.limit ?? 0
+        return workers.localRoom(now: now)
     }
 
     /// The first action of a loop turn, at the clock's now.

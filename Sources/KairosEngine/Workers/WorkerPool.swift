@@ -50,12 +50,16 @@ public final class WorkerPool: Service, Sendable {
 
     /// How many fires the scheduler may claim for this pool as it creates them.
     func localClaim(now: Date) -> LocalClaim? {
-        let room = state.withLock { $0.localClaimRoom(now: now) }
+        let room = localRoom(now: now)
         guard room > 0 else { return nil }
         return LocalClaim(
             instanceId: configuration.instanceId, leaseUntil: now.addingTimeInterval(configuration.leaseDuration), limit: room,
             finishing: pending.withLock { $0.finishing })
     }
+
+    /// How many fires ``localClaim(now:)`` would take at `now` (the scheduler's bound when only
+    /// this pool runs its fires), without gathering the rest of the claim.
+    func localRoom(now: Date) -> Int { state.withLock { $0.localClaimRoom(now: now) } }
 
     /// Signals `wakeup` once, as soon as ``localClaim(now:)`` has room again: the scheduler
     /// waits for it past capacity instead of queueing fires only this pool can run.
@@ -66,7 +70,7 @@ public final class WorkerPool: Service, Sendable {
 
     /// Wakes the scheduler waiting for room, if there is room now.
     private func offerRoom() {
-        guard roomWaiter.withLock({ $0 }) != nil, state.withLock({ $0.localClaimRoom(now: clock.now()) }) > 0 else { return }
+        guard roomWaiter.withLock({ $0 }) != nil, localRoom(now: clock.now()) > 0 else { return }
         roomWaiter.withLock { waiter in
             defer { waiter = nil }
             return waiter
