@@ -24,6 +24,29 @@ struct PostgresJobSlotsTests {
             outcome: .succeeded(result: nil))
     }
 
+    /// A job due every second from t0 + 1 s.
+    private static func everySecondSpec() throws -> JobSpec {
+        try JobSpec(key: "every-second", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1, startDate: at(1))))
+    }
+
+    /// A scheduling pass of instance "a" at t0 + `seconds`, 0.8 s of look-ahead, taking fires for
+    /// its workers; `finishing` as its worker pool would report it.
+    private static func localPass(_ store: any JobStore, at seconds: Double, finishing: [UUID: UUID] = [:]) async throws -> FireBatch {
+        try await store.claimDueFires(
+            now: at(seconds), horizon: at(seconds + 0.8), limit: 10,
+            localClaim: LocalClaim(instanceId: "a", leaseUntil: at(seconds + 30), limit: 10, finishing: finishing))
+    }
+
+    /// `count` manual runs of a new job (at most `maxInstances` at once) claimed by instance "w"
+    /// at t0 + 1 s, leased until t0 + 31 s.
+    private static func claimedManualRuns(
+        _ store: any JobStore, key: String, count: Int, maxInstances: Int
+    ) async throws -> [ClaimedExecution] {
+        let job = try await store.createJob(try manualSpec(key, maxInstances: maxInstances), now: t0)
+        for index in 0..<count { _ = try await store.trigger(jobId: job.id, now: at(Double(index) / 100)) }
+        return try await store.claimExecutions(instanceId: "w", now: at(1), horizon: at(1), limit: count, leaseUntil: at(31))
+    }
+
     /// The slots held and the executions running, which must always be the same number.
     private static func slotsAndRunning(_ configuration: PostgresStoreConfiguration) async throws -> (slots: Int, running: Int) {
         let slots = try await adminInteger(configuration, "SELECT count(*) FROM job_slots") ?? -1
@@ -66,9 +89,7 @@ struct PostgresJobSlotsTests {
     func everyExitFreesTheSlot() async throws {
         try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
             let store = try await handles.open()
-            let job = try await store.createJob(try Self.manualSpec("exits", maxInstances: 10), now: Self.t0)
-            for index in 0..<6 { _ = try await store.trigger(jobId: job.id, now: Self.at(Double(index) / 100)) }
-            let claimed = try await store.claimExecutions(instanceId: "w", now: Self.at(1), horizon: Self.at(1), limit: 6, leaseUntil: Self.at(31))
+            let claimed = try await Self.claimedManualRuns(store, key: "exits", count: 6, maxInstances: 10)
             #expect(claimed.count == 6)
             #expect(try await Self.slotsAndRunning(configuration) == (6, 6))
 
@@ -101,13 +122,8 @@ struct PostgresJobSlotsTests {
     func heldSlotLeavesTheFireUntilDue() async throws {
         try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
             let store = try await handles.open()
-            let spec = try JobSpec(key: "every-second", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1, startDate: Self.at(1))))
-            _ = try await store.createJob(spec, now: Self.t0)
-            func pass(at seconds: Double) async throws -> FireBatch {
-                try await store.claimDueFires(
-                    now: Self.at(seconds), horizon: Self.at(seconds + 0.8), limit: 10,
-                    localClaim: LocalClaim(instanceId: "a", leaseUntil: Self.at(seconds + 30), limit: 10))
-            }
+            _ = try await store.createJob(try Self.everySecondSpec(), now: Self.t0)
+            func pass(at seconds: Double) async throws -> FireBatch { try await Self.localPass(store, at: seconds) }
 
             let first = try await pass(at: 0.5)
             #expect(first.claimed.map(\.execution.scheduledAt) == [Self.at(1)] && first.queued.isEmpty, "planned ahead, taken locally")
@@ -133,12 +149,9 @@ struct PostgresJobSlotsTests {
         try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
             let store = try await handles.open()
             let other = try await handles.open()
-            let spec = try JobSpec(key: "every-second", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1, startDate: Self.at(1))))
-            let job = try await store.createJob(spec, now: Self.t0)
+            let job = try await store.createJob(try Self.everySecondSpec(), now: Self.t0)
             func pass(at seconds: Double, finishing: [UUID: UUID]) async throws -> FireBatch {
-                try await store.claimDueFires(
-                    now: Self.at(seconds), horizon: Self.at(seconds + 0.8), limit: 10,
-                    localClaim: LocalClaim(instanceId: "a", leaseUntil: Self.at(seconds + 30), limit: 10, finishing: finishing))
+                try await Self.localPass(store, at: seconds, finishing: finishing)
             }
 
             let first = try await pass(at: 0.5, finishing: [:])
@@ -165,9 +178,7 @@ struct PostgresJobSlotsTests {
     func heartbeatSkipsHeldRows() async throws {
         try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
             let store = try await handles.open()
-            let job = try await store.createJob(try Self.manualSpec("leased", maxInstances: 5), now: Self.t0)
-            for index in 0..<3 { _ = try await store.trigger(jobId: job.id, now: Self.at(Double(index) / 100)) }
-            let claimed = try await store.claimExecutions(instanceId: "w", now: Self.at(1), horizon: Self.at(1), limit: 3, leaseUntil: Self.at(31))
+            let claimed = try await Self.claimedManualRuns(store, key: "leased", count: 3, maxInstances: 5)
             #expect(claimed.count == 3)
             let held = claimed[0].execution.id
             let renewed = "SELECT count(*) FROM executions WHERE lease_expires_at = \(Int64(Self.at(60).timeIntervalSince1970 * 1_000_000))"
