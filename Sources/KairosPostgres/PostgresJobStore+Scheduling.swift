@@ -33,15 +33,21 @@ extension PostgresJobStore {
             // previous run written) it can (docs/POSTGRES.md, "Scheduling").
             let jobs = try await session.rows(
                 """
+                WITH peers AS (
+                  SELECT id, (row_number() OVER (ORDER BY id) - 1)::integer AS position, (count(*) OVER ())::integer AS total FROM instances
+                  WHERE stopped_at IS NULL AND ',' || roles || ',' LIKE '%,scheduler,%' AND ',' || roles || ',' LIKE '%,worker,%'
+                ), share AS (SELECT position, total FROM peers WHERE id = $5)
                 SELECT \(Self.jobColumns) FROM \(Self.jobSource)
                 WHERE \(Self.dueCondition) AND r.next_run_at <= $1
-                  AND ($3::bigint IS NULL OR r.next_run_at <= $3::bigint OR r.job_id = ANY($4::uuid[])
-                    OR (SELECT count(*) FROM job_slots s WHERE s.job_id = r.job_id) < j.max_instances)
+                  AND ($3::bigint IS NULL OR r.next_run_at <= $3::bigint
+                    OR (COALESCE((uuid_hash(r.job_id) & 1073741823) % (SELECT total FROM share) = (SELECT position FROM share), true)
+                      AND (r.job_id = ANY($4::uuid[])
+                        OR (SELECT count(*) FROM (SELECT 1 FROM job_slots s WHERE s.job_id = r.job_id AND s.execution_id IS NOT NULL LIMIT j.max_instances) h) < j.max_instances)))
                 ORDER BY r.next_run_at LIMIT $2 FOR NO KEY UPDATE OF r SKIP LOCKED
                 """,
                 [
                     Bind(Micros.from(horizon)), Bind(limit), Bind(localClaim.map { _ in Micros.from(now) }),
-                    Bind(Array(Set((localClaim?.finishing ?? [:]).values))),
+                    Bind(Array(Set((localClaim?.finishing ?? [:]).values))), Bind(localClaim?.instanceId),
                 ]
             ).map { try self.decodeJob($0) }
             batch.jobsClaimed = jobs.count
@@ -98,7 +104,7 @@ extension PostgresJobStore {
             // appear): the unique (job, fire) index leaves them out, and a local slot taken for
             // one is freed. That read cost more than any other statement of an overloaded pass.
             let inserted = try await self.insertExecutions(inserts, session: session)
-            try await self.freeSlots(of: Array(claimedRuns.subtracting(inserted)), session: session)
+            try await self.freeSlots(local.filter { claimedRuns.contains($0.executionId) && !inserted.contains($0.executionId) }, session: session)
             batch.queued.removeAll { !inserted.contains($0.id) }
             batch.claimed.removeAll { !inserted.contains($0.execution.id) }
             try await self.applyCoalescing(steps.filter { step in

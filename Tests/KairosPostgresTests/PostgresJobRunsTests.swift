@@ -92,7 +92,7 @@ struct PostgresJobRunsTests {
             #expect(try await adminInteger(configuration, "SELECT count(*) FROM jobs WHERE next_run_at IS NOT NULL") == scheduled)
             try await withHandles(configuration) { handles in
                 let store = try await handles.open()
-                #expect(try await store.appliedMigrations().last == "v5-job-runs")
+                #expect(try await store.appliedMigrations().contains("v5-job-runs"), "applied again")
                 let after = try await Snapshot(store, ids: ids)
                 #expect(after == before, "every job, count and list order as before the upgrade")
                 #expect(try await adminInteger(configuration, "SELECT count(*) FROM job_runs") == 6, "one row per job, the deleted one included")

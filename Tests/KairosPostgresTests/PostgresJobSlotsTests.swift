@@ -49,11 +49,11 @@ struct PostgresJobSlotsTests {
 
     /// The slots held and the executions running, which must always be the same number.
     private static func slotsAndRunning(_ configuration: PostgresStoreConfiguration) async throws -> (slots: Int, running: Int) {
-        let slots = try await adminInteger(configuration, "SELECT count(*) FROM job_slots") ?? -1
+        let slots = try await adminInteger(configuration, "SELECT count(*) FROM job_slots WHERE execution_id IS NOT NULL") ?? -1
         let running = try await adminInteger(configuration, "SELECT count(*) FROM executions WHERE status = 'running'") ?? -1
         let orphans = try await adminInteger(
             configuration,
-            "SELECT count(*) FROM job_slots s LEFT JOIN executions e ON e.id = s.execution_id AND e.status = 'running' WHERE e.id IS NULL")
+            "SELECT count(*) FROM job_slots s LEFT JOIN executions e ON e.id = s.execution_id AND e.status = 'running' WHERE s.execution_id IS NOT NULL AND e.id IS NULL")
         #expect(orphans == 0, "every slot belongs to a running execution")
         return (slots, running)
     }
@@ -159,7 +159,7 @@ struct PostgresJobSlotsTests {
             let next = try await pass(at: 1.5, finishing: [first.claimed[0].execution.id: job.id])
             #expect(next.claimed.map(\.execution.scheduledAt) == [Self.at(2)] && next.queued.isEmpty, "planned ahead and taken locally")
             #expect(try await Self.slotsAndRunning(configuration) == (2, 2))
-            #expect(try await adminInteger(configuration, "SELECT max(slot) FROM job_slots") == 1, "in the slot past the held one")
+            #expect(try await adminInteger(configuration, "SELECT max(slot) FROM job_slots WHERE execution_id IS NOT NULL") == 1, "in the slot past the held one")
 
             _ = try await other.trigger(jobId: job.id, now: Self.at(1.6))
             let claim = { (seconds: Double) in
@@ -171,6 +171,22 @@ struct PostgresJobSlotsTests {
             #expect(try await claim(1.9).isEmpty, "still full: the next fire holds its slot")
             _ = try await store.complete([Self.succeeded(next.claimed[0], instance: "a", at: Self.at(2.01))], now: Self.at(2.1))
             #expect(try await claim(2.2).count == 1, "free again: the manual run is claimed")
+        } }
+    }
+
+    @Test("a job's slot row is kept and used again, run after run (v6): one row for a one-slot job, its execution cleared once the outcome is written")
+    func slotRowsAreKept() async throws {
+        try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
+            let store = try await handles.open()
+            let job = try await store.createJob(try Self.everySecondSpec(), now: Self.t0)
+            for second in 1...5 {
+                let pass = try await Self.localPass(store, at: Double(second) - 0.5)
+                #expect(pass.claimed.map(\.execution.scheduledAt) == [Self.at(Double(second))], "fire \(second) taken locally")
+                #expect(try await Self.slotsAndRunning(configuration) == (1, 1))
+                _ = try await store.complete(pass.claimed.map { Self.succeeded($0, instance: "a", at: Self.at(Double(second))) }, now: Self.at(Double(second)))
+                #expect(try await Self.slotsAndRunning(configuration) == (0, 0), "freed by the outcome's statement")
+            }
+            #expect(try await adminInteger(configuration, "SELECT count(*) FROM job_slots WHERE job_id = '\(job.id.uuidString)'") == 1, "one row, five runs")
         } }
     }
 
@@ -210,13 +226,14 @@ struct PostgresJobSlotsTests {
                 "DROP TRIGGER executions_free_slot_update ON executions", "DROP TRIGGER executions_free_slot_delete ON executions",
                 "DROP FUNCTION kairos_free_job_slot()", "DROP TABLE job_slots", "DROP INDEX executions_claim_order",
                 "CREATE INDEX executions_queue_order ON executions (priority DESC, run_after, scheduled_at) WHERE status = 'queued'",
-                "DELETE FROM kairos_migrations WHERE id = 'v4-job-slots'",
+                "DELETE FROM kairos_migrations WHERE id IN ('v4-job-slots', 'v6-job-slot-rows-kept')",
             ] {
                 try await adminQuery(configuration, statement)
             }
             try await withHandles(configuration) { handles in
                 let store = try await handles.open()
                 #expect(try await store.appliedMigrations().contains("v4-job-slots"), "v4 applied again")
+                #expect(try await store.appliedMigrations().contains("v6-job-slot-rows-kept"), "and v6 over it")
                 #expect(try await Self.slotsAndRunning(configuration) == (4, 4))
                 #expect(try await adminInteger(configuration, "SELECT max(slot) FROM job_slots") == 2, "slots 0, 1, 2 of the first job and 0 of the second")
                 let more = try await store.claimExecutions(instanceId: "w", now: Self.at(2), horizon: Self.at(2), limit: 10, leaseUntil: Self.at(32))
