@@ -409,6 +409,19 @@ extension PostgresJobStore {
                     EXECUTE FUNCTION kairos_free_job_slot()
                     """,
             ]),
+        Migration(
+            id: "v7-executions-fewer-writes",
+            statements: [
+                // Each new execution ran the foreign key's check, a trigger that locks the job's
+                // row `FOR KEY SHARE` (a write to the `jobs` page, and WAL); jobs are never
+                // deleted (a deleted job is a flag), and every insert comes from a job the same
+                // transaction read.
+                "ALTER TABLE executions DROP CONSTRAINT executions_job_id_fkey",
+                // The leased rows are the running ones, a few thousand at most: the reaper reads
+                // them all through `executions_leased_by_instance` as quickly, and a claim no
+                // longer writes a second lease index entry.
+                "DROP INDEX executions_lease",
+            ]),
     ]
 
     /// Applies the pending migrations over one connection of its own, holding the migration

@@ -109,14 +109,22 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
         return url.string ?? text
     }
 
-    /// The client's configuration (pool size, TLS).
+    /// The client's configuration (pool size, TLS, the sessions' settings).
     func clientConfiguration() throws -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: try clientTLS())
         configuration.options.maximumConnections = poolSize
         configuration.options.connectTimeout = .seconds(10)
+        configuration.options.additionalStartupParameters = Self.sessionSettings
         return configuration
     }
+
+    /// Settings of every session of the pool, sent when it connects. `jit=off`: PostgreSQL
+    /// compiles a statement whose estimated cost passes `jit_above_cost` with LLVM, each time
+    /// it runs; the batches of a scheduling pass and of outcomes (whose `jsonb_to_recordset`
+    /// it cannot estimate) did, and the compiling took 18 % of the server's CPU at 5,000 fires a
+    /// second for statements that run in milliseconds (docs/PERFORMANCE.md, 2026-12-07 late).
+    static let sessionSettings = [("jit", "off")]
 
     /// One connection's configuration (migrations, the first contact).
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
