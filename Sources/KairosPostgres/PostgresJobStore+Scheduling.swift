@@ -7,6 +7,20 @@ extension PostgresJobStore {
     /// The most waiting fires one pass records as missed (the rest go in the next pass).
     static let waitingSweepLimit = 5_000
 
+    /// This instance's look-ahead share (`$5`: its id), as a common table expression `share`
+    /// (`position`, `total`; no row for an instance that has none): the live instances that
+    /// schedule and work, in id order. A job is in the share at `position` when
+    /// `uuid_hash(job_id)` modulo `total` is that position (docs/POSTGRES.md, "Look-ahead shares").
+    static let lookaheadShare = """
+        WITH peers AS (
+          SELECT id, (row_number() OVER (ORDER BY id) - 1)::integer AS position, (count(*) OVER ())::integer AS total FROM instances
+          WHERE stopped_at IS NULL AND ',' || roles || ',' LIKE '%,scheduler,%' AND ',' || roles || ',' LIKE '%,worker,%'
+        ), share AS (SELECT position, total FROM peers WHERE id = $5)
+        """
+
+    /// Whether job `r.job_id` is in ``lookaheadShare``'s share (true without a share).
+    static let inLookaheadShare = "COALESCE((uuid_hash(r.job_id) & 1073741823) % (SELECT total FROM share) = (SELECT position FROM share), true)"
+
     /// What the scheduling pass decided for one fire, in the order it decided it (so that
     /// `FireBatch.missed` lists fires as the SQLite driver does).
     private enum Step {
@@ -17,7 +31,8 @@ extension PostgresJobStore {
 
     /// One transaction, a constant number of statements per batch: the sweep of waiting fires,
     /// the due jobs locked `FOR NO KEY UPDATE SKIP LOCKED` (a job another scheduler holds is
-    /// skipped: it is that scheduler's), the running slots of the runs it hands to its own
+    /// skipped: it is that scheduler's; with a local claim, a fire not due yet is left to the
+    /// instance whose look-ahead share holds the job), the running slots of the runs it hands to its own
     /// workers (``JobSlots``), one insert of every new execution (a fire that has one already is
     /// left out by the unique (job, fire) index), the coalesced fires, one update of every job.
     public func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch {
@@ -30,20 +45,21 @@ extension PostgresJobStore {
             // instance that returned: its slot is free but for the write) is left until its fire
             // is due instead of planned ahead: planned now, its run could not be taken for the
             // local workers and would be queued, a second write; a few passes later (its
-            // previous run written) it can (docs/POSTGRES.md, "Scheduling").
+            // previous run written) it can (docs/POSTGRES.md, "Scheduling"). And with a local
+            // claim, a fire not due yet is planned only by the instance whose look-ahead share
+            // holds its job; a due one by any, its own share's first: instances that fell behind
+            // each work their own share instead of racing for the same rows, and take the others'
+            // (a stopped instance's) once theirs is done.
             let jobs = try await session.rows(
                 """
-                WITH peers AS (
-                  SELECT id, (row_number() OVER (ORDER BY id) - 1)::integer AS position, (count(*) OVER ())::integer AS total FROM instances
-                  WHERE stopped_at IS NULL AND ',' || roles || ',' LIKE '%,scheduler,%' AND ',' || roles || ',' LIKE '%,worker,%'
-                ), share AS (SELECT position, total FROM peers WHERE id = $5)
+                \(Self.lookaheadShare)
                 SELECT \(Self.jobColumns) FROM \(Self.jobSource)
                 WHERE \(Self.dueCondition) AND r.next_run_at <= $1
                   AND ($3::bigint IS NULL OR r.next_run_at <= $3::bigint
-                    OR (COALESCE((uuid_hash(r.job_id) & 1073741823) % (SELECT total FROM share) = (SELECT position FROM share), true)
+                    OR (\(Self.inLookaheadShare)
                       AND (r.job_id = ANY($4::uuid[])
                         OR (SELECT count(*) FROM (SELECT 1 FROM job_slots s WHERE s.job_id = r.job_id AND s.execution_id IS NOT NULL LIMIT j.max_instances) h) < j.max_instances)))
-                ORDER BY r.next_run_at LIMIT $2 FOR NO KEY UPDATE OF r SKIP LOCKED
+                ORDER BY \(Self.inLookaheadShare) DESC, r.next_run_at LIMIT $2 FOR NO KEY UPDATE OF r SKIP LOCKED
                 """,
                 [
                     Bind(Micros.from(horizon)), Bind(limit), Bind(localClaim.map { _ in Micros.from(now) }),

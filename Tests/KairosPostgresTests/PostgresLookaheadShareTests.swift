@@ -20,10 +20,10 @@ struct PostgresLookaheadShareTests {
     /// A scheduling pass of `instance` at t0 + `seconds` with 0.8 s of look-ahead, taking fires
     /// for its workers, which run them at once (their slots free for the next pass); the jobs
     /// whose fires it took.
-    private static func pass(_ store: any JobStore, _ instance: String, at seconds: Double) async throws -> Set<UUID> {
+    private static func pass(_ store: any JobStore, _ instance: String, at seconds: Double, limit: Int = 100) async throws -> Set<UUID> {
         let batch = try await store.claimDueFires(
-            now: at(seconds), horizon: at(seconds + 0.8), limit: 100,
-            localClaim: LocalClaim(instanceId: instance, leaseUntil: at(seconds + 30), limit: 100))
+            now: at(seconds), horizon: at(seconds + 0.8), limit: limit,
+            localClaim: LocalClaim(instanceId: instance, leaseUntil: at(seconds + 30), limit: limit))
         #expect(batch.queued.isEmpty)
         _ = try await store.complete(
             batch.claimed.map {
@@ -34,7 +34,7 @@ struct PostgresLookaheadShareTests {
         return Set(batch.claimed.map(\.execution.jobId))
     }
 
-    @Test("each live instance that schedules and works plans ahead only its share of the jobs, together every job once; a due fire is anyone's")
+    @Test("each live instance that schedules and works plans ahead only its share of the jobs, together every job once; a due fire is anyone's, its own share's first")
     func sharesSplitTheLookahead() async throws {
         try await withFreshDatabase { configuration in try await withHandles(configuration) { handles in
             let a = try await handles.open()
@@ -61,6 +61,10 @@ struct PostgresLookaheadShareTests {
             #expect(try await Self.pass(c, "unregistered", at: 1.5) == shareOfB, "an instance without a share plans every job ahead")
             #expect(try await Self.pass(a, "a", at: 2.5) == shareOfA)
             #expect(try await Self.pass(a, "a", at: 3.0) == shareOfB, "b's fires at 3 s, due and not planned: a takes them")
+            #expect(
+                try await Self.pass(a, "a", at: 4.0, limit: shareOfA.count) == shareOfA,
+                "every fire due at 4 s at once, room for a share: its own share first, the others' after it")
+            #expect(try await Self.pass(b, "b", at: 4.0) == shareOfB)
         } }
     }
 }
