@@ -18,12 +18,6 @@ struct PostgresJobSlotsTests {
             retry: try RetryPolicy(maxRetries: 1))
     }
 
-    private static func succeeded(_ claimed: ClaimedExecution, instance: String, at date: Date) -> Completion {
-        Completion(
-            executionId: claimed.execution.id, instanceId: instance, attempt: claimed.execution.attempt, startedAt: date, finishedAt: date,
-            outcome: .succeeded(result: nil))
-    }
-
     /// A job due every second from t0 + 1 s.
     private static func everySecondSpec() throws -> JobSpec {
         try JobSpec(key: "every-second", task: "system.noop", schedule: .interval(try IntervalSchedule(seconds: 1, startDate: at(1))))
@@ -78,7 +72,7 @@ struct PostgresJobSlotsTests {
                 #expect(Set(claims.map(\.execution.id)).count == claims.count)
                 let (slots, running) = try await Self.slotsAndRunning(configuration)
                 #expect(slots == 3 && running == 3, "round \(round): \(slots) slots, \(running) running")
-                _ = try await stores[1].complete(claims.map { Self.succeeded($0, instance: $0.execution.instanceId ?? "", at: now) }, now: now)
+                _ = try await stores[1].complete(claims.map { $0.succeeded(by: $0.execution.instanceId ?? "", at: now) }, now: now)
                 let after = try await Self.slotsAndRunning(configuration)
                 #expect(after.slots == 0 && after.running == 0, "round \(round): completions free every slot")
             }
@@ -93,7 +87,7 @@ struct PostgresJobSlotsTests {
             #expect(claimed.count == 6)
             #expect(try await Self.slotsAndRunning(configuration) == (6, 6))
 
-            _ = try await store.complete([Self.succeeded(claimed[0], instance: "w", at: Self.at(2))], now: Self.at(2))
+            _ = try await store.complete([claimed[0].succeeded(by: "w", at: Self.at(2))], now: Self.at(2))
             #expect(try await Self.slotsAndRunning(configuration) == (5, 5), "succeeded")
 
             let retried = Completion(
@@ -131,7 +125,7 @@ struct PostgresJobSlotsTests {
             let held = try await pass(at: 1.5)
             #expect(held.jobsClaimed == 0 && held.claimed.isEmpty && held.queued.isEmpty, "the next fire is not planned while the first holds the slot")
 
-            _ = try await store.complete([Self.succeeded(first.claimed[0], instance: "a", at: Self.at(1.6))], now: Self.at(1.6))
+            _ = try await store.complete([first.claimed[0].succeeded(by: "a", at: Self.at(1.6))], now: Self.at(1.6))
             let next = try await pass(at: 1.6)
             #expect(next.claimed.map(\.execution.scheduledAt) == [Self.at(2)] && next.queued.isEmpty, "the slot free: planned ahead, taken locally")
 
@@ -166,10 +160,10 @@ struct PostgresJobSlotsTests {
                 try await other.claimExecutions(instanceId: "b", now: Self.at(seconds), horizon: Self.at(seconds), limit: 5, leaseUntil: Self.at(seconds + 30))
             }
             #expect(try await claim(1.7).isEmpty, "another instance finds the job full")
-            _ = try await store.complete([Self.succeeded(first.claimed[0], instance: "a", at: Self.at(1.01))], now: Self.at(1.8))
+            _ = try await store.complete([first.claimed[0].succeeded(by: "a", at: Self.at(1.01))], now: Self.at(1.8))
             #expect(try await Self.slotsAndRunning(configuration) == (1, 1))
             #expect(try await claim(1.9).isEmpty, "still full: the next fire holds its slot")
-            _ = try await store.complete([Self.succeeded(next.claimed[0], instance: "a", at: Self.at(2.01))], now: Self.at(2.1))
+            _ = try await store.complete([next.claimed[0].succeeded(by: "a", at: Self.at(2.01))], now: Self.at(2.1))
             #expect(try await claim(2.2).count == 1, "free again: the manual run is claimed")
         } }
     }
@@ -183,7 +177,7 @@ struct PostgresJobSlotsTests {
                 let pass = try await Self.localPass(store, at: Double(second) - 0.5)
                 #expect(pass.claimed.map(\.execution.scheduledAt) == [Self.at(Double(second))], "fire \(second) taken locally")
                 #expect(try await Self.slotsAndRunning(configuration) == (1, 1))
-                _ = try await store.complete(pass.claimed.map { Self.succeeded($0, instance: "a", at: Self.at(Double(second))) }, now: Self.at(Double(second)))
+                _ = try await store.complete(pass.claimed.map { $0.succeeded(by: "a", at: Self.at(Double(second))) }, now: Self.at(Double(second)))
                 #expect(try await Self.slotsAndRunning(configuration) == (0, 0), "freed by the outcome's statement")
             }
             #expect(try await adminInteger(configuration, "SELECT count(*) FROM job_slots WHERE job_id = '\(job.id.uuidString)'") == 1, "one row, five runs")

@@ -150,11 +150,7 @@ struct PostgresJobStoreTests {
                     let now = start.addingTimeInterval(Double(round))
                     let lease = now.addingTimeInterval(30)
                     func finish(_ claimed: [ClaimedExecution], _ instance: String) -> [Completion] {
-                        claimed.map {
-                            Completion(
-                                executionId: $0.execution.id, instanceId: instance, attempt: $0.execution.attempt, startedAt: now, finishedAt: now,
-                                outcome: .succeeded(result: nil))
-                        }
+                        claimed.map { $0.succeeded(by: instance, at: now) }
                     }
                     let toggled = jobs[round % jobs.count].id
                     let completionsA = finish(held["a"] ?? [], "a")

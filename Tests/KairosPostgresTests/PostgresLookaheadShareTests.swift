@@ -25,12 +25,7 @@ struct PostgresLookaheadShareTests {
             now: at(seconds), horizon: at(seconds + 0.8), limit: limit,
             localClaim: LocalClaim(instanceId: instance, leaseUntil: at(seconds + 30), limit: limit))
         #expect(batch.queued.isEmpty)
-        _ = try await store.complete(
-            batch.claimed.map {
-                Completion(
-                    executionId: $0.execution.id, instanceId: instance, attempt: 1, startedAt: at(seconds), finishedAt: at(seconds),
-                    outcome: .succeeded(result: nil))
-            }, now: at(seconds))
+        _ = try await store.complete(batch.claimed.map { $0.succeeded(by: instance, at: at(seconds)) }, now: at(seconds))
         return Set(batch.claimed.map(\.execution.jobId))
     }
 
