@@ -32,9 +32,10 @@ extension PostgresJobStore {
     /// One transaction, a constant number of statements per batch: the sweep of waiting fires,
     /// the due jobs locked `FOR NO KEY UPDATE SKIP LOCKED` (a job another scheduler holds is
     /// skipped: it is that scheduler's; with a local claim, a fire not due yet is left to the
-    /// instance whose look-ahead share holds the job), the running slots of the runs it hands to its own
-    /// workers (``JobSlots``), one insert of every new execution (a fire that has one already is
-    /// left out by the unique (job, fire) index), the coalesced fires, one update of every job.
+    /// instance whose look-ahead share holds the job), the running slots of the runs it hands
+    /// to its own workers (``JobSlots``), one insert of every new execution (a fire that has one
+    /// already is left out by the unique (job, fire) index), the coalesced fires, one update of
+    /// every job.
     public func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch {
         let limit = max(limit, 0)
         return try await write { session in
