@@ -158,7 +158,8 @@ extension PostgresJobStore {
     /// One transaction, a few statements for the whole batch: the outcomes applied to rows still
     /// running for the same instance and attempt (final, retried, released), the others
     /// acknowledged when their attempt was cancelled meanwhile (``Execution/acknowledged(_:)``),
-    /// and the jobs' last run.
+    /// and the jobs' last runs: those whose next fire this handle plans soon wait for that pass
+    /// (``LastRunWrites``), the others and those whose time has come are written here.
     @discardableResult
     public func complete(_ completions: [Completion], now: Date) async throws -> [UUID] {
         guard !completions.isEmpty else { return [] }
@@ -174,7 +175,8 @@ extension PostgresJobStore {
         }
         let batch = records
         let ignoredDuplicates = duplicates
-        let result = try await write { session -> (ignored: [UUID], runs: [UUID: LastRunRecord], deferred: Set<UUID>) in
+        let time = Micros.from(now)
+        let result = try await write { session -> (ignored: [UUID], written: [LastRunRecord], waiting: [LastRunRecord], locked: [LastRunRecord]) in
             let json = try RecordsEncoder.encode(batch)
             // Every outcome moves its row out of `running`: the statement frees the slots itself
             // (one join), and the row trigger, 33 µs a row in a plpgsql call, stands aside.
@@ -227,20 +229,32 @@ extension PostgresJobStore {
                     WHERE e.id = x.id AND e.status = 'cancelled' AND e.instance_id = x.instance_id AND e.attempt = x.attempt
                     """, [Bind(try RecordsEncoder.encode(ignored))])
             }
-            // The job's last run: the last final outcome of the batch for each job.
-            var lastRuns = self.pendingLastRuns.withLock { $0 }
+            // The job's last run: the last final outcome of the batch for each job, written now
+            // unless this handle's pass writes it with the job's next fire.
+            let writes = self.lastRunWrites.withLock { $0 }
+            var lastRuns = writes.due(now: time)
+            var waiting: [UUID: LastRunRecord] = [:]
             for record in batch where record.kind == "final" {
                 if let jobId = jobOf[record.id] {
-                    LastRunRecord.merge(LastRunRecord(id: jobId, lastRunAt: record.startedAt, lastStatus: record.status ?? ""), into: &lastRuns)
+                    let run = LastRunRecord(id: jobId, lastRunAt: record.startedAt, lastStatus: record.status ?? "")
+                    if writes.defers(run, now: time) {
+                        LastRunRecord.merge(run, into: &waiting)
+                    } else {
+                        LastRunRecord.merge(run, into: &lastRuns)
+                    }
                 }
             }
-            let deferred = try await self.recordLastRuns(lastRuns, session: session)
+            let locked = try await self.recordLastRuns(lastRuns, session: session)
             try await self.notifyRunnable(batch.filter { jobOf[$0.id] != nil }, jobOf: jobOf, session: session)
-            return (ignored.map(\.id) + ignoredDuplicates, lastRuns, deferred)
+            return (
+                ignored.map(\.id) + ignoredDuplicates, lastRuns.values.filter { !locked.contains($0.id) }, Array(waiting.values),
+                lastRuns.values.filter { locked.contains($0.id) }
+            )
         }
-        pendingLastRuns.withLock { pending in
-            for (id, run) in result.runs where !result.deferred.contains(id) && (pending[id]?.lastRunAt ?? .min) <= run.lastRunAt { pending[id] = nil }
-            for id in result.deferred { if let run = result.runs[id] { LastRunRecord.merge(run, into: &pending) } }
+        lastRunWrites.withLock { writes in
+            writes.written(result.written)
+            for run in result.locked { writes.add(run, writeBy: time) }
+            for run in result.waiting { writes.add(run, writeBy: time + LastRunWrites.deferral) }
         }
         return result.ignored
     }
@@ -248,12 +262,12 @@ extension PostgresJobStore {
     /// Writes the jobs' last runs without waiting for a job row another transaction holds (a
     /// scheduling pass locks the jobs it fires, and every job that just ran is due again soon):
     /// waiting there kept the executions of the batch `running` for the length of the pass, so
-    /// the next fires of those jobs found them at `maxInstances` and queued behind them. A run
-    /// whose job row was locked is returned and written with a later batch; a last run never
-    /// goes back in time.
-    private func recordLastRuns(_ runs: [UUID: LastRunRecord], session: Session) async throws -> Set<UUID> {
+    /// the next fires of those jobs found them at `maxInstances` and queued behind them. Returns
+    /// the jobs whose row was locked: their runs are written with a later batch or pass
+    /// (``LastRunWrites``). A last run never goes back in time.
+    func recordLastRuns(_ runs: [UUID: LastRunRecord], waitingForLocks: Bool = false, session: Session) async throws -> Set<UUID> {
         guard !runs.isEmpty else { return [] }
-        let locked = Set(
+        let locked = waitingForLocks ? Set(runs.keys) : Set(
             try await session.rows(
                 "SELECT job_id FROM job_runs WHERE job_id = ANY($1::uuid[]) ORDER BY job_id FOR NO KEY UPDATE SKIP LOCKED", [Bind(Array(runs.keys))]
             ).map { try $0[0].decode(UUID.self) })
@@ -267,6 +281,20 @@ extension PostgresJobStore {
                 """, [Bind(try RecordsEncoder.encode(writable))])
         }
         return Set(runs.keys).subtracting(locked)
+    }
+
+    /// Writes every last run still waiting (``LastRunWrites``), for rows other transactions hold
+    /// too: a graceful shutdown's last write. A failure is logged: the executions are stored, only
+    /// the jobs' last runs lag until their next run.
+    func writeWaitingLastRuns() async {
+        let runs = lastRunWrites.withLock { $0.all }
+        guard !runs.isEmpty else { return }
+        do {
+            _ = try await write { session in try await self.recordLastRuns(runs, waitingForLocks: true, session: session) }
+            lastRunWrites.withLock { $0.written(runs.values) }
+        } catch {
+            logger.warning("jobs' last runs not written at shutdown", metadata: ["jobs": "\(runs.count)", "error": "\(error)"])
+        }
     }
 
     /// After completions: work for any instance's workers when an attempt was queued again
@@ -378,7 +406,7 @@ struct CompletionRecord: Encodable, Sendable {
 }
 
 /// A job's last run (`jsonb_to_recordset` of the jobs update after completions).
-struct LastRunRecord: Encodable, Sendable {
+struct LastRunRecord: Encodable, Sendable, Equatable {
     var id: UUID
     var lastRunAt: Int64
     var lastStatus: String

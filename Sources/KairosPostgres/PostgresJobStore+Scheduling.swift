@@ -36,12 +36,16 @@ extension PostgresJobStore {
     /// to its own workers (``JobSlots``), one insert of every new execution (a fire that has one
     /// already is left out by the unique (job, fire) index), the coalesced fires, one update of
     /// every job.
+    ///
+    /// The update of the jobs carries the last runs this handle kept for them (``LastRunWrites``),
+    /// and the pass writes those kept for other jobs longer than they may wait.
     public func claimDueFires(now: Date, horizon: Date, limit: Int, localClaim: LocalClaim?) async throws -> FireBatch {
         let limit = max(limit, 0)
-        return try await write { session in
+        let time = Micros.from(now)
+        let pass = try await write { session -> (batch: FireBatch, written: [LastRunRecord], advances: [JobAdvance]) in
             var batch = FireBatch()
             try await self.recordMissed(try await self.expiredWaitingFires(now: now, session: session), now: now, into: &batch, session: session)
-            guard limit > 0 else { return batch }
+            guard limit > 0 else { return (batch, [], []) }
             // With a local claim, a job whose every slot is held (and none by a run of this
             // instance that returned: its slot is free but for the write) is left until its fire
             // is due instead of planned ahead: planned now, its run could not be taken for the
@@ -68,7 +72,12 @@ extension PostgresJobStore {
                 ]
             ).map { try self.decodeJob($0) }
             batch.jobsClaimed = jobs.count
-            guard !jobs.isEmpty else { return batch }
+            let writes = self.lastRunWrites.withLock { $0 }
+            let overdue = writes.due(now: time, excluding: Set(jobs.map(\.id)))
+            let locked = try await self.recordLastRuns(overdue, session: session)
+            var written = overdue.values.filter { !locked.contains($0.id) }
+            guard !jobs.isEmpty else { return (batch, written, []) }
+            let carried = writes.runs(of: jobs.map(\.id))
             var slots: JobSlots?
             var localRoom = 0
             if let localClaim, localClaim.limit > 0, try await !self.hasRunnableQueued(now: now, session: session) {
@@ -112,10 +121,7 @@ extension PostgresJobStore {
                     }
                 }
                 if plan.nextRunAt == nil { finished += 1 }
-                advances.append(
-                    JobAdvance(
-                        id: job.id, nextRunAt: Micros.optional(plan.nextRunAt), lastRunAt: Micros.optional(plan.lastMissed),
-                        missed: plan.lastMissed != nil))
+                advances.append(JobAdvance(id: job.id, nextRunAt: Micros.optional(plan.nextRunAt), lastMissed: Micros.optional(plan.lastMissed), carried: carried[job.id]))
             }
             // No read of the fires that exist already (the job rows are locked, so none should
             // appear): the unique (job, fire) index leaves them out, and a local slot taken for
@@ -129,14 +135,19 @@ extension PostgresJobStore {
                 if case .missed(let execution) = step { return inserted.contains(execution.id) }
                 return false
             }, now: now, into: &batch, session: session)
+            // A missed fire is the last run as it is (as SQLite records it); a carried run only
+            // when it is not older than the one stored.
             try await session.execute(
                 """
                 UPDATE job_runs r SET next_run_at = x.next_run_at,
-                  last_run_at = CASE WHEN x.missed THEN x.last_run_at ELSE r.last_run_at END,
-                  last_status = CASE WHEN x.missed THEN 'missed' ELSE r.last_status END
-                FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, next_run_at bigint, last_run_at bigint, missed boolean)
+                  last_run_at = CASE WHEN x.missed OR r.last_run_at IS NULL OR r.last_run_at <= x.last_run_at
+                    THEN COALESCE(x.last_run_at, r.last_run_at) ELSE r.last_run_at END,
+                  last_status = CASE WHEN x.missed OR r.last_run_at IS NULL OR r.last_run_at <= x.last_run_at
+                    THEN COALESCE(x.last_status, r.last_status) ELSE r.last_status END
+                FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, next_run_at bigint, last_run_at bigint, last_status text, missed boolean)
                 WHERE r.job_id = x.id
                 """, [Bind(try RecordsEncoder.encode(advances))])
+            written += advances.compactMap { carried[$0.id] }
             // Due jobs are active; those left without a next fire are now finished (no trigger
             // watches next_run_at, which every fire moves).
             if finished > 0 {
@@ -146,8 +157,17 @@ extension PostgresJobStore {
             }
             // One notification for the whole pass: queued fires are any instance's to claim.
             if !batch.queued.isEmpty { try await session.notify(.work) }
-            return batch
+            return (batch, written, advances)
         }
+        lastRunWrites.withLock { writes in
+            writes.written(pass.written)
+            // With a local claim this handle plans its share's fires ahead: their jobs' next
+            // outcomes may wait for those passes.
+            if localClaim != nil {
+                writes.planned(pass.advances.map { ($0.id, $0.nextRunAt) }, now: time, horizon: Micros.from(horizon))
+            }
+        }
+        return pass.batch
     }
 
     /// Whether queued work without a grace deadline (a retry, a manual run) is runnable at
@@ -248,12 +268,25 @@ extension PostgresJobStore {
     }
 }
 
-/// A job's new scheduler state after a pass (`jsonb_to_recordset` of the jobs update).
+/// A job's new scheduler state after a pass (`jsonb_to_recordset` of the jobs update): its next
+/// fire, and its last run when the pass recorded a miss or carries a run (the later of the two).
 struct JobAdvance: Encodable {
     var id: UUID
     var nextRunAt: Int64?
     var lastRunAt: Int64?
+    var lastStatus: String?
+    /// The last run is a fire the pass recorded missed.
     var missed: Bool
+
+    init(id: UUID, nextRunAt: Int64?, lastMissed: Int64?, carried: LastRunRecord?) {
+        self.id = id
+        self.nextRunAt = nextRunAt
+        if let carried, carried.lastRunAt > lastMissed ?? .min {
+            (lastRunAt, lastStatus, missed) = (carried.lastRunAt, carried.lastStatus, false)
+        } else {
+            (lastRunAt, lastStatus, missed) = (lastMissed, lastMissed.map { _ in ExecutionStatus.missed.rawValue }, lastMissed != nil)
+        }
+    }
 }
 
 /// A waiting fire recorded missed.

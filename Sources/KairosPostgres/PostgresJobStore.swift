@@ -29,9 +29,9 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
     let specs = StoredSpecs()
     /// Who reads ``changes()``.
     let changeSubscribers = ChangeSubscribers()
-    /// Jobs' last runs whose row a scheduling pass held when their batch completed: written
-    /// with the next batch (``complete(_:now:)``).
-    let pendingLastRuns = Locked<[UUID: LastRunRecord]>([:])
+    /// Jobs' last runs not written yet (``LastRunWrites``): waiting for the pass that plans the
+    /// job's next fire, or whose row a scheduling pass held when their batch completed.
+    let lastRunWrites = Locked(LastRunWrites())
     /// How often a transaction that lost a deadlock or a serialization check is run again.
     static let transactionAttempts = 8
     /// The statements in flight (``StatementWatch``).
@@ -68,7 +68,8 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
 
     /// Runs the connection pool and the connection that listens for other handles' changes
     /// (``changes()``) until the task is cancelled or a graceful shutdown: requests are served
-    /// only meanwhile.
+    /// only meanwhile. A graceful shutdown first writes the jobs' last runs still waiting
+    /// (``LastRunWrites``), then stops the pool.
     public func run() async throws {
         let waiting = running.withLock { state in
             state.started = true
@@ -76,17 +77,27 @@ public final class PostgresJobStore: JobStore, Service, Sendable {
             return state.waiting
         }
         for request in waiting { request.resume() }
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.client.run() }
-            group.addTask { await cancelWhenGracefulShutdown { await self.listenForChanges() } }
-            group.addTask {
-                await cancelWhenGracefulShutdown {
+        // `PostgresClient.run()` stops at a graceful shutdown's signal, which child tasks
+        // inherit: the pool runs detached from it, awaited here, and is cancelled after the
+        // last write, or with this task; statements are watched until then.
+        let client = client
+        let pool = Task.detached { await client.run() }
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await pool.value }
+                group.addTask { await cancelWhenGracefulShutdown { await self.listenForChanges() } }
+                group.addTask {
                     while (try? await Task.sleep(for: Self.statementSweepInterval)) != nil {
                         let failed = self.statements.sweep()
                         if failed > 0 { self.logger.warning("statements failed: their connection closed without answering", metadata: ["count": "\(failed)"]) }
                     }
                 }
+                if (try? await gracefulShutdown()) != nil { await self.writeWaitingLastRuns() }
+                pool.cancel()
+                group.cancelAll()
             }
+        } onCancel: {
+            pool.cancel()
         }
     }
 

@@ -8,6 +8,9 @@ public struct Job: Sendable, Hashable, Identifiable {
     /// finished, and for a recurring job that is paused or disabled (a paused one-shot keeps its
     /// time, which tells resume it has not fired; ``shownNextRunAt`` hides it).
     public var nextRunAt: Date?
+    /// When the last run started (a missed fire: its nominal time) and how it ended: a summary
+    /// of the history, which a shared store may write up to a second after the outcome
+    /// (docs/POSTGRES.md, "Last runs").
     public var lastRunAt: Date?
     public var lastStatus: ExecutionStatus?
     public var deleted: Bool
