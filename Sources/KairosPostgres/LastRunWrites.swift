@@ -55,7 +55,7 @@ struct LastRunWrites: Sendable {
             pending[run.id] = Pending(run: run, writeBy: writeBy)
             return
         }
-        pending[run.id] = Pending(run: existing.run.lastRunAt > run.lastRunAt ? existing.run : run, writeBy: min(existing.writeBy, writeBy))
+        pending[run.id] = Pending(run: LastRunRecord.later(existing.run, run), writeBy: min(existing.writeBy, writeBy))
     }
 
     /// The pending runs of `jobIds` (a pass writes them with the jobs' next fires).

@@ -413,7 +413,11 @@ struct LastRunRecord: Encodable, Sendable, Equatable {
 
     /// Keeps the later of `run` and the one already in `runs` for its job.
     static func merge(_ run: LastRunRecord, into runs: inout [UUID: LastRunRecord]) {
-        if let existing = runs[run.id], existing.lastRunAt > run.lastRunAt { return }
-        runs[run.id] = run
+        runs[run.id] = runs[run.id].map { later($0, run) } ?? run
+    }
+
+    /// The later of two runs of a job, `b` on a tie: a last run never goes back in time.
+    static func later(_ a: LastRunRecord, _ b: LastRunRecord) -> LastRunRecord {
+        a.lastRunAt > b.lastRunAt ? a : b
     }
 }
