@@ -72,20 +72,20 @@ extension PostgresJobStore {
                 ]
             ).map { try self.decodeJob($0) }
             batch.jobsClaimed = jobs.count
+            let jobIds = jobs.map(\.id)
             let writes = self.lastRunWrites.withLock { $0 }
-            let overdue = writes.due(now: time, excluding: Set(jobs.map(\.id)))
+            let overdue = writes.due(now: time, excluding: Set(jobIds))
             let locked = try await self.recordLastRuns(overdue, session: session)
             var written = overdue.values.filter { !locked.contains($0.id) }
             guard !jobs.isEmpty else { return (batch, written, []) }
-            let carried = writes.runs(of: jobs.map(\.id))
+            let carried = writes.runs(of: jobIds)
             var slots: JobSlots?
             var localRoom = 0
             if let localClaim, localClaim.limit > 0, try await !self.hasRunnableQueued(now: now, session: session) {
                 localRoom = localClaim.limit
-                let ids = jobs.map(\.id)
-                let read = try await self.heldSlots(of: ids, finishing: localClaim.finishing, session: session)
+                let read = try await self.heldSlots(of: jobIds, finishing: localClaim.finishing, session: session)
                 var held = JobSlots()
-                held.include(read.held, finishing: read.finishing, of: ids)
+                held.include(read.held, finishing: read.finishing, of: jobIds)
                 slots = held
             }
             let plans = jobs.compactMap { job in job.nextRunAt.map { (job: job, plan: DueJobPlan(job: job, nextRunAt: $0, now: now, horizon: horizon)) } }
