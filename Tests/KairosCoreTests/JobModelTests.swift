@@ -129,4 +129,16 @@ struct PreciseTimestampTests {
         guard case .date(let roundTripped) = decoded else { Issue.record("not a date schedule"); return }
         #expect(abs(roundTripped.runAt.timeIntervalSince1970 - seconds) < 0.000_001)
     }
+
+    @Test("an instant prints as its stored form (whole microseconds, rounded) prints, for 100,000 instants of a day")
+    func printsAsStored() {
+        var generator = SystemRandomNumberGenerator()
+        var differing: [String] = []
+        for _ in 0..<100_000 {
+            let date = Date(timeIntervalSince1970: 1_796_000_000 + Double.random(in: 0..<86_400, using: &generator))
+            let stored = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000)
+            if Timestamp.formatPrecise(date) != Timestamp.formatPrecise(stored) { differing.append(Timestamp.formatPrecise(date)) }
+        }
+        #expect(differing.isEmpty, "\(differing.prefix(3))")
+    }
 }

@@ -17,11 +17,14 @@ public enum Timestamp {
     }
 
     /// Like ``format(_:in:)`` but keeps fractional seconds (to the microsecond) when there are
-    /// any: `2026-03-08T03:00:00.25-04:00`. Used where an instant is stored, so it reads back equal.
+    /// any: `2026-03-08T03:00:00.25-04:00`. Used where an instant is stored, so it reads back equal:
+    /// the whole count of microseconds is rounded, as the stores round it (rounding only the
+    /// fraction could print an instant 1 µs off what a later read of it prints).
     public static func formatPrecise(_ date: Date, in zone: ZoneRules = .utc) -> String {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        let micros = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded())
-        guard micros > 0, micros < 1_000_000 else { return format(seconds: Int64(date.timeIntervalSince1970.rounded()), in: zone) }
+        let total = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let seconds = (total / 1_000_000).rounded(.down)
+        let micros = Int(total - seconds * 1_000_000)
+        guard micros > 0 else { return format(seconds: Int64(seconds), in: zone) }
         var text = format(seconds: Int64(seconds), in: zone)
         var fraction = pad(micros, 6)
         while fraction.hasSuffix("0") { fraction.removeLast() }
